@@ -1,0 +1,72 @@
+/*
+ * cli: what every mlistctl command handler gets, and the command table.
+ *
+ * mlistctl is "NOUN VERB [ARGS] [--options]".  Each command is one row of
+ * the table in mlistctl.c: its words, how many arguments it takes, which
+ * options it knows, its usage line and its handler.  The parser checks
+ * all of that before a handler runs, so handlers only do the work.
+ * Handlers return the exit status: 0 done, 1 refused or failed (after
+ * printing a one-line reason with cli_fail).  Usage errors (exit 2) never
+ * reach a handler.
+ */
+#ifndef MLIST_CLI_H
+#define MLIST_CLI_H
+
+#include <stdio.h>
+
+struct store;
+struct config;
+
+#define CLI_MAX_ARGS 4
+#define CLI_MAX_OPTIONS 6
+
+struct cli {
+	const char *arg[CLI_MAX_ARGS];    /* positional arguments after NOUN VERB */
+	int n_args;
+	char opt_name[CLI_MAX_OPTIONS][32];     /* options given, without "--" */
+	const char *opt_value[CLI_MAX_OPTIONS]; /* their values; "" for flags */
+	int n_opts;
+	int json;                         /* --json: machine-readable output */
+	const struct config *cfg;         /* the loaded config */
+	struct store *store;              /* the open store */
+	FILE *out;                        /* where results go (stdout) */
+};
+
+struct command {
+	const char *noun, *verb;
+	int min_args, max_args;
+	const char *options; /* space-separated; "name=" takes a value, "name" is a flag */
+	const char *usage;   /* arguments and options, for the usage text */
+	int (*run)(struct cli *c);
+};
+
+/* The value of option name, or NULL if it was not given ("" for a given flag). */
+const char *cli_opt(const struct cli *c, const char *name);
+/* Prints "mlistctl: reason" on stderr; returns 1, the "refused or failed" status. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli_fail with the store's last error. */
+int cli_store_fail(const struct cli *c);
+
+/* Refuses (returns 1, reason printed) an address that address_check rejects; else 0. */
+int cli_check_address(const char *addr);
+
+/* The handlers, grouped by noun in cmd_*.c. */
+int cmd_group_add(struct cli *c);
+int cmd_group_remove(struct cli *c);
+int cmd_group_set(struct cli *c);
+int cmd_group_list(struct cli *c);
+int cmd_group_show(struct cli *c);
+int cmd_group_link(struct cli *c);
+int cmd_group_unlink(struct cli *c);
+int cmd_group_tree(struct cli *c);
+int cmd_member_add(struct cli *c);
+int cmd_member_remove(struct cli *c);
+int cmd_member_list(struct cli *c);
+int cmd_member_import(struct cli *c);
+int cmd_member_export(struct cli *c);
+int cmd_member_forget(struct cli *c);
+int cmd_moderator_add(struct cli *c);
+int cmd_moderator_remove(struct cli *c);
+int cmd_moderator_list(struct cli *c);
+
+#endif

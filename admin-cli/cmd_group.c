@@ -1,0 +1,162 @@
+/*
+ * cmd_group: mlistctl group add|remove|set|list|show|link|unlink|tree.
+ */
+#include <string.h>
+
+#include "cli.h"
+#include "json_out.h"
+#include "store.h"
+#include "store_group.h"
+
+int cmd_group_add(struct cli *c)
+{
+	const char *kind = cli_opt(c, "kind");
+	const char *title = cli_opt(c, "title");
+	const char *policy = cli_opt(c, "policy");
+
+	if (!kind)
+		return cli_fail("group add needs --kind change-line|project|general");
+	if (store_group_add(c->store, c->arg[0], kind, title ? title : "", policy ? policy : "members") < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, "added group %s\n", c->arg[0]);
+	return 0;
+}
+
+int cmd_group_remove(struct cli *c)
+{
+	if (store_group_remove(c->store, c->arg[0], cli_opt(c, "force") != NULL) < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, "removed group %s\n", c->arg[0]);
+	return 0;
+}
+
+int cmd_group_set(struct cli *c)
+{
+	const char *title = cli_opt(c, "title"), *policy = cli_opt(c, "policy");
+
+	if (!title && !policy)
+		return cli_fail("group set needs --title or --policy");
+	if (store_group_set(c->store, c->arg[0], title, policy) < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, "changed group %s\n", c->arg[0]);
+	return 0;
+}
+
+/* Writes one group's fields as JSON members, without the object's braces. */
+static void group_json_fields(FILE *out, const struct group_row *g)
+{
+	json_pair(out, "name", g->name);
+	fputs(", ", out);
+	json_pair(out, "kind", g->kind);
+	fputs(", ", out);
+	json_pair(out, "title", g->title);
+	fputs(", ", out);
+	json_pair(out, "policy", g->policy);
+	fprintf(out, ", \"members\": %lld, \"moderators\": %lld, \"created\": ", g->members, g->moderators);
+	json_time(out, g->created);
+}
+
+/* Prints group rows, one per line or as JSON array elements. */
+struct group_printer {
+	struct cli *c;
+	int count; /* rows printed so far */
+};
+
+static int print_group(const struct group_row *g, void *ctx)
+{
+	struct group_printer *p = ctx;
+	FILE *out = p->c->out;
+
+	if (p->c->json) {
+		fputs(p->count ? ",\n  {" : "\n  {", out);
+		group_json_fields(out, g);
+		fputc('}', out);
+	} else {
+		fprintf(out, "%-28s %-12s %-10s %5lld  %s\n", g->name, g->kind, g->policy, g->members, g->title);
+	}
+	p->count++;
+	return 0;
+}
+
+int cmd_group_list(struct cli *c)
+{
+	struct group_printer p = { c, 0 };
+
+	if (c->json)
+		fputc('[', c->out);
+	else
+		fprintf(c->out, "%-28s %-12s %-10s %5s  %s\n", "NAME", "KIND", "POLICY", "MEMBERS", "TITLE");
+	if (store_group_each(c->store, cli_opt(c, "kind"), print_group, &p) < 0)
+		return cli_store_fail(c);
+	if (c->json)
+		fputs(p.count ? "\n]\n" : "]\n", c->out);
+	return 0;
+}
+
+/* Collects the names of linked groups for group show. */
+static int print_linked_name(const struct group_row *g, void *ctx)
+{
+	struct group_printer *p = ctx;
+
+	if (p->c->json) {
+		fputs(p->count ? ", " : "", p->c->out);
+		json_string(p->c->out, g->name);
+	} else {
+		fprintf(p->c->out, "%s%s", p->count ? ", " : "", g->name);
+	}
+	p->count++;
+	return 0;
+}
+
+static int show_group(const struct group_row *g, void *ctx)
+{
+	struct cli *c = ctx;
+	struct group_printer linked = { c, 0 };
+	/* A project lists its change lines; a change line its projects; a general group neither. */
+	const char *links = strcmp(g->kind, "project") == 0 ? "change_lines"
+			    : strcmp(g->kind, "change-line") == 0 ? "projects" : NULL;
+
+	if (c->json) {
+		fputc('{', c->out);
+		group_json_fields(c->out, g);
+	} else {
+		fprintf(c->out, "name:       %s\nkind:       %s\ntitle:      %s\npolicy:     %s\n"
+			"members:    %lld\nmoderators: %lld\n",
+			g->name, g->kind, g->title, g->policy, g->members, g->moderators);
+	}
+	if (links) {
+		if (c->json)
+			fprintf(c->out, ", \"%s\": [", links);
+		else
+			fprintf(c->out, "%-11s ", strcmp(links, "projects") == 0 ? "projects:" : "lines:");
+		if (store_group_linked(c->store, g->name, print_linked_name, &linked) < 0)
+			return -1;
+		if (c->json)
+			fputc(']', c->out);
+	}
+	fputs(c->json ? "}\n" : "\n", c->out);
+	return 0;
+}
+
+int cmd_group_show(struct cli *c)
+{
+	if (store_group_get(c->store, c->arg[0], show_group, c) < 0)
+		return cli_store_fail(c);
+	return 0;
+}
+
+int cmd_group_link(struct cli *c)
+{
+	if (store_group_link(c->store, c->arg[0], c->arg[1]) < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, "linked %s to %s\n", c->arg[0], c->arg[1]);
+	return 0;
+}
+
+int cmd_group_unlink(struct cli *c)
+{
+	if (store_group_unlink(c->store, c->arg[0], c->arg[1]) < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, "unlinked %s from %s\n", c->arg[0], c->arg[1]);
+	return 0;
+}

@@ -1,0 +1,179 @@
+/*
+ * cmd_member: mlistctl member add|remove|list|export|forget.
+ * (member import lives in cmd_member_import.c.)
+ */
+#include <string.h>
+
+#include "cli.h"
+#include "json_out.h"
+#include "names.h"
+#include "store.h"
+#include "store_member.h"
+#include "sbuf.h"
+
+int cmd_member_add(struct cli *c)
+{
+	const char *name = cli_opt(c, "name"), *mode = cli_opt(c, "mode");
+	struct sbuf why = SBUF_INIT;
+
+	if (cli_check_address(c->arg[1]))
+		return 1;
+	if (name && display_name_check(name, strlen(name), &why) < 0) {
+		int r = cli_fail("bad --name: %s", why.buf);
+		sbuf_release(&why);
+		return r;
+	}
+	if (store_subscribe(c->store, c->arg[0], c->arg[1], name, mode ? mode : "each",
+			    cli_opt(c, "follow-line") != NULL, SUBSCRIBE_REFUSE) < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, "added %s to %s\n", c->arg[1], c->arg[0]);
+	return 0;
+}
+
+int cmd_member_remove(struct cli *c)
+{
+	if (store_unsubscribe(c->store, c->arg[0], c->arg[1]) < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, "removed %s from %s\n", c->arg[1], c->arg[0]);
+	return 0;
+}
+
+struct lister {
+	struct cli *c;
+	int count; /* rows written, for JSON commas */
+};
+
+static int print_member(const struct subscription_row *s, void *ctx)
+{
+	struct lister *l = ctx;
+	FILE *out = l->c->out;
+
+	if (l->c->json) {
+		fputs(l->count ? ",\n  {" : "\n  {", out);
+		json_pair(out, "address", s->address);
+		fputs(", ", out);
+		json_pair(out, "name", s->name);
+		fputs(", ", out);
+		json_pair(out, "mode", s->mode);
+		fprintf(out, ", \"follow_line\": %s, \"disabled\": %s, \"since\": ",
+			s->follow_line ? "true" : "false", s->disabled ? "true" : "false");
+		json_time(out, s->created);
+		fputc('}', out);
+	} else {
+		fprintf(out, "%-40s %-7s %s%s%s\n", s->address, s->mode, s->name,
+			s->follow_line ? " [follows line]" : "", s->disabled ? " [disabled]" : "");
+	}
+	l->count++;
+	return 0;
+}
+
+int cmd_member_list(struct cli *c)
+{
+	struct lister l = { c, 0 };
+
+	if (c->json)
+		fputc('[', c->out);
+	if (store_subscription_each(c->store, c->arg[0], print_member, &l) < 0)
+		return cli_store_fail(c);
+	if (c->json)
+		fputs(l.count ? "\n]\n" : "]\n", c->out);
+	return 0;
+}
+
+/* export: the person's own fields come with their first subscription or role. */
+struct exporter {
+	struct cli *c;
+	int count;   /* entries written in the current array */
+};
+
+static int export_subscription(const struct subscription_row *s, void *ctx)
+{
+	struct exporter *e = ctx;
+	FILE *out = e->c->out;
+
+	fputs(e->count ? ",\n    {" : "\n    {", out);
+	json_pair(out, "group", s->group);
+	fputs(", ", out);
+	json_pair(out, "mode", s->mode);
+	fprintf(out, ", \"follow_line\": %s, \"since\": ", s->follow_line ? "true" : "false");
+	json_time(out, s->created);
+	fputc('}', out);
+	e->count++;
+	return 0;
+}
+
+static int export_moderates(const struct subscription_row *s, void *ctx)
+{
+	struct exporter *e = ctx;
+	FILE *out = e->c->out;
+
+	fputs(e->count ? ",\n    {" : "\n    {", out);
+	json_pair(out, "group", s->group);
+	fputs(", \"since\": ", out);
+	json_time(out, s->created);
+	fputc('}', out);
+	e->count++;
+	return 0;
+}
+
+/* Captures the person's own row (name, disabled) from any of their rows. */
+struct person {
+	struct sbuf address, name;
+	int disabled;
+	int found;
+};
+
+static int capture_person(const struct subscription_row *s, void *ctx)
+{
+	struct person *p = ctx;
+
+	if (!p->found) {
+		sbuf_addstr(&p->address, s->address);
+		sbuf_addstr(&p->name, s->name);
+		p->disabled = s->disabled;
+		p->found = 1;
+	}
+	return 0;
+}
+
+int cmd_member_export(struct cli *c)
+{
+	struct person p = { SBUF_INIT, SBUF_INIT, 0, 0 };
+	struct exporter subs = { c, 0 }, mods = { c, 0 };
+	FILE *out = c->out;
+	int r = 0;
+
+	/* Every person has at least one subscription or moderator role (see store_member.h). */
+	if (store_person_subscriptions(c->store, c->arg[0], capture_person, &p) < 0 ||
+	    store_person_moderates(c->store, c->arg[0], capture_person, &p) < 0) {
+		r = cli_store_fail(c);
+		goto out;
+	}
+	fputc('{', out);
+	json_pair(out, "address", p.address.buf);
+	fputs(",\n  ", out);
+	json_pair(out, "name", p.name.buf);
+	fprintf(out, ",\n  \"disabled\": %s,\n  \"subscriptions\": [", p.disabled ? "true" : "false");
+	if (store_person_subscriptions(c->store, c->arg[0], export_subscription, &subs) < 0) {
+		r = cli_store_fail(c);
+		goto out;
+	}
+	fputs("],\n  \"moderates\": [", out);
+	if (store_person_moderates(c->store, c->arg[0], export_moderates, &mods) < 0) {
+		r = cli_store_fail(c);
+		goto out;
+	}
+	fputs("]}\n", out);
+out:
+	sbuf_release(&p.address);
+	sbuf_release(&p.name);
+	return r;
+}
+
+int cmd_member_forget(struct cli *c)
+{
+	if (store_person_forget(c->store, c->arg[0]) < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, "forgot %s: every subscription, role and record of them is erased\n", c->arg[0]);
+	return 0;
+}

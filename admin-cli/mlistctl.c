@@ -1,0 +1,290 @@
+/*
+ * mlistctl: the administrators' tool.  Parses "NOUN VERB [ARGS]
+ * [--options]" against the command table, loads the config, opens the
+ * store and runs the command's handler.
+ *
+ * Exit status: 0 done, 1 refused or failed (one-line reason on stderr),
+ * 2 usage error (with the usage text on stderr).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "address.h"
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "store.h"
+#include "sbuf.h"
+
+static const struct command commands[] = {
+	{ "group", "add", 1, 1, "kind= title= policy=",
+	  "NAME --kind change-line|project|general [--title T] [--policy open|members|moderated|announce]",
+	  cmd_group_add },
+	{ "group", "remove", 1, 1, "force", "NAME [--force]", cmd_group_remove },
+	{ "group", "set", 1, 1, "title= policy=", "NAME [--title T] [--policy P]", cmd_group_set },
+	{ "group", "list", 0, 0, "kind=", "[--kind K] [--json]", cmd_group_list },
+	{ "group", "show", 1, 1, "", "NAME [--json]", cmd_group_show },
+	{ "group", "link", 2, 2, "", "PROJECT CHANGE-LINE", cmd_group_link },
+	{ "group", "unlink", 2, 2, "", "PROJECT CHANGE-LINE", cmd_group_unlink },
+	{ "group", "tree", 0, 0, "", "[--json]", cmd_group_tree },
+	{ "member", "add", 2, 2, "name= mode= follow-line",
+	  "GROUP ADDR [--name N] [--mode each|digest|nomail] [--follow-line]", cmd_member_add },
+	{ "member", "remove", 2, 2, "", "GROUP ADDR", cmd_member_remove },
+	{ "member", "list", 1, 1, "", "GROUP [--json]", cmd_member_list },
+	{ "member", "import", 2, 2, "mode=", "GROUP FILE.csv [--mode each|digest|nomail]", cmd_member_import },
+	{ "member", "export", 1, 1, "", "ADDR", cmd_member_export },
+	{ "member", "forget", 1, 1, "", "ADDR", cmd_member_forget },
+	{ "moderator", "add", 2, 2, "", "GROUP ADDR", cmd_moderator_add },
+	{ "moderator", "remove", 2, 2, "", "GROUP ADDR", cmd_moderator_remove },
+	{ "moderator", "list", 1, 1, "", "GROUP [--json]", cmd_moderator_list },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const char *cli_opt(const struct cli *c, const char *name)
+{
+	for (int i = 0; i < c->n_opts; i++) {
+		if (strcmp(c->opt_name[i], name) == 0)
+			return c->opt_value[i];
+	}
+	return NULL;
+}
+
+int cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mlistctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int cli_store_fail(const struct cli *c)
+{
+	return cli_fail("%s", store_error(c->store));
+}
+
+int cli_check_address(const char *addr)
+{
+	struct sbuf why = SBUF_INIT;
+	int r = address_check(addr, &why) < 0 ? cli_fail("'%s' is not a valid address: %s", addr, why.buf) : 0;
+
+	sbuf_release(&why);
+	return r;
+}
+
+static void print_usage(FILE *to, const struct command *only)
+{
+	fputs("usage: mlistctl [-c FILE] NOUN VERB [ARGS] [--json]\n", to);
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const struct command *cmd = &commands[i];
+		if (!only || strcmp(only->noun, cmd->noun) == 0)
+			fprintf(to, "       mlistctl %s %s %s\n", cmd->noun, cmd->verb, cmd->usage);
+	}
+}
+
+/* Reports a usage error and returns exit status 2. */
+static int usage_error(const struct command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(const struct command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mlistctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	print_usage(stderr, cmd);
+	return 2;
+}
+
+/*
+ * Whether cmd knows option name; *takes_value says if it needs a value.
+ * Options are matched as whole words of cmd->options.
+ */
+static int known_option(const struct command *cmd, const char *name, size_t len, int *takes_value)
+{
+	const char *p = cmd->options;
+
+	while (*p) {
+		size_t n = strcspn(p, " =");
+		if (n == len && strncmp(p, name, len) == 0) {
+			*takes_value = p[n] == '=';
+			return 1;
+		}
+		p += n;
+		p += strspn(p, " =");
+	}
+	return 0;
+}
+
+static const struct command *find_command(const char *noun, const char *verb)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strcmp(commands[i].noun, noun) == 0 && strcmp(commands[i].verb, verb) == 0)
+			return &commands[i];
+	}
+	return NULL;
+}
+
+static const struct command *find_noun(const char *noun)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strcmp(commands[i].noun, noun) == 0)
+			return &commands[i];
+	}
+	return NULL;
+}
+
+/*
+ * Takes a global option at argv[*i] (-c FILE, --config FILE, --json,
+ * --help), advancing *i past its value.  Returns 1 if it was one, 0 if
+ * not, 2 for a usage error (reported), 3 for help.
+ */
+static int global_option(int argc, char **argv, int *i, struct cli *c, const char **config_path)
+{
+	const char *a = argv[*i];
+
+	if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+		if (++*i >= argc)
+			return usage_error(NULL, "%s needs a file name", a);
+		*config_path = argv[*i];
+	} else if (strncmp(a, "--config=", 9) == 0) {
+		*config_path = a + 9;
+	} else if (strcmp(a, "--json") == 0) {
+		c->json = 1;
+	} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		return 3;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* Takes one command option at argv[*i] (with its value, "--x v" or "--x=v"). */
+static int command_option(int argc, char **argv, int *i, const struct command *cmd, struct cli *c)
+{
+	const char *a = argv[*i];
+
+	if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
+		return usage_error(cmd, "unknown option '%s'", a);
+	const char *name = a + 2, *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	int takes_value;
+	if (len >= sizeof(c->opt_name[0]) || !known_option(cmd, name, len, &takes_value))
+		return usage_error(cmd, "unknown option '--%.*s' for '%s %s'", (int)len, name, cmd->noun, cmd->verb);
+	const char *value = "";
+	if (takes_value && eq)
+		value = eq + 1;
+	else if (takes_value && ++*i < argc)
+		value = argv[*i];
+	else if (takes_value)
+		return usage_error(cmd, "--%.*s needs a value", (int)len, name);
+	else if (eq)
+		return usage_error(cmd, "--%.*s takes no value", (int)len, name);
+	for (int j = 0; j < c->n_opts; j++) {
+		if (strlen(c->opt_name[j]) == len && strncmp(c->opt_name[j], name, len) == 0)
+			return usage_error(cmd, "--%.*s given twice", (int)len, name);
+	}
+	if (c->n_opts == CLI_MAX_OPTIONS)
+		return usage_error(cmd, "too many options");
+	snprintf(c->opt_name[c->n_opts], sizeof(c->opt_name[0]), "%.*s", (int)len, name);
+	c->opt_value[c->n_opts++] = value;
+	return 0;
+}
+
+/*
+ * Parses "[global options] NOUN VERB [ARGS and options]".  Global options
+ * may also stand among the arguments.  Returns 0, 2 for a usage error
+ * (already reported), or 3 when help was asked for.
+ */
+static int parse_args(int argc, char **argv, struct cli *c, const struct command **cmd_out,
+		      const char **config_path)
+{
+	const char *word[2];
+	int n_word = 0, i = 1, r;
+
+	for (; i < argc && n_word < 2; i++) {
+		if ((r = global_option(argc, argv, &i, c, config_path)) > 1)
+			return r;
+		if (r == 1)
+			continue;
+		if (argv[i][0] == '-')
+			return usage_error(NULL, "unknown option '%s' (the command comes first)", argv[i]);
+		word[n_word++] = argv[i];
+	}
+	if (n_word < 2) {
+		if (n_word == 1 && !find_noun(word[0]))
+			return usage_error(NULL, "unknown command '%s'", word[0]);
+		return usage_error(n_word ? find_noun(word[0]) : NULL, "which command?");
+	}
+	const struct command *cmd = find_command(word[0], word[1]);
+	if (!cmd)
+		return usage_error(find_noun(word[0]), "unknown command '%s %s'", word[0], word[1]);
+
+	for (; i < argc; i++) {
+		if ((r = global_option(argc, argv, &i, c, config_path)) > 1)
+			return r;
+		if (r == 1)
+			continue;
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			if (command_option(argc, argv, &i, cmd, c))
+				return 2;
+		} else if (c->n_args == cmd->max_args) {
+			return usage_error(cmd, "too many arguments for '%s %s'", cmd->noun, cmd->verb);
+		} else {
+			c->arg[c->n_args++] = argv[i];
+		}
+	}
+	if (c->n_args < cmd->min_args)
+		return usage_error(cmd, "'%s %s' needs more arguments", cmd->noun, cmd->verb);
+	*cmd_out = cmd;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { .out = stdout };
+	const struct command *cmd = NULL;
+	const char *config_path = config_default_path();
+	struct sbuf err = SBUF_INIT;
+
+	/* Files mlistctl creates (the store, on first use) hold member data. */
+	umask(077);
+	log_init("mlistctl", 1);
+	int r = parse_args(argc, argv, &c, &cmd, &config_path);
+	if (r == 3) {
+		print_usage(stdout, NULL);
+		return 0;
+	}
+	if (r)
+		return r;
+
+	struct config *cfg = config_load(config_path, &err);
+	if (!cfg) {
+		fprintf(stderr, "mlistctl: %s\n", err.buf);
+		sbuf_release(&err);
+		return 1;
+	}
+	c.cfg = cfg;
+	c.store = store_open(cfg->store, &err);
+	if (!c.store) {
+		fprintf(stderr, "mlistctl: %s\n", err.buf);
+		sbuf_release(&err);
+		config_free(cfg);
+		return 1;
+	}
+	r = cmd->run(&c);
+	if (fflush(stdout) != 0 && r == 0)
+		r = cli_fail("cannot write the output");
+	store_close(c.store);
+	config_free(cfg);
+	sbuf_release(&err);
+	return r;
+}

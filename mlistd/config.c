@@ -1,0 +1,391 @@
+/*
+ * config: libconfig file -> struct config.
+ *
+ * The accepted settings are described by tables (one per group) rather
+ * than by code, so that "unknown setting", "wrong type" and "missing
+ * setting" are checked the same way everywhere and a new setting is one
+ * table row.  Each row says where in the target struct the value goes.
+ */
+#include "config.h"
+
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "names.h"
+#include "sbuf.h"
+
+enum field_kind {
+	FIELD_STRING, /* char *, copied */
+	FIELD_PATH,   /* char *, made absolute against the config's folder */
+	FIELD_INT,    /* int within [min, max] */
+	FIELD_SIZE,   /* long long within [min, max] */
+	FIELD_ENUM,   /* int: index of the value in choices */
+	FIELD_GROUP,  /* nested group described by its own table */
+	FIELD_LIST,   /* list of groups, each described by the same table */
+};
+
+struct field {
+	const char *name;
+	enum field_kind kind;
+	int required;
+	size_t offset;                /* of the value in the struct being filled */
+	long long min, max;           /* FIELD_INT, FIELD_SIZE */
+	const char *const *choices;   /* FIELD_ENUM: NULL-terminated */
+	const struct field *fields;   /* FIELD_GROUP, FIELD_LIST: the nested table */
+	size_t elem_size;             /* FIELD_LIST: size of one element */
+	size_t count_offset;          /* FIELD_LIST: offset of the size_t count */
+};
+
+static const char *const protocol_names[] = { "smtp", "lmtp", NULL };
+static const char *const transport_names[] = { "maildir", "smtp", NULL };
+
+#define END_FIELDS { NULL, 0, 0, 0, 0, 0, NULL, NULL, 0, 0 }
+
+static const struct field listen_fields[] = {
+	{ "address", FIELD_STRING, 1, offsetof(struct config_listen, address), 0, 0, NULL, NULL, 0, 0 },
+	{ "port", FIELD_INT, 1, offsetof(struct config_listen, port), 1, 65535, NULL, NULL, 0, 0 },
+	{ "protocol", FIELD_ENUM, 0, offsetof(struct config_listen, protocol), 0, 0, protocol_names, NULL, 0, 0 },
+	END_FIELDS
+};
+
+static const struct field delivery_fields[] = {
+	{ "transport", FIELD_ENUM, 1, offsetof(struct config_delivery, transport), 0, 0, transport_names, NULL, 0, 0 },
+	{ "maildir", FIELD_PATH, 0, offsetof(struct config_delivery, maildir), 0, 0, NULL, NULL, 0, 0 },
+	{ "smarthost", FIELD_STRING, 0, offsetof(struct config_delivery, smarthost), 0, 0, NULL, NULL, 0, 0 },
+	{ "max_recipients", FIELD_INT, 0, offsetof(struct config_delivery, max_recipients), 1, 10000, NULL, NULL, 0, 0 },
+	{ "connections", FIELD_INT, 0, offsetof(struct config_delivery, connections), 1, 64, NULL, NULL, 0, 0 },
+	END_FIELDS
+};
+
+static const struct field limits_fields[] = {
+	{ "max_message_size", FIELD_SIZE, 0, offsetof(struct config_limits, max_message_size), 1024, 1LL << 31, NULL, NULL, 0, 0 },
+	{ "max_recipients", FIELD_INT, 0, offsetof(struct config_limits, max_recipients), 1, 100000, NULL, NULL, 0, 0 },
+	END_FIELDS
+};
+
+static const struct field imap_fields[] = {
+	{ "url", FIELD_STRING, 1, offsetof(struct config_imap, url), 0, 0, NULL, NULL, 0, 0 },
+	{ "user", FIELD_STRING, 1, offsetof(struct config_imap, user), 0, 0, NULL, NULL, 0, 0 },
+	{ "password_file", FIELD_PATH, 1, offsetof(struct config_imap, password_file), 0, 0, NULL, NULL, 0, 0 },
+	{ "default_group", FIELD_STRING, 1, offsetof(struct config_imap, default_group), 0, 0, NULL, NULL, 0, 0 },
+	{ "done_folder", FIELD_STRING, 0, offsetof(struct config_imap, done_folder), 0, 0, NULL, NULL, 0, 0 },
+	{ "interval", FIELD_INT, 0, offsetof(struct config_imap, interval), 1, 86400, NULL, NULL, 0, 0 },
+	END_FIELDS
+};
+
+static const struct field top_fields[] = {
+	{ "domain", FIELD_STRING, 1, offsetof(struct config, domain), 0, 0, NULL, NULL, 0, 0 },
+	{ "spool", FIELD_PATH, 1, offsetof(struct config, spool), 0, 0, NULL, NULL, 0, 0 },
+	{ "store", FIELD_PATH, 1, offsetof(struct config, store), 0, 0, NULL, NULL, 0, 0 },
+	{ "user", FIELD_STRING, 0, offsetof(struct config, user), 0, 0, NULL, NULL, 0, 0 },
+	{ "listen", FIELD_LIST, 0, offsetof(struct config, listen), 0, 0, NULL, listen_fields,
+	  sizeof(struct config_listen), offsetof(struct config, n_listen) },
+	{ "delivery", FIELD_GROUP, 0, offsetof(struct config, delivery), 0, 0, NULL, delivery_fields, 0, 0 },
+	{ "limits", FIELD_GROUP, 0, offsetof(struct config, limits), 0, 0, NULL, limits_fields, 0, 0 },
+	{ "imap", FIELD_LIST, 0, offsetof(struct config, imap), 0, 0, NULL, imap_fields,
+	  sizeof(struct config_imap), offsetof(struct config, n_imap) },
+	END_FIELDS
+};
+
+/* What one load needs to know to report errors and resolve paths. */
+struct loader {
+	const char *file;   /* the config path, for messages */
+	const char *dir;    /* absolute folder of the file */
+	struct sbuf *err; /* where the first error goes */
+};
+
+static int fail_at(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Records "FILE:LINE: message" for setting s; always returns -1. */
+static int fail_at(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
+{
+	const char *file = s ? config_setting_source_file(s) : NULL;
+	unsigned line = s ? config_setting_source_line(s) : 0;
+	va_list ap;
+
+	/* The root group has no line of its own: name just the file then. */
+	if (line)
+		sbuf_addf(ld->err, "%s:%u: ", file ? file : ld->file, line);
+	else
+		sbuf_addf(ld->err, "%s: ", file ? file : ld->file);
+	va_start(ap, fmt);
+	sbuf_vaddf(ld->err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP: return "a group { ... }";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: return "a number";
+	case CONFIG_TYPE_FLOAT: return "a decimal number";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_BOOL: return "true or false";
+	case CONFIG_TYPE_ARRAY: return "an array [ ... ]";
+	case CONFIG_TYPE_LIST: return "a list ( ... )";
+	default: return "something else";
+	}
+}
+
+static int expected_type(enum field_kind kind)
+{
+	switch (kind) {
+	case FIELD_STRING:
+	case FIELD_PATH:
+	case FIELD_ENUM: return CONFIG_TYPE_STRING;
+	case FIELD_INT:
+	case FIELD_SIZE: return CONFIG_TYPE_INT64;
+	case FIELD_GROUP: return CONFIG_TYPE_GROUP;
+	case FIELD_LIST: return CONFIG_TYPE_LIST;
+	}
+	return CONFIG_TYPE_NONE;
+}
+
+static char *absolute_path(const struct loader *ld, const char *path)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	if (path[0] != '/')
+		sbuf_addf(&sb, "%s/", ld->dir);
+	sbuf_addstr(&sb, path);
+	return sbuf_detach(&sb);
+}
+
+static int load_group(struct loader *ld, const config_setting_t *group,
+		      const struct field *fields, void *target, const char *where);
+
+/* Loads the list setting s of groups into a freshly allocated array. */
+static int load_list(struct loader *ld, const config_setting_t *s, const struct field *f, void *target)
+{
+	int n = config_setting_length(s);
+	char *array = xcalloc((size_t)n, f->elem_size);
+
+	*(void **)((char *)target + f->offset) = array;
+	*(size_t *)((char *)target + f->count_offset) = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *elem = config_setting_get_elem(s, (unsigned)i);
+		if (config_setting_type(elem) != CONFIG_TYPE_GROUP)
+			return fail_at(ld, elem, "each entry of '%s' must be a group { ... }", f->name);
+		if (load_group(ld, elem, f->fields, array + (size_t)i * f->elem_size, f->name) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Checks one setting against its table row and stores the value. */
+static int load_field(struct loader *ld, const config_setting_t *s, const struct field *f, void *target)
+{
+	void *slot = (char *)target + f->offset;
+	int type = config_setting_type(s);
+	int want = expected_type(f->kind);
+
+	if (type == CONFIG_TYPE_INT)
+		type = CONFIG_TYPE_INT64;
+	if (type != want)
+		return fail_at(ld, s, "'%s' must be %s, not %s", f->name, type_name(want), type_name(type));
+
+	switch (f->kind) {
+	case FIELD_STRING:
+	case FIELD_PATH: {
+		const char *v = config_setting_get_string(s);
+		if (!*v)
+			return fail_at(ld, s, "'%s' must not be empty", f->name);
+		*(char **)slot = f->kind == FIELD_PATH ? absolute_path(ld, v) : xstrdup(v);
+		return 0;
+	}
+	case FIELD_INT:
+	case FIELD_SIZE: {
+		long long v = config_setting_get_int64(s);
+		if (v < f->min || v > f->max)
+			return fail_at(ld, s, "'%s' must be between %lld and %lld, not %lld",
+				       f->name, f->min, f->max, v);
+		if (f->kind == FIELD_INT)
+			*(int *)slot = (int)v;
+		else
+			*(long long *)slot = v;
+		return 0;
+	}
+	case FIELD_ENUM: {
+		const char *v = config_setting_get_string(s);
+		for (int i = 0; f->choices[i]; i++) {
+			if (strcmp(v, f->choices[i]) == 0) {
+				*(int *)slot = i;
+				return 0;
+			}
+		}
+		char *all = name_choices(f->choices);
+		fail_at(ld, s, "'%s' must be %s, not \"%s\"", f->name, all, v);
+		free(all);
+		return -1;
+	}
+	case FIELD_GROUP:
+		return load_group(ld, s, f->fields, slot, f->name);
+	case FIELD_LIST:
+		return load_list(ld, s, f, target);
+	}
+	return -1;
+}
+
+/* Loads every setting of group against fields; where names the group in messages. */
+static int load_group(struct loader *ld, const config_setting_t *group,
+		      const struct field *fields, void *target, const char *where)
+{
+	int n = config_setting_length(group);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		const struct field *f = fields;
+		while (f->name && strcmp(f->name, name) != 0)
+			f++;
+		if (!f->name) {
+			if (where)
+				return fail_at(ld, s, "unknown setting '%s' in '%s'", name, where);
+			return fail_at(ld, s, "unknown setting '%s'", name);
+		}
+		if (load_field(ld, s, f, target) < 0)
+			return -1;
+	}
+	for (const struct field *f = fields; f->name; f++) {
+		if (f->required && !config_setting_get_member(group, f->name)) {
+			if (where)
+				return fail_at(ld, group, "missing setting '%s' in '%s'", f->name, where);
+			return fail_at(ld, group, "missing required setting '%s'", f->name);
+		}
+	}
+	return 0;
+}
+
+/* Sets the defaults that apply when a setting is left out. */
+static void set_defaults(struct config *cfg)
+{
+	cfg->delivery.transport = TRANSPORT_MAILDIR;
+	cfg->delivery.max_recipients = 100;
+	cfg->delivery.connections = 4;
+	cfg->limits.max_message_size = 10 * 1024 * 1024;
+	cfg->limits.max_recipients = 100;
+}
+
+/* Defaults that depend on other settings, and checks across settings. */
+static int finish(struct loader *ld, struct config *cfg, const config_setting_t *root)
+{
+	if (cfg->delivery.transport == TRANSPORT_MAILDIR && !cfg->delivery.maildir) {
+		struct sbuf sb = SBUF_INIT;
+		sbuf_addf(&sb, "%s/outbox", cfg->spool);
+		cfg->delivery.maildir = sbuf_detach(&sb);
+	}
+	if (cfg->delivery.transport == TRANSPORT_SMTP && !cfg->delivery.smarthost)
+		return fail_at(ld, config_setting_get_member(root, "delivery"),
+			       "missing setting 'smarthost' in 'delivery' (needed by transport \"smtp\")");
+	for (size_t i = 0; i < cfg->n_imap; i++) {
+		if (cfg->imap[i].interval == 0)
+			cfg->imap[i].interval = 60;
+	}
+	for (const char *p = cfg->domain; *p; p++) {
+		if (!(*p == '.' || *p == '-' || (*p >= '0' && *p <= '9') ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			return fail_at(ld, config_setting_get_member(root, "domain"),
+				       "'domain' must be a domain name such as lists.example.org");
+	}
+	return 0;
+}
+
+/* The absolute folder holding path. */
+static char *folder_of(const char *path)
+{
+	char *copy = xstrdup(path);
+	char *slash = strrchr(copy, '/');
+	struct sbuf sb = SBUF_INIT;
+
+	if (slash == copy) {
+		sbuf_addstr(&sb, "/");
+	} else if (slash) {
+		*slash = '\0';
+		char *real = realpath(copy, NULL);
+		sbuf_addstr(&sb, real ? real : copy);
+		free(real);
+	} else {
+		char *cwd = getcwd(NULL, 0);
+		sbuf_addstr(&sb, cwd ? cwd : ".");
+		free(cwd);
+	}
+	free(copy);
+	return sbuf_detach(&sb);
+}
+
+struct config *config_load(const char *path, struct sbuf *err)
+{
+	config_t lc;
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	struct loader ld = { path, NULL, err };
+
+	cfg->file = xstrdup(path);
+	cfg->dir = folder_of(path);
+	ld.dir = cfg->dir;
+	set_defaults(cfg);
+
+	config_init(&lc);
+	config_set_include_dir(&lc, cfg->dir);
+	if (access(path, R_OK) != 0) {
+		sbuf_addf(err, "%s: cannot read the config file: %m", path);
+		goto fail;
+	}
+	if (config_read_file(&lc, path) != CONFIG_TRUE) {
+		const char *file = config_error_file(&lc);
+		sbuf_addf(err, "%s:%d: %s", file ? file : path, config_error_line(&lc),
+			    config_error_text(&lc));
+		goto fail;
+	}
+	const config_setting_t *root = config_root_setting(&lc);
+	if (load_group(&ld, root, top_fields, cfg, NULL) < 0 || finish(&ld, cfg, root) < 0)
+		goto fail;
+	config_destroy(&lc);
+	return cfg;
+fail:
+	config_destroy(&lc);
+	config_free(cfg);
+	return NULL;
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->n_listen; i++)
+		free(cfg->listen[i].address);
+	free(cfg->listen);
+	for (size_t i = 0; i < cfg->n_imap; i++) {
+		struct config_imap *m = &cfg->imap[i];
+		free(m->url);
+		free(m->user);
+		free(m->password_file);
+		free(m->default_group);
+		free(m->done_folder);
+	}
+	free(cfg->imap);
+	free(cfg->delivery.maildir);
+	free(cfg->delivery.smarthost);
+	free(cfg->file);
+	free(cfg->dir);
+	free(cfg->domain);
+	free(cfg->spool);
+	free(cfg->store);
+	free(cfg->user);
+	free(cfg);
+}
+
+const char *config_default_path(void)
+{
+	const char *env = getenv("MLIST_CONF");
+
+	return env && *env ? env : "conf/mlistd.conf";
+}

@@ -1,0 +1,73 @@
+/*
+ * config: reads mlistd.conf (libconfig syntax) once into a struct that the
+ * rest of the program treats as read-only.
+ *
+ * Every error is reported as "FILE:LINE: what is wrong": syntax errors,
+ * unknown settings, wrong types, values out of range, and missing required
+ * settings.  Relative paths in the file are taken relative to the folder
+ * the file is in, so a config works wherever it is started from.
+ */
+#ifndef MLIST_CONFIG_H
+#define MLIST_CONFIG_H
+
+#include <stddef.h>
+
+struct sbuf;
+
+enum listen_protocol { LISTEN_SMTP, LISTEN_LMTP };
+enum delivery_transport { TRANSPORT_MAILDIR, TRANSPORT_SMTP };
+
+struct config_listen {
+	char *address;                 /* numeric IPv4 or IPv6 address to bind */
+	int port;                      /* 1..65535 */
+	enum listen_protocol protocol; /* ESMTP or LMTP */
+};
+
+struct config_delivery {
+	enum delivery_transport transport;
+	char *maildir;      /* maildir transport: root of the per-recipient maildirs (absolute) */
+	char *smarthost;    /* smtp transport: libcurl URL such as smtp://127.0.0.1:25 */
+	int max_recipients; /* smtp transport: recipients per SMTP transaction */
+	int connections;    /* smtp transport: parallel connections */
+};
+
+struct config_limits {
+	long long max_message_size; /* octets; larger messages are refused */
+	int max_recipients;         /* RCPT commands accepted per transaction */
+};
+
+struct config_imap {
+	char *url;           /* imaps://host[:port]/FOLDER or imap://... with STARTTLS */
+	char *user;          /* login name */
+	char *password_file; /* absolute path of a file holding the password */
+	char *default_group; /* group for messages that sort nowhere else */
+	char *done_folder;   /* folder to move taken messages to, or NULL to flag \Seen */
+	int interval;        /* seconds between polls when the server has no IDLE */
+};
+
+struct config {
+	char *file;           /* the path the config was read from, as given */
+	char *dir;            /* absolute folder of that file; base of relative paths */
+	char *domain;         /* the mail domain mlist serves, e.g. lists.example.org */
+	char *spool;          /* absolute path of the spool folder */
+	char *store;          /* absolute path of the sqlite store */
+	char *user;           /* account mlistd switches to when started as root, or NULL */
+	struct config_listen *listen; /* listeners, n_listen of them */
+	size_t n_listen;
+	struct config_delivery delivery;
+	struct config_limits limits;
+	struct config_imap *imap; /* mailboxes to poll, n_imap of them */
+	size_t n_imap;
+};
+
+/*
+ * Reads and checks the file at path.  Returns a config the caller owns
+ * (free it with config_free), or NULL with "FILE:LINE: reason" in err.
+ */
+struct config *config_load(const char *path, struct sbuf *err);
+void config_free(struct config *cfg);
+
+/* The config file used when none is named: $MLIST_CONF, else conf/mlistd.conf. */
+const char *config_default_path(void);
+
+#endif

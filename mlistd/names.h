@@ -1,0 +1,37 @@
+/*
+ * names: the rules for group names and the fixed vocabularies of group
+ * kinds, posting policies and delivery modes.  One place, so the CLI,
+ * the store and the mail listener agree on them.
+ */
+#ifndef MLIST_NAMES_H
+#define MLIST_NAMES_H
+
+#include <stddef.h>
+
+struct sbuf;
+
+/*
+ * A group name is also the local part of its addresses, so it is 1-64
+ * lower-case letters, digits and inner hyphens, and does not end in a
+ * suffix that mlist gives a meaning (-request, -owner, -bounces, -confirm).
+ * Returns 0 if acceptable, else -1 with the reason in why.
+ */
+int group_name_check(const char *name, struct sbuf *why);
+
+extern const char *const group_kinds[];    /* "change-line", "project", "general" */
+extern const char *const group_policies[]; /* "open", "members", "moderated", "announce" */
+extern const char *const member_modes[];   /* "each", "digest", "nomail" */
+
+/*
+ * A person's display name: valid UTF-8 of at most 200 octets without
+ * control characters (it ends up in mail headers).  Returns 0, or -1
+ * with the reason in why.
+ */
+int display_name_check(const char *name, size_t len, struct sbuf *why);
+
+/* 1 if word is one of the NULL-terminated list's entries, else 0. */
+int name_in(const char *word, const char *const *list);
+/* The list as "a, b or c" for messages; the caller frees it. */
+char *name_choices(const char *const *list);
+
+#endif

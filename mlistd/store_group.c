@@ -1,0 +1,187 @@
+/*
+ * store_group: groups and project <-> change-line links.
+ */
+#include "store_group.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "names.h"
+#include "store_internal.h"
+
+#define GROUP_COLUMNS \
+	"SELECT g.id, g.name, g.kind, g.title, g.policy, g.created," \
+	" (SELECT count(*) FROM subscriptions s WHERE s.group_id = g.id)," \
+	" (SELECT count(*) FROM moderators m WHERE m.group_id = g.id) FROM groups g "
+
+/* Steps a GROUP_COLUMNS query, calling fn per row; finalizes the statement. */
+static int each_group_row(struct store *st, sqlite3_stmt *stmt, group_fn fn, void *ctx)
+{
+	int r;
+
+	if (!stmt)
+		return -1;
+	while ((r = store_row(st, stmt)) == 1) {
+		struct group_row g = {
+			sqlite3_column_int64(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 2),
+			store_col_text(stmt, 3), store_col_text(stmt, 4), sqlite3_column_int64(stmt, 5),
+			sqlite3_column_int64(stmt, 6), sqlite3_column_int64(stmt, 7),
+		};
+		if ((r = fn(&g, ctx)) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return r < 0 ? -1 : 0;
+}
+
+long long store_group_id(struct store *st, const char *name)
+{
+	long long id;
+	int r = store_int(st, &id, "SELECT id FROM groups WHERE name = ?", "s", name);
+
+	if (r == 0)
+		store_fail(st, "no group named '%s'", name);
+	return r == 1 ? id : -1;
+}
+
+int store_group_add(struct store *st, const char *name, const char *kind,
+		    const char *title, const char *policy)
+{
+	struct sbuf why = SBUF_INIT;
+	char *lower = xstrdup(name);
+	int r = -1;
+
+	for (char *p = lower; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	}
+	if (group_name_check(lower, &why) < 0) {
+		store_fail(st, "'%s' is not a valid group name: %s", name, why.buf);
+	} else if (!name_in(kind, group_kinds)) {
+		char *all = name_choices(group_kinds);
+		store_fail(st, "unknown kind '%s' (use %s)", kind, all);
+		free(all);
+	} else if (!name_in(policy, group_policies)) {
+		char *all = name_choices(group_policies);
+		store_fail(st, "unknown policy '%s' (use %s)", policy, all);
+		free(all);
+	} else {
+		r = store_run(st, store_stmt(st, "INSERT INTO groups (name, kind, title, policy, created)"
+					     " VALUES (?, ?, ?, ?, ?)", "ssssi",
+					     lower, kind, title, policy, (long long)time(NULL)));
+		if (r == -2)
+			store_fail(st, "a group named '%s' exists already", lower);
+		r = r < 0 ? -1 : 0;
+	}
+	sbuf_release(&why);
+	free(lower);
+	return r;
+}
+
+int store_group_remove(struct store *st, const char *name, int force)
+{
+	long long id = store_group_id(st, name), members = 0, moderators = 0;
+
+	if (id < 0)
+		return -1;
+	if (!force) {
+		if (store_int(st, &members, "SELECT count(*) FROM subscriptions WHERE group_id = ?", "i", id) < 0 ||
+		    store_int(st, &moderators, "SELECT count(*) FROM moderators WHERE group_id = ?", "i", id) < 0)
+			return -1;
+		if (members || moderators)
+			return store_fail(st, "group '%s' has %lld member(s) and %lld moderator(s); "
+					  "remove them first or use --force", name, members, moderators);
+	}
+	return store_run(st, store_stmt(st, "DELETE FROM groups WHERE id = ?", "i", id)) < 0 ? -1 : 0;
+}
+
+int store_group_set(struct store *st, const char *name, const char *title, const char *policy)
+{
+	long long id = store_group_id(st, name);
+
+	if (id < 0)
+		return -1;
+	if (policy && !name_in(policy, group_policies)) {
+		char *all = name_choices(group_policies);
+		store_fail(st, "unknown policy '%s' (use %s)", policy, all);
+		free(all);
+		return -1;
+	}
+	return store_run(st, store_stmt(st, "UPDATE groups SET title = coalesce(?, title),"
+					 " policy = coalesce(?, policy) WHERE id = ?", "ssi",
+					 title, policy, id)) < 0 ? -1 : 0;
+}
+
+int store_group_get(struct store *st, const char *name, group_fn fn, void *ctx)
+{
+	long long id = store_group_id(st, name);
+
+	if (id < 0)
+		return -1;
+	return each_group_row(st, store_stmt(st, GROUP_COLUMNS "WHERE g.id = ?", "i", id), fn, ctx);
+}
+
+int store_group_each(struct store *st, const char *kind, group_fn fn, void *ctx)
+{
+	return each_group_row(st, store_stmt(st, GROUP_COLUMNS "WHERE ?1 IS NULL OR g.kind = ?1"
+					     " ORDER BY g.name", "s", kind), fn, ctx);
+}
+
+/* Looks up both groups and checks their kinds before a link is made or undone. */
+static int link_ids(struct store *st, const char *project, const char *line,
+		    long long *project_id, long long *line_id)
+{
+	long long is_project = 0, is_line = 0;
+
+	if ((*project_id = store_group_id(st, project)) < 0 || (*line_id = store_group_id(st, line)) < 0)
+		return -1;
+	if (store_int(st, &is_project, "SELECT kind = 'project' FROM groups WHERE id = ?", "i", *project_id) < 0 ||
+	    store_int(st, &is_line, "SELECT kind = 'change-line' FROM groups WHERE id = ?", "i", *line_id) < 0)
+		return -1;
+	if (!is_project)
+		return store_fail(st, "'%s' is not a project; only projects are linked to change lines", project);
+	if (!is_line)
+		return store_fail(st, "'%s' is not a change line; a project can only be linked to a change line", line);
+	return 0;
+}
+
+int store_group_link(struct store *st, const char *project, const char *line)
+{
+	long long pid, lid;
+
+	if (link_ids(st, project, line, &pid, &lid) < 0)
+		return -1;
+	int r = store_run(st, store_stmt(st, "INSERT INTO group_links (project_id, line_id) VALUES (?, ?)",
+					 "ii", pid, lid));
+	if (r == -2)
+		store_fail(st, "'%s' is linked to '%s' already", project, line);
+	return r < 0 ? -1 : 0;
+}
+
+int store_group_unlink(struct store *st, const char *project, const char *line)
+{
+	long long pid, lid;
+
+	if (link_ids(st, project, line, &pid, &lid) < 0)
+		return -1;
+	if (store_run(st, store_stmt(st, "DELETE FROM group_links WHERE project_id = ? AND line_id = ?",
+				     "ii", pid, lid)) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return store_fail(st, "'%s' is not linked to '%s'", project, line);
+	return 0;
+}
+
+int store_group_linked(struct store *st, const char *name, group_fn fn, void *ctx)
+{
+	long long id = store_group_id(st, name);
+
+	if (id < 0)
+		return -1;
+	/* A project's lines, or a line's projects: the link table read from either side. */
+	return each_group_row(st, store_stmt(st, GROUP_COLUMNS
+					     "JOIN group_links l ON (l.project_id = ?1 AND g.id = l.line_id)"
+					     " OR (l.line_id = ?1 AND g.id = l.project_id) ORDER BY g.name",
+					     "i", id), fn, ctx);
+}

@@ -1,0 +1,46 @@
+/*
+ * store_group: groups and the links between projects and change lines.
+ */
+#ifndef MLIST_STORE_GROUP_H
+#define MLIST_STORE_GROUP_H
+
+struct store;
+
+/* One group as the store holds it; strings valid during a callback only. */
+struct group_row {
+	long long id;
+	const char *name;   /* lower-case, also the local part of its address */
+	const char *kind;   /* "change-line", "project" or "general" */
+	const char *title;  /* human title, may be "" */
+	const char *policy; /* "open", "members", "moderated" or "announce" */
+	long long created;  /* unix time */
+	long long members;  /* number of subscriptions */
+	long long moderators;
+};
+
+typedef int (*group_fn)(const struct group_row *g, void *ctx);
+
+/* Adds a group; the name is checked with group_name_check and lower-cased. */
+int store_group_add(struct store *st, const char *name, const char *kind,
+		    const char *title, const char *policy);
+/*
+ * Removes a group.  A group with members or moderators is refused unless
+ * force is set; its subscriptions and links then go with it.
+ */
+int store_group_remove(struct store *st, const char *name, int force);
+/* Changes title and/or policy (NULL leaves that one as it is). */
+int store_group_set(struct store *st, const char *name, const char *title, const char *policy);
+/* Calls fn for the named group; refuses an unknown name. */
+int store_group_get(struct store *st, const char *name, group_fn fn, void *ctx);
+/* Calls fn for every group (of one kind, unless kind is NULL), by name. */
+int store_group_each(struct store *st, const char *kind, group_fn fn, void *ctx);
+/* Its id, or -1 with "no group named ..." recorded. */
+long long store_group_id(struct store *st, const char *name);
+
+/* Links a project to a change line; both kinds are checked. */
+int store_group_link(struct store *st, const char *project, const char *line);
+int store_group_unlink(struct store *st, const char *project, const char *line);
+/* Calls fn for each change line a project is linked to, or each project linked to a line. */
+int store_group_linked(struct store *st, const char *name, group_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * store_internal: helpers shared by the store*.c files and by nothing
+ * else.  They wrap sqlite3's prepare/bind/step so that each query is one
+ * call with its parameters described by a small type string.
+ */
+#ifndef MLIST_STORE_INTERNAL_H
+#define MLIST_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "sbuf.h"
+
+struct store {
+	sqlite3 *db;        /* the open connection */
+	struct sbuf err;  /* the last failure's reason */
+};
+
+/* Replaces the last error with a formatted reason; returns -1. */
+int store_fail(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Prepares sql and binds one argument per character of types:
+ * 's' const char * (NULL binds SQL NULL), 'i' long long.
+ * Returns NULL (with the reason recorded) on failure.
+ */
+sqlite3_stmt *store_stmt(struct store *st, const char *sql, const char *types, ...);
+
+/*
+ * Steps a statement that returns no rows to its end and finalizes it.
+ * Returns 0, or -1 with sqlite's reason recorded; a constraint violation
+ * returns -2 so callers can turn it into their own message.
+ */
+int store_run(struct store *st, sqlite3_stmt *stmt);
+
+/* Steps a query once: 1 for a row, 0 at the end, -1 on error (recorded). */
+int store_row(struct store *st, sqlite3_stmt *stmt);
+
+/*
+ * Runs a one-row, one-column integer query; *out gets the value.
+ * Returns 1 if a row came back, 0 if none, -1 on error.
+ */
+int store_int(struct store *st, long long *out, const char *sql, const char *types, ...);
+
+/* A column as a C string, "" for NULL. */
+const char *store_col_text(sqlite3_stmt *stmt, int col);
+
+#endif

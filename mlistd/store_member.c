@@ -1,0 +1,214 @@
+/*
+ * store_member: people, subscriptions and moderators.
+ */
+#include "store_member.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "address.h"
+#include "names.h"
+#include "store_group.h"
+#include "store_internal.h"
+
+#define SUBSCRIPTION_COLUMNS \
+	"SELECT m.address, m.name, g.name, s.mode, s.follow_line, m.disabled, s.created" \
+	" FROM subscriptions s JOIN members m ON m.id = s.member_id JOIN groups g ON g.id = s.group_id "
+
+#define MODERATOR_COLUMNS \
+	"SELECT m.address, m.name, g.name, '', 0, m.disabled, x.created" \
+	" FROM moderators x JOIN members m ON m.id = x.member_id JOIN groups g ON g.id = x.group_id "
+
+/* Steps a SUBSCRIPTION_COLUMNS or MODERATOR_COLUMNS query, calling fn per row. */
+static int each_subscription_row(struct store *st, sqlite3_stmt *stmt, subscription_fn fn, void *ctx)
+{
+	int r;
+
+	if (!stmt)
+		return -1;
+	while ((r = store_row(st, stmt)) == 1) {
+		struct subscription_row s = {
+			store_col_text(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 2),
+			store_col_text(stmt, 3), sqlite3_column_int(stmt, 4), sqlite3_column_int(stmt, 5),
+			sqlite3_column_int64(stmt, 6),
+		};
+		if ((r = fn(&s, ctx)) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return r < 0 ? -1 : 0;
+}
+
+/*
+ * The id of the person at addr.  With create, a missing person is added
+ * (with name, or "" when NULL); without, a missing one is an error.
+ */
+static long long person_id(struct store *st, const char *addr, int create, const char *name)
+{
+	char *norm = address_normalize(addr);
+	long long id = -1;
+	int r = store_int(st, &id, "SELECT id FROM members WHERE address = ?", "s", norm);
+
+	if (r == 0 && !create) {
+		store_fail(st, "no member with address '%s'", addr);
+		id = -1;
+	} else if (r == 0) {
+		if (store_run(st, store_stmt(st, "INSERT INTO members (address, name, created) VALUES (?, ?, ?)",
+					     "ssi", norm, name ? name : "", (long long)time(NULL))) == 0)
+			id = sqlite3_last_insert_rowid(st->db);
+	}
+	free(norm);
+	return id;
+}
+
+/* Removes a person who is no longer subscribed anywhere nor moderates anything. */
+static int drop_if_orphan(struct store *st, long long member_id)
+{
+	return store_run(st, store_stmt(st, "DELETE FROM members WHERE id = ?1"
+					 " AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE member_id = ?1)"
+					 " AND NOT EXISTS (SELECT 1 FROM moderators WHERE member_id = ?1)",
+					 "i", member_id)) < 0 ? -1 : 0;
+}
+
+/* Checks what a subscription asks for before anything is written. */
+static long long subscribe_group(struct store *st, const char *group, const char *mode, int follow_line)
+{
+	long long gid = store_group_id(st, group), is_line = 0;
+
+	if (gid < 0)
+		return -1;
+	if (!name_in(mode, member_modes)) {
+		char *all = name_choices(member_modes);
+		store_fail(st, "unknown mode '%s' (use %s)", mode, all);
+		free(all);
+		return -1;
+	}
+	if (follow_line) {
+		if (store_int(st, &is_line, "SELECT kind = 'change-line' FROM groups WHERE id = ?", "i", gid) < 0)
+			return -1;
+		if (!is_line)
+			return store_fail(st, "--follow-line is for change-line groups; '%s' is not one", group);
+	}
+	return gid;
+}
+
+int store_subscribe(struct store *st, const char *group, const char *addr, const char *name,
+		    const char *mode, int follow_line, enum subscribe_existing existing)
+{
+	long long gid = subscribe_group(st, group, mode, follow_line), mid;
+
+	if (gid < 0 || (mid = person_id(st, addr, 1, name)) < 0)
+		return -1;
+	int r = store_run(st, store_stmt(st, "INSERT INTO subscriptions (member_id, group_id, mode, follow_line,"
+					 " created) VALUES (?, ?, ?, ?, ?)", "iisii",
+					 mid, gid, mode, (long long)follow_line, (long long)time(NULL)));
+	if (r == -1) {
+		drop_if_orphan(st, mid);
+		return -1;
+	}
+	if (r == 0)
+		return 0;
+	if (existing == SUBSCRIBE_REFUSE)
+		return store_fail(st, "%s is already a member of %s", addr, group);
+	if (store_run(st, store_stmt(st, "UPDATE subscriptions SET mode = ?, follow_line = ?"
+				     " WHERE member_id = ? AND group_id = ?", "siii",
+				     mode, (long long)follow_line, mid, gid)) < 0)
+		return -1;
+	if (name && *name &&
+	    store_run(st, store_stmt(st, "UPDATE members SET name = ? WHERE id = ?", "si", name, mid)) < 0)
+		return -1;
+	return 1;
+}
+
+int store_unsubscribe(struct store *st, const char *group, const char *addr)
+{
+	long long gid = store_group_id(st, group), mid;
+
+	if (gid < 0 || (mid = person_id(st, addr, 0, NULL)) < 0)
+		return -1;
+	if (store_run(st, store_stmt(st, "DELETE FROM subscriptions WHERE member_id = ? AND group_id = ?",
+				     "ii", mid, gid)) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return store_fail(st, "%s is not a member of %s", addr, group);
+	return drop_if_orphan(st, mid);
+}
+
+int store_subscription_each(struct store *st, const char *group, subscription_fn fn, void *ctx)
+{
+	long long gid = store_group_id(st, group);
+
+	if (gid < 0)
+		return -1;
+	return each_subscription_row(st, store_stmt(st, SUBSCRIPTION_COLUMNS "WHERE s.group_id = ?"
+						    " ORDER BY m.address", "i", gid), fn, ctx);
+}
+
+int store_person_subscriptions(struct store *st, const char *addr, subscription_fn fn, void *ctx)
+{
+	long long mid = person_id(st, addr, 0, NULL);
+
+	if (mid < 0)
+		return -1;
+	return each_subscription_row(st, store_stmt(st, SUBSCRIPTION_COLUMNS "WHERE m.id = ?"
+						    " ORDER BY g.name", "i", mid), fn, ctx);
+}
+
+int store_person_moderates(struct store *st, const char *addr, subscription_fn fn, void *ctx)
+{
+	long long mid = person_id(st, addr, 0, NULL);
+
+	if (mid < 0)
+		return -1;
+	return each_subscription_row(st, store_stmt(st, MODERATOR_COLUMNS "WHERE m.id = ?"
+						    " ORDER BY g.name", "i", mid), fn, ctx);
+}
+
+int store_person_forget(struct store *st, const char *addr)
+{
+	long long mid = person_id(st, addr, 0, NULL);
+
+	if (mid < 0)
+		return -1;
+	/* Subscriptions and moderator roles go with the person (ON DELETE CASCADE). */
+	return store_run(st, store_stmt(st, "DELETE FROM members WHERE id = ?", "i", mid)) < 0 ? -1 : 0;
+}
+
+int store_moderator_add(struct store *st, const char *group, const char *addr)
+{
+	long long gid = store_group_id(st, group), mid;
+
+	if (gid < 0 || (mid = person_id(st, addr, 1, NULL)) < 0)
+		return -1;
+	int r = store_run(st, store_stmt(st, "INSERT INTO moderators (member_id, group_id, created)"
+					 " VALUES (?, ?, ?)", "iii", mid, gid, (long long)time(NULL)));
+	if (r == -2)
+		return store_fail(st, "%s is already a moderator of %s", addr, group);
+	if (r < 0)
+		drop_if_orphan(st, mid);
+	return r;
+}
+
+int store_moderator_remove(struct store *st, const char *group, const char *addr)
+{
+	long long gid = store_group_id(st, group), mid;
+
+	if (gid < 0 || (mid = person_id(st, addr, 0, NULL)) < 0)
+		return -1;
+	if (store_run(st, store_stmt(st, "DELETE FROM moderators WHERE member_id = ? AND group_id = ?",
+				     "ii", mid, gid)) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return store_fail(st, "%s is not a moderator of %s", addr, group);
+	return drop_if_orphan(st, mid);
+}
+
+int store_moderator_each(struct store *st, const char *group, subscription_fn fn, void *ctx)
+{
+	long long gid = store_group_id(st, group);
+
+	if (gid < 0)
+		return -1;
+	return each_subscription_row(st, store_stmt(st, MODERATOR_COLUMNS "WHERE x.group_id = ?"
+						    " ORDER BY m.address", "i", gid), fn, ctx);
+}

@@ -1,0 +1,58 @@
+/*
+ * store_member: people (members table), their subscriptions to groups,
+ * and everything the store holds about one person (export / forget).
+ *
+ * A person exists while they are subscribed somewhere or moderate
+ * something; the last unsubscribe removes the person too, so the store
+ * never keeps an address nobody needs.
+ */
+#ifndef MLIST_STORE_MEMBER_H
+#define MLIST_STORE_MEMBER_H
+
+struct store;
+
+/* One subscription; strings valid during a callback only. */
+struct subscription_row {
+	const char *address;  /* the person's address */
+	const char *name;     /* their name, may be "" */
+	const char *group;    /* the group's name */
+	const char *mode;     /* "each", "digest" or "nomail" */
+	int follow_line;      /* for a change line: also receives its projects' posts */
+	int disabled;         /* delivery disabled (bounces) */
+	long long created;    /* unix time of subscribing */
+};
+
+typedef int (*subscription_fn)(const struct subscription_row *s, void *ctx);
+
+/* What to do when the person is subscribed to the group already. */
+enum subscribe_existing {
+	SUBSCRIBE_REFUSE, /* report "already a member" */
+	SUBSCRIBE_UPDATE, /* update name (when given), mode and follow_line: re-imports are idempotent */
+};
+
+/*
+ * Subscribes addr to group.  The address must have passed address_check;
+ * it is stored with its domain lower-cased.  name may be NULL (keep or "").
+ * follow_line is refused for groups that are not change lines.
+ * Returns 0, 1 when existing was SUBSCRIBE_UPDATE and the subscription
+ * was there already, or -1.
+ */
+int store_subscribe(struct store *st, const char *group, const char *addr, const char *name,
+		    const char *mode, int follow_line, enum subscribe_existing existing);
+int store_unsubscribe(struct store *st, const char *group, const char *addr);
+/* Calls fn for every subscription of group, by address. */
+int store_subscription_each(struct store *st, const char *group, subscription_fn fn, void *ctx);
+/* Calls fn for every subscription of the person at addr; refuses an unknown address. */
+int store_person_subscriptions(struct store *st, const char *addr, subscription_fn fn, void *ctx);
+/* Calls fn (with mode "") for every group the person at addr moderates. */
+int store_person_moderates(struct store *st, const char *addr, subscription_fn fn, void *ctx);
+/* Erases the person at addr and everything that hangs off them. */
+int store_person_forget(struct store *st, const char *addr);
+
+/* Makes addr a moderator of group (creating the person if needed). */
+int store_moderator_add(struct store *st, const char *group, const char *addr);
+int store_moderator_remove(struct store *st, const char *group, const char *addr);
+/* Calls fn (with mode "") for every moderator of group, by address. */
+int store_moderator_each(struct store *st, const char *group, subscription_fn fn, void *ctx);
+
+#endif

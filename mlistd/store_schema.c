@@ -1,0 +1,60 @@
+/*
+ * store_schema: the schema, as a list of migration steps.
+ *
+ * Names compare case-insensitively (COLLATE NOCASE) because group names
+ * and addresses are matched that way in mail.  Deleting a group or a
+ * person cascades to what hangs off it, so "member forget" and "group
+ * remove --force" leave nothing behind.
+ */
+#include "store_schema.h"
+
+const char *const store_migrations[] = {
+	/* 1: groups, change-line links, people, subscriptions, moderators */
+	"CREATE TABLE groups ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('change-line', 'project', 'general')),"
+	"  title TEXT NOT NULL DEFAULT '',"
+	"  policy TEXT NOT NULL DEFAULT 'members'"
+	"    CHECK (policy IN ('open', 'members', 'moderated', 'announce')),"
+	"  created INTEGER NOT NULL"
+	");"
+	/* project -> change line; the kinds are checked by triggers below */
+	"CREATE TABLE group_links ("
+	"  project_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	"  line_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (project_id, line_id)"
+	");"
+	"CREATE INDEX group_links_line ON group_links(line_id);"
+	"CREATE TRIGGER group_links_kinds BEFORE INSERT ON group_links BEGIN"
+	"  SELECT RAISE(ABORT, 'only a project can be linked to a change line')"
+	"    WHERE (SELECT kind FROM groups WHERE id = NEW.project_id) <> 'project'"
+	"       OR (SELECT kind FROM groups WHERE id = NEW.line_id) <> 'change-line';"
+	"END;"
+	/* a person, whatever groups they are in */
+	"CREATE TABLE members ("
+	"  id INTEGER PRIMARY KEY,"
+	"  address TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE TABLE subscriptions ("
+	"  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	"  mode TEXT NOT NULL DEFAULT 'each' CHECK (mode IN ('each', 'digest', 'nomail')),"
+	"  follow_line INTEGER NOT NULL DEFAULT 0 CHECK (follow_line IN (0, 1)),"
+	"  created INTEGER NOT NULL,"
+	"  PRIMARY KEY (member_id, group_id)"
+	");"
+	"CREATE INDEX subscriptions_group ON subscriptions(group_id);"
+	"CREATE TABLE moderators ("
+	"  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL,"
+	"  PRIMARY KEY (member_id, group_id)"
+	");"
+	"CREATE INDEX moderators_group ON moderators(group_id);",
+};
+
+const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
