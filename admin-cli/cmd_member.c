@@ -80,7 +80,7 @@ int cmd_member_list(struct cli *c)
 	return 0;
 }
 
-/* export: the person's own fields come with their first subscription or role. */
+/* member export: writes JSON arrays of a person's rows. */
 struct exporter {
 	struct cli *c;
 	int count;   /* entries written in the current array */
@@ -116,58 +116,36 @@ static int export_moderates(const struct subscription_row *s, void *ctx)
 	return 0;
 }
 
-/* Captures the person's own row (name, disabled) from any of their rows. */
-struct person {
-	struct sbuf address, name;
-	int disabled;
-	int found;
-};
-
-static int capture_person(const struct subscription_row *s, void *ctx)
+/* Writes the person's own fields, opening the export's object. */
+static int export_person(const struct subscription_row *s, void *ctx)
 {
-	struct person *p = ctx;
+	struct exporter *e = ctx;
+	FILE *out = e->c->out;
 
-	if (!p->found) {
-		sbuf_addstr(&p->address, s->address);
-		sbuf_addstr(&p->name, s->name);
-		p->disabled = s->disabled;
-		p->found = 1;
-	}
+	fputc('{', out);
+	json_pair(out, "address", s->address);
+	fputs(",\n  ", out);
+	json_pair(out, "name", s->name);
+	fprintf(out, ",\n  \"disabled\": %s,\n  \"created\": ", s->disabled ? "true" : "false");
+	json_time(out, s->created);
 	return 0;
 }
 
 int cmd_member_export(struct cli *c)
 {
-	struct person p = { SBUF_INIT, SBUF_INIT, 0, 0 };
-	struct exporter subs = { c, 0 }, mods = { c, 0 };
+	struct exporter person = { c, 0 }, subs = { c, 0 }, mods = { c, 0 };
 	FILE *out = c->out;
-	int r = 0;
 
-	/* Every person has at least one subscription or moderator role (see store_member.h). */
-	if (store_person_subscriptions(c->store, c->arg[0], capture_person, &p) < 0 ||
-	    store_person_moderates(c->store, c->arg[0], capture_person, &p) < 0) {
-		r = cli_store_fail(c);
-		goto out;
-	}
-	fputc('{', out);
-	json_pair(out, "address", p.address.buf);
-	fputs(",\n  ", out);
-	json_pair(out, "name", p.name.buf);
-	fprintf(out, ",\n  \"disabled\": %s,\n  \"subscriptions\": [", p.disabled ? "true" : "false");
-	if (store_person_subscriptions(c->store, c->arg[0], export_subscription, &subs) < 0) {
-		r = cli_store_fail(c);
-		goto out;
-	}
+	if (store_person_get(c->store, c->arg[0], export_person, &person) < 0)
+		return cli_store_fail(c);
+	fputs(",\n  \"subscriptions\": [", out);
+	if (store_person_subscriptions(c->store, c->arg[0], export_subscription, &subs) < 0)
+		return cli_store_fail(c);
 	fputs("],\n  \"moderates\": [", out);
-	if (store_person_moderates(c->store, c->arg[0], export_moderates, &mods) < 0) {
-		r = cli_store_fail(c);
-		goto out;
-	}
+	if (store_person_moderates(c->store, c->arg[0], export_moderates, &mods) < 0)
+		return cli_store_fail(c);
 	fputs("]}\n", out);
-out:
-	sbuf_release(&p.address);
-	sbuf_release(&p.name);
-	return r;
+	return 0;
 }
 
 int cmd_member_forget(struct cli *c)

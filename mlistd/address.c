@@ -115,9 +115,10 @@ int address_check(const char *addr, struct sbuf *why)
 	}
 	for (const char *p = addr; *p; p++) {
 		unsigned char c = (unsigned char)*p;
-		if (c <= ' ' || c >= 0x7f) {
+		/* Spaces are checked by part: a quoted local part may hold them. */
+		if (c < ' ' || c >= 0x7f) {
 			sbuf_addstr(why, c >= 0x7f ? "non-ASCII character in the address"
-						     : "space or control character in the address");
+						     : "control character in the address");
 			return -1;
 		}
 	}

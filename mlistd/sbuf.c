@@ -98,13 +98,19 @@ void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap)
 {
 	va_list copy;
 
+	/* Try in the space there is; if the text is longer, grow and format again. */
+	sbuf_grow(sb, 64);
 	va_copy(copy, ap);
-	int n = vsnprintf(NULL, 0, fmt, copy);
+	int n = vsnprintf(sb->buf + sb->len, sb->alloc - sb->len, fmt, copy);
 	va_end(copy);
-	if (n < 0)
+	if (n < 0) {
+		sb->buf[sb->len] = '\0';
 		return;
-	sbuf_grow(sb, (size_t)n);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= sb->alloc - sb->len) {
+		sbuf_grow(sb, (size_t)n);
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
 	sb->len += (size_t)n;
 }
 

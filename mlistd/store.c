@@ -161,7 +161,8 @@ int store_schema_latest(void)
 	return store_n_migrations;
 }
 
-int store_migrate(struct store *st, const char *const *steps, int n_steps)
+/* Applies the steps the store has not had yet. */
+static int store_migrate(struct store *st, const char *const *steps, int n_steps)
 {
 	int version = store_schema_version(st);
 
@@ -226,6 +227,12 @@ static int make_private(const char *path, struct sbuf *err)
 
 struct store *store_open(const char *path, struct sbuf *err)
 {
+	return store_open_steps(path, store_migrations, store_n_migrations, err);
+}
+
+struct store *store_open_steps(const char *path, const char *const *steps, int n_steps,
+			       struct sbuf *err)
+{
 	struct store *st = xcalloc(1, sizeof(*st));
 
 	sbuf_init(&st->err);
@@ -238,7 +245,7 @@ struct store *store_open(const char *path, struct sbuf *err)
 	sqlite3_busy_timeout(st->db, 10000);
 	if (store_exec_fixed(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
 				 "PRAGMA foreign_keys = ON;") < 0 ||
-	    store_migrate(st, store_migrations, store_n_migrations) < 0) {
+	    store_migrate(st, steps, n_steps) < 0) {
 		sbuf_addf(err, "%s: %s", path, st->err.buf);
 		goto fail;
 	}

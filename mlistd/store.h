@@ -34,12 +34,12 @@ int store_schema_version(struct store *st);
 int store_schema_latest(void);
 
 /*
- * Applies migration steps (SQL scripts, step i takes the schema from
- * version i to i+1) that the store has not had yet, each in a transaction
- * of its own.  store_open does this with the built-in steps; tests call it
- * with their own to check how failures are handled.
+ * store_open with other migration steps than the built-in ones (SQL
+ * scripts; step i takes the schema from version i to i + 1, each in a
+ * transaction of its own).  For tests of the migration mechanism.
  */
-int store_migrate(struct store *st, const char *const *steps, int n_steps);
+struct store *store_open_steps(const char *path, const char *const *steps, int n_steps,
+			       struct sbuf *err);
 
 /* Transactions, for work that must be all or nothing (e.g. a CSV import). */
 int store_begin(struct store *st);

@@ -93,7 +93,13 @@ int store_group_remove(struct store *st, const char *name, int force)
 			return store_fail(st, "group '%s' has %lld member(s) and %lld moderator(s); "
 					  "remove them first or use --force", name, members, moderators);
 	}
-	return store_run(st, store_stmt(st, "DELETE FROM groups WHERE id = ?", "i", id)) < 0 ? -1 : 0;
+	/* With the group go its subscriptions (cascade), and then anyone left in no group at all. */
+	if (store_run(st, store_stmt(st, "DELETE FROM groups WHERE id = ?", "i", id)) < 0)
+		return -1;
+	return store_run(st, store_stmt(st, "DELETE FROM members"
+					 " WHERE NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.member_id = members.id)"
+					 " AND NOT EXISTS (SELECT 1 FROM moderators m WHERE m.member_id = members.id)",
+					 "")) < 0 ? -1 : 0;
 }
 
 int store_group_set(struct store *st, const char *name, const char *title, const char *policy)

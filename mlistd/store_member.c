@@ -144,6 +144,16 @@ int store_subscription_each(struct store *st, const char *group, subscription_fn
 						    " ORDER BY m.address", "i", gid), fn, ctx);
 }
 
+int store_person_get(struct store *st, const char *addr, subscription_fn fn, void *ctx)
+{
+	long long mid = person_id(st, addr, 0, NULL);
+
+	if (mid < 0)
+		return -1;
+	return each_subscription_row(st, store_stmt(st, "SELECT address, name, '', '', 0, disabled, created"
+						    " FROM members WHERE id = ?", "i", mid), fn, ctx);
+}
+
 int store_person_subscriptions(struct store *st, const char *addr, subscription_fn fn, void *ctx)
 {
 	long long mid = person_id(st, addr, 0, NULL);

@@ -42,6 +42,8 @@ int store_subscribe(struct store *st, const char *group, const char *addr, const
 int store_unsubscribe(struct store *st, const char *group, const char *addr);
 /* Calls fn for every subscription of group, by address. */
 int store_subscription_each(struct store *st, const char *group, subscription_fn fn, void *ctx);
+/* Calls fn once with the person at addr (group and mode ""); refuses an unknown address. */
+int store_person_get(struct store *st, const char *addr, subscription_fn fn, void *ctx);
 /* Calls fn for every subscription of the person at addr; refuses an unknown address. */
 int store_person_subscriptions(struct store *st, const char *addr, subscription_fn fn, void *ctx);
 /* Calls fn (with mode "") for every group the person at addr moderates. */
