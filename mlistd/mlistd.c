@@ -47,6 +47,9 @@ static void ensure_spool(const struct config *cfg)
 {
 	if (mkdir(cfg->spool, 0700) < 0 && errno != EEXIST)
 		fatal("%s: cannot create the spool folder: %s", cfg->spool, strerror(errno));
+	/* It holds mail and member data: only mlistd's account may look in. */
+	if (chmod(cfg->spool, 0700) < 0)
+		fatal("%s: cannot make the spool folder private: %s", cfg->spool, strerror(errno));
 }
 
 /*
