@@ -68,5 +68,7 @@ int cmd_member_forget(struct cli *c);
 int cmd_moderator_add(struct cli *c);
 int cmd_moderator_remove(struct cli *c);
 int cmd_moderator_list(struct cli *c);
+int cmd_thread_list(struct cli *c);
+int cmd_message_show(struct cli *c);
 
 #endif

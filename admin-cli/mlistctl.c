@@ -40,6 +40,8 @@ static const struct command commands[] = {
 	{ "moderator", "add", 2, 2, "", "GROUP ADDR", cmd_moderator_add },
 	{ "moderator", "remove", 2, 2, "", "GROUP ADDR", cmd_moderator_remove },
 	{ "moderator", "list", 1, 1, "", "GROUP [--json]", cmd_moderator_list },
+	{ "thread", "list", 1, 1, "", "GROUP [--json]", cmd_thread_list },
+	{ "message", "show", 1, 1, "", "MESSAGE-ID [--json]", cmd_message_show },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -66,6 +66,10 @@ static const struct field delivery_fields[] = {
 static const struct field limits_fields[] = {
 	{ "max_message_size", FIELD_SIZE, 0, offsetof(struct config_limits, max_message_size), 1024, 1LL << 31, NULL, NULL, 0, 0 },
 	{ "max_recipients", FIELD_INT, 0, offsetof(struct config_limits, max_recipients), 1, 100000, NULL, NULL, 0, 0 },
+	{ "max_connections", FIELD_INT, 0, offsetof(struct config_limits, max_connections), 1, 100000, NULL, NULL, 0, 0 },
+	{ "max_connections_per_client", FIELD_INT, 0, offsetof(struct config_limits, max_connections_per_client),
+	  1, 100000, NULL, NULL, 0, 0 },
+	{ "timeout", FIELD_INT, 0, offsetof(struct config_limits, timeout), 1, 3600, NULL, NULL, 0, 0 },
 	END_FIELDS
 };
 
@@ -79,6 +83,13 @@ static const struct field imap_fields[] = {
 	END_FIELDS
 };
 
+static const struct field rule_fields[] = {
+	{ "header", FIELD_STRING, 1, offsetof(struct config_rule, header), 0, 0, NULL, NULL, 0, 0 },
+	{ "contains", FIELD_STRING, 1, offsetof(struct config_rule, contains), 0, 0, NULL, NULL, 0, 0 },
+	{ "group", FIELD_STRING, 1, offsetof(struct config_rule, group), 0, 0, NULL, NULL, 0, 0 },
+	END_FIELDS
+};
+
 static const struct field top_fields[] = {
 	{ "domain", FIELD_STRING, 1, offsetof(struct config, domain), 0, 0, NULL, NULL, 0, 0 },
 	{ "spool", FIELD_PATH, 1, offsetof(struct config, spool), 0, 0, NULL, NULL, 0, 0 },
@@ -88,6 +99,8 @@ static const struct field top_fields[] = {
 	  sizeof(struct config_listen), offsetof(struct config, n_listen) },
 	{ "delivery", FIELD_GROUP, 0, offsetof(struct config, delivery), 0, 0, NULL, delivery_fields, 0, 0 },
 	{ "limits", FIELD_GROUP, 0, offsetof(struct config, limits), 0, 0, NULL, limits_fields, 0, 0 },
+	{ "sort_rules", FIELD_LIST, 0, offsetof(struct config, rules), 0, 0, NULL, rule_fields,
+	  sizeof(struct config_rule), offsetof(struct config, n_rules) },
 	{ "imap", FIELD_LIST, 0, offsetof(struct config, imap), 0, 0, NULL, imap_fields,
 	  sizeof(struct config_imap), offsetof(struct config, n_imap) },
 	END_FIELDS
@@ -273,6 +286,9 @@ static void set_defaults(struct config *cfg)
 	cfg->delivery.connections = 4;
 	cfg->limits.max_message_size = 10 * 1024 * 1024;
 	cfg->limits.max_recipients = 100;
+	cfg->limits.max_connections = 200;
+	cfg->limits.max_connections_per_client = 20;
+	cfg->limits.timeout = 300; /* RFC 5321 4.5.3.2 asks for at least 5 minutes */
 }
 
 /* Defaults that depend on other settings, and checks across settings. */
@@ -372,6 +388,12 @@ void config_free(struct config *cfg)
 		free(m->done_folder);
 	}
 	free(cfg->imap);
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		free(cfg->rules[i].header);
+		free(cfg->rules[i].contains);
+		free(cfg->rules[i].group);
+	}
+	free(cfg->rules);
 	free(cfg->delivery.maildir);
 	free(cfg->delivery.smarthost);
 	free(cfg->file);

@@ -34,6 +34,9 @@ struct config_delivery {
 struct config_limits {
 	long long max_message_size; /* octets; larger messages are refused */
 	int max_recipients;         /* RCPT commands accepted per transaction */
+	int max_connections;        /* SMTP/LMTP clients served at once */
+	int max_connections_per_client; /* ... of them from one address */
+	int timeout;                /* seconds a client may stay silent before 421 */
 };
 
 struct config_imap {
@@ -43,6 +46,12 @@ struct config_imap {
 	char *default_group; /* group for messages that sort nowhere else */
 	char *done_folder;   /* folder to move taken messages to, or NULL to flag \Seen */
 	int interval;        /* seconds between polls when the server has no IDLE */
+};
+
+struct config_rule {
+	char *header;   /* header field name, e.g. "X-Project" */
+	char *contains; /* text its value must contain (case-insensitive) */
+	char *group;    /* the group such a message is sorted into */
 };
 
 struct config {
@@ -56,6 +65,8 @@ struct config {
 	size_t n_listen;
 	struct config_delivery delivery;
 	struct config_limits limits;
+	struct config_rule *rules; /* header rules for sorting, tried in order */
+	size_t n_rules;
 	struct config_imap *imap; /* mailboxes to poll, n_imap of them */
 	size_t n_imap;
 };

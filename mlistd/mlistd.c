@@ -3,10 +3,12 @@
  *
  *   mlistd [-c FILE] [--foreground] [-n]
  *
- * Loads the config, opens and migrates the store, and runs until SIGTERM
- * (drain and stop) or SIGINT; SIGHUP re-reads the config, keeping the old
- * one if the new one has an error.  -n checks the config and exits.
- * Prints "mlistd ready" once it is serving.
+ * Loads the config, binds the SMTP/LMTP listeners, drops root, opens and
+ * migrates the store, opens the spool (sorting what a crash left there),
+ * and serves every client from one event loop until SIGTERM (drain and
+ * stop) or SIGINT; SIGHUP re-reads the config, keeping the old one if the
+ * new one has an error.  -n checks the config and exits.  Logs
+ * "mlistd ready" once it is serving.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,11 +19,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/signalfd.h>
+
 #include "config.h"
+#include "evloop.h"
 #include "log.h"
 #include "privileges.h"
 #include "store.h"
 #include "sbuf.h"
+#include "smtp_server.h"
+#include "sorter.h"
+#include "spool.h"
 
 static void usage(FILE *to)
 {
@@ -52,37 +60,68 @@ static void ensure_spool(const struct config *cfg)
 		fatal("%s: cannot make the spool folder private: %s", cfg->spool, strerror(errno));
 }
 
+/* Everything the running daemon holds, for the signal and after-round handlers. */
+struct daemon {
+	const char *config_path;
+	struct config *cfg;
+	struct evloop *loop;
+	struct smtp_server *smtp;
+	struct spool *spool;
+	struct store *store;
+	struct sorter *sorter;
+};
+
 /*
- * Waits for signals; returns on SIGTERM or SIGINT.  The signals are
- * blocked and taken with sigwaitinfo, so no handler runs at an awkward
- * moment.
+ * SIGHUP: re-reads the config.  Limits and the like take effect at once;
+ * listeners, spool and store stay as they were started (they need a
+ * restart), and a config with an error is refused as a whole.
  */
-static void serve(struct config **cfg, const char *path, const sigset_t *signals)
+static void reload(struct daemon *d)
 {
-	for (;;) {
-		siginfo_t info;
-		int sig = sigwaitinfo(signals, &info);
-		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			fatal("sigwaitinfo: %s", strerror(errno));
-		}
-		if (sig == SIGHUP) {
-			struct sbuf err = SBUF_INIT;
-			struct config *fresh = config_load(path, &err);
-			if (fresh) {
-				config_free(*cfg);
-				*cfg = fresh;
-				log_msg(LOG_INFO, "reloaded %s", path);
-			} else {
-				log_msg(LOG_ERR, "reload refused, keeping the running config: %s", err.buf);
-			}
-			sbuf_release(&err);
-			continue;
-		}
-		log_msg(LOG_INFO, "%s received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	struct sbuf err = SBUF_INIT;
+	struct config *fresh = config_load(d->config_path, &err);
+
+	if (!fresh) {
+		log_msg(LOG_ERR, "reload refused, keeping the running config: %s", err.buf);
+		sbuf_release(&err);
 		return;
 	}
+	d->smtp->cfg = fresh;
+	sorter_set_config(d->sorter, fresh);
+	config_free(d->cfg);
+	d->cfg = fresh;
+	log_msg(LOG_INFO, "reloaded %s", d->config_path);
+	sbuf_release(&err);
+}
+
+static void on_signal(struct evloop *loop, int fd, unsigned events, void *ctx)
+{
+	struct daemon *d = ctx;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reload(d);
+			continue;
+		}
+		log_msg(LOG_INFO, "%s received, stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+		smtp_server_drain(d->smtp);
+		evloop_stop(loop);
+	}
+}
+
+/*
+ * After every round of events: commit what the round finished (one flush
+ * for all of it, then the 250s), then sort what was committed.
+ */
+static void after_round(struct evloop *loop, void *ctx)
+{
+	struct daemon *d = ctx;
+
+	(void)loop;
+	if (spool_pending(d->spool) && spool_commit(d->spool) > 0)
+		sorter_run(d->sorter);
 }
 
 int main(int argc, char **argv)
@@ -130,22 +169,44 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	struct daemon d = { .config_path = path, .cfg = cfg };
 	ensure_spool(cfg);
-	if (privileges_drop(cfg) < 0)
+	/* Listeners first: a privileged port needs root, which goes next. */
+	d.smtp = smtp_server_bind(cfg);
+	if (!d.smtp || privileges_drop(cfg) < 0)
 		return 1;
 	if (!foreground && daemon(0, 0) < 0)
 		fatal("cannot go to the background: %s", strerror(errno));
 
 	struct sbuf err = SBUF_INIT;
-	struct store *st = store_open(cfg->store, &err);
-	if (!st)
+	d.store = store_open(cfg->store, &err);
+	if (!d.store)
 		fatal("%s", err.buf);
-	log_msg(LOG_INFO, "store %s at schema version %d", cfg->store, store_schema_version(st));
-	log_msg(LOG_INFO, "mlistd ready");
-	serve(&cfg, path, &signals);
+	log_msg(LOG_INFO, "store %s at schema version %d", cfg->store, store_schema_version(d.store));
+	d.spool = spool_open(cfg->spool, &err);
+	if (!d.spool)
+		fatal("%s", err.buf);
+	d.sorter = sorter_new(cfg, d.store, d.spool);
+	/* Mail committed before a crash or stop and not sorted yet is taken up first. */
+	sorter_run(d.sorter);
 
-	store_close(st);
-	config_free(cfg);
+	d.loop = evloop_new();
+	int sfd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 || evloop_watch(d.loop, sfd, EV_READ, on_signal, &d) < 0 ||
+	    smtp_server_start(d.smtp, d.loop, d.store, d.spool) < 0)
+		fatal("cannot start serving: %s", strerror(errno));
+	evloop_after(d.loop, after_round, &d);
+	log_msg(LOG_INFO, "mlistd ready");
+	evloop_run(d.loop);
+
+	/* Draining: what was finished is committed; unfinished transactions were never acknowledged. */
+	smtp_server_free(d.smtp);
+	spool_close(d.spool);
+	sorter_free(d.sorter);
+	store_close(d.store);
+	evloop_free(d.loop);
+	close(sfd);
+	config_free(d.cfg);
 	sbuf_release(&err);
 	return 0;
 }

@@ -55,6 +55,40 @@ const char *const store_migrations[] = {
 	"  PRIMARY KEY (member_id, group_id)"
 	");"
 	"CREATE INDEX moderators_group ON moderators(group_id);",
+
+	/* 2: messages, threads and the groups each message was sorted into */
+	"CREATE TABLE threads ("
+	"  id INTEGER PRIMARY KEY,"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	"  root TEXT NOT NULL,"                      /* Message-ID of the first message */
+	"  subject TEXT NOT NULL DEFAULT '',"        /* its subject without Re: and tags */
+	"  started INTEGER NOT NULL,"
+	"  last_activity INTEGER NOT NULL,"
+	"  messages INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX threads_group ON threads(group_id, last_activity);"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id TEXT NOT NULL UNIQUE,"         /* without <>; ours if the message had none */
+	"  generated_id INTEGER NOT NULL DEFAULT 0," /* 1: mlist made the Message-ID up */
+	"  spool_id TEXT NOT NULL UNIQUE,"           /* the spool file; makes sorting idempotent */
+	"  state TEXT NOT NULL CHECK (state IN ('queued', 'unsorted', 'service')),"
+	"  envelope_from TEXT NOT NULL DEFAULT '',"
+	"  from_addr TEXT NOT NULL DEFAULT '',"
+	"  from_name TEXT NOT NULL DEFAULT '',"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  date INTEGER NOT NULL DEFAULT 0,"
+	"  received INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE message_groups ("
+	"  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	"  thread_id INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,"
+	"  sorted_by TEXT NOT NULL CHECK (sorted_by IN ('thread', 'address', 'tag', 'rule')),"
+	"  PRIMARY KEY (message_id, group_id)"
+	");"
+	"CREATE INDEX message_groups_thread ON message_groups(thread_id);",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

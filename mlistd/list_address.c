@@ -1,0 +1,68 @@
+/*
+ * list_address: taking GROUP[-role][+ext]@DOMAIN apart.
+ */
+#include "list_address.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "names.h"
+#include "sbuf.h"
+
+/* Roles marked by a suffix, and whether they carry a "+ext" part. */
+static const struct {
+	const char *suffix;
+	enum list_role role;
+	int has_ext;
+} suffixes[] = {
+	{ "-request", ROLE_REQUEST, 0 },
+	{ "-owner", ROLE_OWNER, 0 },
+	{ "-bounces", ROLE_BOUNCES, 1 },
+	{ "-confirm", ROLE_CONFIRM, 1 },
+};
+
+int list_address_parse(const char *addr, const char *domain, struct list_address *out)
+{
+	const char *at = strrchr(addr, '@');
+	char local[sizeof(out->group) + sizeof(out->ext) + 16];
+
+	memset(out, 0, sizeof(*out));
+	if (!at || strcasecmp(at + 1, domain) != 0 || (size_t)(at - addr) >= sizeof(local) || at == addr)
+		return -1;
+	size_t len = (size_t)(at - addr);
+	for (size_t i = 0; i < len; i++) {
+		char c = addr[i];
+		local[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	local[len] = '\0';
+
+	char *plus = strchr(local, '+');
+	if (plus) {
+		if (strlen(plus + 1) == 0 || strlen(plus + 1) >= sizeof(out->ext))
+			return -1;
+		snprintf(out->ext, sizeof(out->ext), "%s", plus + 1);
+		*plus = '\0';
+		len = strlen(local);
+	}
+	out->role = ROLE_POST;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t n = strlen(suffixes[i].suffix);
+		if (len > n && strcmp(local + len - n, suffixes[i].suffix) == 0) {
+			out->role = suffixes[i].role;
+			local[len - n] = '\0';
+			break;
+		}
+	}
+	/* "+ext" belongs to bounces and confirm addresses only, and they need one. */
+	int wants_ext = out->role == ROLE_BOUNCES || out->role == ROLE_CONFIRM;
+	if (wants_ext != (plus != NULL))
+		return -1;
+	struct sbuf why = SBUF_INIT;
+	int bad = group_name_check(local, &why) < 0 || strlen(local) >= sizeof(out->group);
+	sbuf_release(&why);
+	if (bad)
+		return -1;
+	snprintf(out->group, sizeof(out->group), "%s", local);
+	return 0;
+}

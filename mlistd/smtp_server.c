@@ -1,0 +1,202 @@
+/*
+ * smtp_server: listeners, accepting within limits, timeouts.
+ */
+#define _GNU_SOURCE
+#include "smtp_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "evloop.h"
+#include "log.h"
+#include "sbuf.h"
+#include "smtp_session.h"
+
+/* Opens a listening socket on a numeric IPv4 or IPv6 address. */
+static int listen_on(const struct config_listen *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	memset(&ss, 0, sizeof(ss));
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+	if (inet_pton(AF_INET, l->address, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)l->port);
+		len = sizeof(*in4);
+	} else if (inet_pton(AF_INET6, l->address, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)l->port);
+		len = sizeof(*in6);
+	} else {
+		log_msg(LOG_ERR, "listen: '%s' is not a numeric IP address", l->address);
+		return -1;
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0) {
+		log_msg(LOG_ERR, "listen: cannot listen on %s port %d: %s", l->address, l->port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct smtp_server *smtp_server_bind(const struct config *cfg)
+{
+	struct smtp_server *srv = xcalloc(1, sizeof(*srv));
+
+	srv->cfg = cfg;
+	srv->timer_fd = -1;
+	srv->listen_fds = xcalloc(cfg->n_listen, sizeof(int));
+	for (size_t i = 0; i < cfg->n_listen; i++)
+		srv->listen_fds[i] = -1;
+	srv->n_listen = (int)cfg->n_listen;
+	for (size_t i = 0; i < cfg->n_listen; i++) {
+		if ((srv->listen_fds[i] = listen_on(&cfg->listen[i])) < 0) {
+			smtp_server_free(srv);
+			return NULL;
+		}
+	}
+	return srv;
+}
+
+/* The peer's address as text, for logs and per-client limits. */
+static void peer_name(const struct sockaddr_storage *ss, char *out, size_t size)
+{
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)size);
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out, (socklen_t)size);
+	else
+		snprintf(out, size, "unknown");
+}
+
+/* Turns a client away before a session exists (best effort: the socket is new and empty). */
+static void refuse(int fd, const char *domain, const char *why)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line), "421 4.7.0 %s %s, try again later\r\n", domain, why);
+
+	if (write(fd, line, (size_t)n) < 0) {
+		/* nothing more to do for a client we are turning away */
+	}
+	close(fd);
+}
+
+static void accept_clients(struct evloop *loop, int fd, unsigned events, void *ctx)
+{
+	struct smtp_server *srv = ctx;
+	const struct config_limits *lim = &srv->cfg->limits;
+	int lmtp = 0;
+
+	(void)loop;
+	(void)events;
+	for (int i = 0; i < srv->n_listen; i++) {
+		if (srv->listen_fds[i] == fd)
+			lmtp = srv->cfg->listen[i].protocol == LISTEN_LMTP;
+	}
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_msg(LOG_WARNING, "accept: %s", strerror(errno));
+			return;
+		}
+		char peer[64];
+		peer_name(&ss, peer, sizeof(peer));
+		int same = 0;
+		for (struct session *s = srv->sessions; s; s = session_next(s))
+			same += strcmp(session_peer(s), peer) == 0;
+		if (srv->n_sessions >= lim->max_connections) {
+			log_msg(LOG_WARNING, "smtp: %s turned away: %d connections already", peer, srv->n_sessions);
+			refuse(c, srv->cfg->domain, "Too many connections");
+			continue;
+		}
+		if (same >= lim->max_connections_per_client) {
+			log_msg(LOG_WARNING, "smtp: %s turned away: %d connections from it already", peer, same);
+			refuse(c, srv->cfg->domain, "Too many connections from your address");
+			continue;
+		}
+		int one = 1;
+		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		session_start(srv, c, peer, lmtp);
+	}
+}
+
+static void tick(struct evloop *loop, int fd, unsigned events, void *ctx)
+{
+	struct smtp_server *srv = ctx;
+	unsigned long long expirations;
+	long long now = evloop_now_ms();
+
+	(void)loop;
+	(void)events;
+	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		log_msg(LOG_WARNING, "timer: %s", strerror(errno));
+	for (struct session *s = srv->sessions, *next; s; s = next) {
+		next = session_next(s); /* s may be closed by the tick */
+		session_tick(s, now);
+	}
+}
+
+int smtp_server_start(struct smtp_server *srv, struct evloop *loop, struct store *store, struct spool *spool)
+{
+	struct itimerspec every_second = { { 1, 0 }, { 1, 0 } };
+
+	srv->loop = loop;
+	srv->store = store;
+	srv->spool = spool;
+	for (int i = 0; i < srv->n_listen; i++) {
+		if (evloop_watch(loop, srv->listen_fds[i], EV_READ, accept_clients, srv) < 0)
+			return -1;
+	}
+	srv->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (srv->timer_fd < 0 || timerfd_settime(srv->timer_fd, 0, &every_second, NULL) < 0 ||
+	    evloop_watch(loop, srv->timer_fd, EV_READ, tick, srv) < 0)
+		return -1;
+	return 0;
+}
+
+void smtp_server_drain(struct smtp_server *srv)
+{
+	for (int i = 0; i < srv->n_listen; i++) {
+		if (srv->listen_fds[i] >= 0) {
+			if (srv->loop)
+				evloop_unwatch(srv->loop, srv->listen_fds[i]);
+			close(srv->listen_fds[i]);
+			srv->listen_fds[i] = -1;
+		}
+	}
+	srv->draining = 1;
+}
+
+void smtp_server_free(struct smtp_server *srv)
+{
+	if (!srv)
+		return;
+	smtp_server_drain(srv);
+	while (srv->sessions)
+		session_close(srv->sessions);
+	if (srv->timer_fd >= 0) {
+		if (srv->loop)
+			evloop_unwatch(srv->loop, srv->timer_fd);
+		close(srv->timer_fd);
+	}
+	free(srv->listen_fds);
+	free(srv);
+}

@@ -1,0 +1,41 @@
+/*
+ * smtp_server: the listening sockets (one per `listen` entry, SMTP or
+ * LMTP), accepting clients within the connection limits, and the
+ * once-a-second tick that times out silent clients.  Each accepted client
+ * becomes an smtp_session.
+ */
+#ifndef MLIST_SMTP_SERVER_H
+#define MLIST_SMTP_SERVER_H
+
+struct config;
+struct evloop;
+struct spool;
+struct store;
+struct session;
+
+struct smtp_server {
+	const struct config *cfg; /* read-only settings */
+	struct store *store;      /* for RCPT checks: which groups exist */
+	struct spool *spool;      /* where accepted mail goes */
+	struct evloop *loop;
+	int *listen_fds;          /* one per cfg->listen entry */
+	int n_listen;
+	int timer_fd;             /* ticks once a second for timeouts */
+	struct session *sessions; /* every connected client (doubly linked) */
+	int n_sessions;
+	int draining;             /* stopping: accept nobody new */
+};
+
+/*
+ * Binds every listen entry.  Done before privileges are dropped, so port
+ * 25 works.  Returns NULL after logging why (address in use, say).
+ */
+struct smtp_server *smtp_server_bind(const struct config *cfg);
+/* Starts accepting on loop with the store and spool to use. */
+int smtp_server_start(struct smtp_server *srv, struct evloop *loop, struct store *store, struct spool *spool);
+/* Stops accepting and closes the listeners; sessions go on until they end. */
+void smtp_server_drain(struct smtp_server *srv);
+/* Closes everything; sessions are cut off (a transaction in progress is not acknowledged). */
+void smtp_server_free(struct smtp_server *srv);
+
+#endif

@@ -1,0 +1,593 @@
+/*
+ * smtp_session: the SMTP/LMTP state machine; see smtp_session.h.
+ *
+ * States follow the dialogue: GREETED (before HELO/EHLO/LHLO), READY (no
+ * transaction), MAIL (sender given), RCPT (recipients given), DATA
+ * (message arriving), COMMIT (waiting for the spool's group commit),
+ * CLOSING (reply being flushed before the connection ends).
+ */
+#include "smtp_session.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "evloop.h"
+#include "list_address.h"
+#include "log.h"
+#include "sbuf.h"
+#include "smtp_server.h"
+#include "spool.h"
+#include "store_group.h"
+
+#define MAX_COMMAND_LINE 512  /* RFC 5321 4.5.3.1.4, CRLF included */
+#define MAX_TEXT_LINE 1000    /* RFC 5321 4.5.3.1.6, CRLF included */
+#define MAX_OUTPUT 65536      /* stop reading while this much waits to be written */
+#define MAX_ERRORS 10         /* bad commands before the client is shown the door */
+
+enum state { GREETED, READY, MAIL, RCPT, DATA, COMMIT, CLOSING };
+
+struct session {
+	struct smtp_server *srv;
+	int fd;
+	int lmtp;                   /* LMTP: LHLO, and one reply per recipient after DATA */
+	enum state state;
+	struct sbuf in;             /* bytes read, not yet taken */
+	size_t in_off;              /* how much of in is taken */
+	struct sbuf out;            /* replies not yet written */
+	int discarding;             /* skipping the rest of an over-long command line */
+	struct envelope env;        /* this transaction's sender and recipients */
+	struct spool_entry *entry;  /* the message being received */
+	unsigned long long size;    /* message bytes so far */
+	int at_line_start;          /* DATA: the next byte begins a line */
+	int oversize, long_line, write_failed; /* DATA: reasons to refuse at the dot */
+	int errors;                 /* bad commands so far */
+	long long last_active;      /* monotonic ms of the last input */
+	char peer[64];
+	struct session *prev, *next; /* in srv->sessions */
+};
+
+static void session_io(struct evloop *loop, int fd, unsigned events, void *ctx);
+static void process_input(struct session *s);
+
+const char *session_peer(const struct session *s)
+{
+	return s->peer;
+}
+
+struct session *session_next(const struct session *s)
+{
+	return s->next;
+}
+
+static void reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Queues one reply line; CRLF is added. */
+static void reply(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_vaddf(&s->out, fmt, ap);
+	va_end(ap);
+	sbuf_addstr(&s->out, "\r\n");
+}
+
+void session_close(struct session *s)
+{
+	struct smtp_server *srv = s->srv;
+
+	evloop_unwatch(srv->loop, s->fd);
+	close(s->fd);
+	if (s->entry)
+		spool_abort(s->entry);
+	if (s->state == COMMIT)
+		spool_forget_waiter(srv->spool, s);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		srv->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	srv->n_sessions--;
+	envelope_release(&s->env);
+	sbuf_release(&s->in);
+	sbuf_release(&s->out);
+	free(s);
+}
+
+/*
+ * Writes what it can of the queued replies and sets what to wait for:
+ * writability while replies are left, readability unless too much output
+ * is waiting (a client that pipelines without reading is slowed down,
+ * not given unbounded memory).  Returns -1 if the session was closed.
+ */
+static int flush(struct session *s)
+{
+	while (s->out.len) {
+		ssize_t n = write(s->fd, s->out.buf, s->out.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			session_close(s);
+			return -1;
+		}
+		memmove(s->out.buf, s->out.buf + n, s->out.len - (size_t)n);
+		s->out.len -= (size_t)n;
+		s->out.buf[s->out.len] = '\0';
+	}
+	if (s->state == CLOSING && s->out.len == 0) {
+		session_close(s);
+		return -1;
+	}
+	unsigned want = 0;
+	if (s->out.len)
+		want |= EV_WRITE;
+	if (s->out.len < MAX_OUTPUT && s->state != CLOSING && s->state != COMMIT)
+		want |= EV_READ;
+	if (evloop_watch(s->srv->loop, s->fd, want, session_io, s) < 0) {
+		session_close(s);
+		return -1;
+	}
+	return 0;
+}
+
+void session_start(struct smtp_server *srv, int fd, const char *peer, int lmtp)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+
+	s->srv = srv;
+	s->fd = fd;
+	s->lmtp = lmtp;
+	s->state = GREETED;
+	sbuf_init(&s->in);
+	sbuf_init(&s->out);
+	envelope_init(&s->env);
+	s->env.proto = lmtp ? "lmtp" : "smtp";
+	snprintf(s->peer, sizeof(s->peer), "%s", peer);
+	snprintf(s->env.client, sizeof(s->env.client), "%s", peer);
+	s->last_active = evloop_now_ms();
+	s->next = srv->sessions;
+	if (s->next)
+		s->next->prev = s;
+	srv->sessions = s;
+	srv->n_sessions++;
+	reply(s, "220 %s %s mlist", srv->cfg->domain, lmtp ? "LMTP" : "ESMTP");
+	flush(s);
+}
+
+void session_tick(struct session *s, long long now_ms)
+{
+	/* A session waiting for the spool is mlist's delay, not the client's. */
+	if (s->state == COMMIT || now_ms - s->last_active < (long long)s->srv->cfg->limits.timeout * 1000)
+		return;
+	log_msg(LOG_INFO, "smtp: %s timed out", s->peer);
+	if (s->entry) {
+		spool_abort(s->entry);
+		s->entry = NULL;
+	}
+	reply(s, "421 4.4.2 %s Timeout, closing connection", s->srv->cfg->domain);
+	s->state = CLOSING;
+	flush(s);
+}
+
+/* Counts a bad command; after too many the client is disconnected. */
+static void bad_command(struct session *s)
+{
+	if (++s->errors >= MAX_ERRORS) {
+		reply(s, "421 4.7.0 %s Too many errors, closing connection", s->srv->cfg->domain);
+		s->state = CLOSING;
+	}
+}
+
+static void reset_transaction(struct session *s)
+{
+	envelope_reset(&s->env);
+	if (s->entry) {
+		spool_abort(s->entry);
+		s->entry = NULL;
+	}
+	if (s->state != GREETED)
+		s->state = READY;
+}
+
+/*
+ * Takes "<path>" (with optional spaces before it) from *p.  Copies the
+ * address without brackets to out; returns 0, or -1 if malformed.  Source
+ * routes (RFC 5321 C) are dropped; control characters are refused.
+ */
+static int parse_path(const char **p, char *out, size_t out_size)
+{
+	const char *s = *p;
+
+	while (*s == ' ')
+		s++;
+	if (*s != '<')
+		return -1;
+	s++;
+	if (*s == '@') { /* source route: "@a,@b:user@host" */
+		const char *colon = strchr(s, ':');
+		if (!colon)
+			return -1;
+		s = colon + 1;
+	}
+	const char *end = strchr(s, '>');
+	if (!end || (size_t)(end - s) >= out_size)
+		return -1;
+	for (const char *q = s; q < end; q++) {
+		if ((unsigned char)*q <= ' ' && !(q > s && *q == ' ' && s[0] == '"'))
+			return -1;
+	}
+	memcpy(out, s, (size_t)(end - s));
+	out[end - s] = '\0';
+	*p = end + 1;
+	return 0;
+}
+
+static void cmd_helo(struct session *s, const char *verb, const char *arg)
+{
+	const struct config *cfg = s->srv->cfg;
+	int lhlo = strcasecmp(verb, "LHLO") == 0;
+
+	if (lhlo != s->lmtp) {
+		reply(s, "500 5.5.1 %s", s->lmtp ? "This is LMTP: say LHLO" : "Unknown command: LHLO is for LMTP");
+		bad_command(s);
+		return;
+	}
+	if (!*arg) {
+		reply(s, "501 5.5.4 %s needs a domain or address literal", verb);
+		bad_command(s);
+		return;
+	}
+	snprintf(s->env.helo, sizeof(s->env.helo), "%s", arg);
+	reset_transaction(s);
+	s->state = READY;
+	if (strcasecmp(verb, "HELO") == 0) {
+		reply(s, "250 %s", cfg->domain);
+		return;
+	}
+	reply(s, "250-%s", cfg->domain);
+	reply(s, "250-PIPELINING");
+	reply(s, "250-SIZE %lld", cfg->limits.max_message_size);
+	reply(s, "250-8BITMIME");
+	reply(s, "250 ENHANCEDSTATUSCODES");
+}
+
+static void cmd_mail(struct session *s, const char *arg)
+{
+	char path[512];
+	const char *p = arg;
+
+	if (s->state == GREETED) {
+		reply(s, "503 5.5.1 Say %s first", s->lmtp ? "LHLO" : "HELO or EHLO");
+		bad_command(s);
+		return;
+	}
+	if (s->state != READY) {
+		reply(s, "503 5.5.1 A transaction is already in progress");
+		bad_command(s);
+		return;
+	}
+	if (strncasecmp(p, "FROM:", 5) != 0 || (p += 5, parse_path(&p, path, sizeof(path)) < 0)) {
+		reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
+		bad_command(s);
+		return;
+	}
+	/* ESMTP parameters: SIZE= is checked now; BODY= is accepted; others are refused. */
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		size_t n = strcspn(p, " ");
+		if (strncasecmp(p, "SIZE=", 5) == 0) {
+			char *stop;
+			unsigned long long size = strtoull(p + 5, &stop, 10);
+			if (stop != p + n || stop == p + 5) {
+				reply(s, "501 5.5.4 Bad SIZE parameter");
+				bad_command(s);
+				return;
+			}
+			if (size > (unsigned long long)s->srv->cfg->limits.max_message_size) {
+				reply(s, "552 5.3.4 Message size exceeds the limit of %lld octets",
+				      s->srv->cfg->limits.max_message_size);
+				return;
+			}
+		} else if (!(n == 13 && strncasecmp(p, "BODY=8BITMIME", 13) == 0) &&
+			   !(n == 9 && strncasecmp(p, "BODY=7BIT", 9) == 0)) {
+			reply(s, "555 5.5.4 Unsupported parameter %.*s", (int)(n > 64 ? 64 : n), p);
+			return;
+		}
+		p += n;
+	}
+	sbuf_reset(&s->env.mail_from);
+	sbuf_addstr(&s->env.mail_from, path);
+	s->state = MAIL;
+	reply(s, "250 2.1.0 Ok");
+}
+
+/* Whether addr is an address of a group mlist has: the only mail it takes. */
+static int serves(struct session *s, const char *addr)
+{
+	struct list_address la;
+
+	if (list_address_parse(addr, s->srv->cfg->domain, &la) < 0)
+		return 0;
+	return store_group_id(s->srv->store, la.group) > 0;
+}
+
+static void cmd_rcpt(struct session *s, const char *arg)
+{
+	char path[512];
+	const char *p = arg;
+
+	if (s->state != MAIL && s->state != RCPT) {
+		reply(s, "503 5.5.1 Need MAIL before RCPT");
+		bad_command(s);
+		return;
+	}
+	if (strncasecmp(p, "TO:", 3) != 0 || (p += 3, parse_path(&p, path, sizeof(path)) < 0)) {
+		reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
+		bad_command(s);
+		return;
+	}
+	if (s->env.n_rcpt >= s->srv->cfg->limits.max_recipients) {
+		reply(s, "452 4.5.3 Too many recipients");
+		return;
+	}
+	if (!serves(s, path)) {
+		/* Never a relay: only the addresses of our own groups are taken. */
+		reply(s, "550 5.1.1 <%s>: no such list here", path);
+		return;
+	}
+	envelope_add_rcpt(&s->env, path);
+	s->state = RCPT;
+	reply(s, "250 2.1.5 Ok");
+}
+
+static void cmd_data(struct session *s)
+{
+	if (s->state != RCPT) {
+		reply(s, s->state == MAIL ? "554 5.5.1 No valid recipients" : "503 5.5.1 Need MAIL and RCPT before DATA");
+		bad_command(s);
+		return;
+	}
+	s->entry = spool_begin(s->srv->spool, &s->env);
+	if (!s->entry) {
+		log_msg(LOG_ERR, "spool: cannot start a message: %s", strerror(errno));
+		reply(s, "451 4.3.0 Cannot queue the message now, try again later");
+		return;
+	}
+	s->size = 0;
+	s->at_line_start = 1;
+	s->oversize = s->long_line = s->write_failed = 0;
+	s->state = DATA;
+	reply(s, "354 End data with <CR><LF>.<CR><LF>");
+}
+
+/* The spool's answer for a finished message: now the sender may be told. */
+static void committed(void *ctx, int ok, const char *id)
+{
+	struct session *s = ctx;
+
+	for (int i = 0; i < (s->lmtp ? s->env.n_rcpt : 1); i++) {
+		if (ok)
+			reply(s, "250 2.0.0 Ok: queued as %s", id);
+		else
+			reply(s, "451 4.3.0 Cannot queue the message now, try again later");
+	}
+	if (ok)
+		log_msg(LOG_INFO, "smtp: %s: accepted %s from <%s> for %d recipient(s)", s->peer, id,
+			s->env.mail_from.buf, s->env.n_rcpt);
+	envelope_reset(&s->env);
+	s->state = READY;
+	/* Commands that came after the dot have waited for this answer. */
+	process_input(s);
+}
+
+/* The final dot: refuse what broke a limit, otherwise hand the message to the spool. */
+static void end_of_data(struct session *s)
+{
+	struct spool_entry *e = s->entry;
+
+	s->entry = NULL;
+	if (s->oversize || s->long_line || s->write_failed) {
+		spool_abort(e);
+		for (int i = 0; i < (s->lmtp ? s->env.n_rcpt : 1); i++) {
+			if (s->oversize)
+				reply(s, "552 5.3.4 Message size exceeds the limit of %lld octets",
+				      s->srv->cfg->limits.max_message_size);
+			else if (s->long_line)
+				reply(s, "500 5.5.2 Line too long (the limit is %d octets)", MAX_TEXT_LINE);
+			else
+				reply(s, "451 4.3.0 Cannot queue the message now, try again later");
+		}
+		envelope_reset(&s->env);
+		s->state = READY;
+		return;
+	}
+	s->state = COMMIT;
+	spool_finish(e, committed, s);
+}
+
+/* Stores one piece of message text, counting it against the limits. */
+static void data_bytes(struct session *s, const char *p, size_t n)
+{
+	s->size += n;
+	if (s->size > (unsigned long long)s->srv->cfg->limits.max_message_size)
+		s->oversize = 1; /* keep reading to the dot, but store no more */
+	if (!s->oversize && !s->long_line && !s->write_failed && spool_write(s->entry, p, n) < 0)
+		s->write_failed = 1;
+}
+
+/*
+ * Takes message data from the input.  Lines are stored with CRLF ends (a
+ * bare LF becomes CRLF), a leading dot is unstuffed, and "." alone ends
+ * the message.  A line without its end yet is taken in part only when it
+ * is already too long, so memory stays bounded.  Returns 1 when the end
+ * was reached.
+ */
+static int take_data(struct session *s)
+{
+	while (s->in_off < s->in.len) {
+		const char *p = s->in.buf + s->in_off;
+		size_t avail = s->in.len - s->in_off;
+		const char *lf = memchr(p, '\n', avail);
+		if (!lf) {
+			if (avail <= MAX_TEXT_LINE)
+				return 0;
+			s->long_line = 1;
+			data_bytes(s, p, avail);
+			s->in_off += avail;
+			s->at_line_start = 0;
+			continue;
+		}
+		size_t n = (size_t)(lf - p) + 1;
+		size_t text = n - 1 - (n >= 2 && p[n - 2] == '\r');
+		if (s->at_line_start && text == 1 && p[0] == '.') {
+			s->in_off += n;
+			end_of_data(s);
+			return 1;
+		}
+		const char *start = p;
+		if (s->at_line_start && p[0] == '.') {
+			start++;
+			text--;
+		}
+		if (n > MAX_TEXT_LINE)
+			s->long_line = 1;
+		data_bytes(s, start, text);
+		data_bytes(s, "\r\n", 2);
+		s->in_off += n;
+		s->at_line_start = 1;
+	}
+	return 0;
+}
+
+/* Runs one command line (without its line end). */
+static void command(struct session *s, char *line)
+{
+	char verb[16];
+	size_t n = strcspn(line, " ");
+	const char *arg = line + n;
+
+	while (*arg == ' ')
+		arg++;
+	snprintf(verb, sizeof(verb), "%.*s", (int)(n < sizeof(verb) ? n : sizeof(verb) - 1), line);
+	if (n >= sizeof(verb))
+		verb[0] = '\0';
+
+	if (!strcasecmp(verb, "HELO") || !strcasecmp(verb, "EHLO") || !strcasecmp(verb, "LHLO"))
+		cmd_helo(s, verb, arg);
+	else if (!strcasecmp(verb, "MAIL"))
+		cmd_mail(s, arg);
+	else if (!strcasecmp(verb, "RCPT"))
+		cmd_rcpt(s, arg);
+	else if (!strcasecmp(verb, "DATA") && !*arg)
+		cmd_data(s);
+	else if (!strcasecmp(verb, "RSET")) {
+		reset_transaction(s);
+		reply(s, "250 2.0.0 Ok");
+	} else if (!strcasecmp(verb, "NOOP"))
+		reply(s, "250 2.0.0 Ok");
+	else if (!strcasecmp(verb, "QUIT")) {
+		reply(s, "221 2.0.0 %s Bye", s->srv->cfg->domain);
+		reset_transaction(s);
+		s->state = CLOSING;
+	} else if (!strcasecmp(verb, "VRFY"))
+		/* Rosters are private: never say who is on a list. */
+		reply(s, "252 2.5.2 Cannot VRFY; send mail and it will be delivered if the address is ours");
+	else if (!strcasecmp(verb, "HELP"))
+		reply(s, "214 2.0.0 Commands: %s MAIL RCPT DATA RSET NOOP QUIT VRFY HELP",
+		      s->lmtp ? "LHLO" : "HELO EHLO");
+	else {
+		reply(s, "502 5.5.2 Command not recognized");
+		bad_command(s);
+	}
+}
+
+/* Takes every complete command or data line in the input, in order. */
+static void process_input(struct session *s)
+{
+	while (s->state != COMMIT && s->state != CLOSING) {
+		if (s->state == DATA) {
+			if (!take_data(s))
+				break;
+			continue;
+		}
+		const char *p = s->in.buf + s->in_off;
+		size_t avail = s->in.len - s->in_off;
+		const char *lf = memchr(p, '\n', avail);
+		if (!lf) {
+			if (avail >= MAX_COMMAND_LINE && !s->discarding) {
+				reply(s, "500 5.5.2 Line too long (the limit is %d octets)", MAX_COMMAND_LINE);
+				bad_command(s);
+				s->discarding = 1;
+			}
+			if (s->discarding)
+				s->in_off = s->in.len; /* drop it as it comes */
+			break;
+		}
+		size_t n = (size_t)(lf - p) + 1;
+		s->in_off += n;
+		if (s->discarding) {
+			s->discarding = 0; /* the end of the over-long line */
+			continue;
+		}
+		if (n > MAX_COMMAND_LINE) {
+			reply(s, "500 5.5.2 Line too long (the limit is %d octets)", MAX_COMMAND_LINE);
+			bad_command(s);
+			continue;
+		}
+		char line[MAX_COMMAND_LINE + 1];
+		size_t text = n - 1 - (n >= 2 && p[n - 2] == '\r');
+		memcpy(line, p, text);
+		line[text] = '\0';
+		if (strlen(line) != text) {
+			reply(s, "500 5.5.2 NUL byte in command");
+			bad_command(s);
+			continue;
+		}
+		command(s, line);
+	}
+	/* Drop what was taken; keep a partial line. */
+	if (s->in_off) {
+		memmove(s->in.buf, s->in.buf + s->in_off, s->in.len - s->in_off);
+		s->in.len -= s->in_off;
+		s->in.buf[s->in.len] = '\0';
+		s->in_off = 0;
+	}
+	flush(s);
+}
+
+static void session_io(struct evloop *loop, int fd, unsigned events, void *ctx)
+{
+	struct session *s = ctx;
+
+	(void)loop;
+	(void)fd;
+	if (events & EV_WRITE) {
+		if (flush(s) < 0)
+			return;
+	}
+	if (!(events & EV_READ) || s->state == COMMIT || s->state == CLOSING)
+		return;
+	char buf[65536];
+	ssize_t n = read(s->fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* The client went away; an unfinished message is dropped (it was never acknowledged). */
+		session_close(s);
+		return;
+	}
+	s->last_active = evloop_now_ms();
+	sbuf_add(&s->in, buf, (size_t)n);
+	process_input(s);
+}

@@ -1,0 +1,279 @@
+/*
+ * sorter: incoming/ -> store + queue/; see sorter.h for the rules.
+ */
+#define _GNU_SOURCE
+#include "sorter.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "list_address.h"
+#include "log.h"
+#include "message.h"
+#include "sbuf.h"
+#include "spool.h"
+#include "store.h"
+#include "store_group.h"
+#include "store_message.h"
+
+struct sorter {
+	const struct config *cfg;
+	struct store *st;
+	struct spool *sp;
+};
+
+/* Where a message goes: up to this many groups. */
+#define MAX_PLACES 16
+
+struct places {
+	long long group[MAX_PLACES];
+	long long thread[MAX_PLACES]; /* 0: start a new thread */
+	char names[MAX_PLACES][65];
+	int n;
+	const char *how;              /* "thread", "address", "tag" or "rule" */
+};
+
+static void add_place(struct places *pl, long long group, long long thread, const char *name)
+{
+	for (int i = 0; i < pl->n; i++) {
+		if (pl->group[i] == group)
+			return;
+	}
+	if (pl->n == MAX_PLACES)
+		return;
+	pl->group[pl->n] = group;
+	pl->thread[pl->n] = thread;
+	snprintf(pl->names[pl->n], sizeof(pl->names[0]), "%s", name);
+	pl->n++;
+}
+
+struct sorter *sorter_new(const struct config *cfg, struct store *st, struct spool *sp)
+{
+	struct sorter *so = xcalloc(1, sizeof(*so));
+
+	so->cfg = cfg;
+	so->st = st;
+	so->sp = sp;
+	return so;
+}
+
+void sorter_set_config(struct sorter *so, const struct config *cfg)
+{
+	so->cfg = cfg;
+}
+
+void sorter_free(struct sorter *so)
+{
+	free(so);
+}
+
+static int collect_placement(const struct placement_row *p, void *ctx)
+{
+	add_place(ctx, p->group_id, p->thread_id, p->group);
+	return 0;
+}
+
+/* 1. A reply joins the thread(s) of the nearest known ancestor. */
+static int by_thread(struct sorter *so, const struct message_info *info, struct places *pl)
+{
+	for (int i = 0; i < info->n_parents && pl->n == 0; i++) {
+		if (store_message_placements(so->st, info->parents[i], collect_placement, pl) < 0)
+			return -1;
+	}
+	pl->how = "thread";
+	return 0;
+}
+
+/* 2. The group addresses it was sent to. */
+static void by_address(struct sorter *so, const struct envelope *env, struct places *pl, int *service)
+{
+	for (int i = 0; i < env->n_rcpt; i++) {
+		struct list_address la;
+		if (list_address_parse(env->rcpt[i], so->cfg->domain, &la) < 0)
+			continue;
+		if (la.role != ROLE_POST) {
+			(*service)++;
+			continue;
+		}
+		long long gid = store_group_id(so->st, la.group);
+		if (gid > 0)
+			add_place(pl, gid, 0, la.group);
+	}
+	pl->how = "address";
+}
+
+/* 3. "[group-name]" anywhere in the subject. */
+static void by_tag(struct sorter *so, const char *subject, struct places *pl)
+{
+	for (const char *p = strchr(subject, '['); p; p = strchr(p + 1, '[')) {
+		const char *close = strchr(p, ']');
+		char name[65];
+		if (!close || close - p - 1 <= 0 || close - p - 1 >= (long)sizeof(name))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(close - p - 1), p + 1);
+		for (char *c = name; *c; c++) {
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		}
+		long long gid = store_group_id(so->st, name);
+		if (gid > 0)
+			add_place(pl, gid, 0, name);
+	}
+	pl->how = "tag";
+}
+
+/* 4. The first header rule that matches. */
+static void by_rule(struct sorter *so, const char *body, size_t len, struct places *pl)
+{
+	for (size_t i = 0; i < so->cfg->n_rules && pl->n == 0; i++) {
+		const struct config_rule *r = &so->cfg->rules[i];
+		char *value = message_header(body, len, r->header);
+		if (value && strcasestr(value, r->contains)) {
+			long long gid = store_group_id(so->st, r->group);
+			if (gid > 0)
+				add_place(pl, gid, 0, r->group);
+			else
+				log_msg(LOG_WARNING, "sort rule for %s: no group named '%s'", r->header, r->group);
+		}
+		free(value);
+	}
+	pl->how = "rule";
+}
+
+/*
+ * Records one message.  Returns 0 (recorded, or recognised as recorded
+ * already, or a duplicate set aside), or -1 on a store error.
+ * *move_to says where the spool file goes next.
+ */
+static int sort_one(struct sorter *so, const char *id, const char **move_to)
+{
+	struct spool_message msg;
+	struct message_info info;
+	struct sbuf err = SBUF_INIT, generated = SBUF_INIT;
+	struct places pl = { .n = 0 };
+	int service = 0, r = -1;
+
+	*move_to = "queue";
+	int known = store_message_has_spool(so->st, id);
+	if (known != 0)
+		return known < 0 ? -1 : 0; /* sorted before a crash; only the move was missing */
+	if (spool_read(so->sp, id, &msg, &err) < 0) {
+		log_msg(LOG_ERR, "sorter: %s is not a committed spool file (%s); set aside in spool/corrupt",
+			id, err.buf);
+		spool_message_release(&msg);
+		sbuf_release(&err);
+		*move_to = "corrupt";
+		return 0;
+	}
+	const char *body = msg.raw.buf + msg.body_offset;
+	message_parse(body, msg.body_len, &info);
+	const char *message_id = info.message_id;
+	if (!message_id) {
+		sbuf_addf(&generated, "mlist.%s@%s", id, so->cfg->domain);
+		message_id = generated.buf;
+	}
+	int dup = store_message_known(so->st, message_id);
+	if (dup) {
+		if (dup > 0) {
+			log_msg(LOG_INFO, "sorter: %s repeats Message-ID <%s>, which is recorded already; "
+				"set aside in spool/duplicate, not posted again", id, message_id);
+			*move_to = "duplicate";
+			r = 0;
+		}
+		goto out;
+	}
+
+	if (by_thread(so, &info, &pl) < 0)
+		goto out;
+	if (pl.n == 0)
+		by_address(so, &msg.env, &pl, &service);
+	if (pl.n == 0 && !service)
+		by_tag(so, info.subject, &pl);
+	if (pl.n == 0 && !service)
+		by_rule(so, body, msg.body_len, &pl);
+
+	struct message_record rec = {
+		message_id, info.message_id == NULL, id,
+		pl.n ? "queued" : service ? "service" : "unsorted",
+		msg.env.mail_from.buf, info.from_addr, info.from_name, info.subject,
+		info.date, msg.received, (long long)msg.body_len,
+	};
+	long long mid = store_message_add(so->st, &rec);
+	if (mid < 0)
+		goto out;
+	char *base = message_base_subject(info.subject);
+	struct sbuf names = SBUF_INIT;
+	for (int i = 0; i < pl.n; i++) {
+		long long thread = pl.thread[i];
+		if (!thread)
+			thread = store_thread_start(so->st, pl.group[i], message_id, base, msg.received);
+		if (thread < 0 || store_message_place(so->st, mid, pl.group[i], thread, pl.how, msg.received) < 0) {
+			free(base);
+			sbuf_release(&names);
+			goto out;
+		}
+		sbuf_addf(&names, "%s%s", i ? ", " : "", pl.names[i]);
+	}
+	free(base);
+	if (pl.n)
+		log_msg(LOG_INFO, "sorter: %s <%s> sorted into %s (by %s)", id, message_id, names.buf, pl.how);
+	else if (service)
+		log_msg(LOG_INFO, "sorter: %s <%s> is for a service address; kept for the command stage", id, message_id);
+	else
+		log_msg(LOG_INFO, "sorter: %s <%s> fits no group; kept as unsorted for a moderator", id, message_id);
+	sbuf_release(&names);
+	r = 0;
+out:
+	message_info_release(&info);
+	spool_message_release(&msg);
+	sbuf_release(&err);
+	sbuf_release(&generated);
+	return r;
+}
+
+/* The ids found in incoming/, gathered before sorting so the folder is not read while it changes. */
+struct batch {
+	char **ids;
+	int n;
+};
+
+static void gather(const char *id, void *ctx)
+{
+	struct batch *b = ctx;
+
+	b->ids = xrealloc(b->ids, (size_t)(b->n + 1) * sizeof(char *));
+	b->ids[b->n++] = xstrdup(id);
+}
+
+void sorter_run(struct sorter *so)
+{
+	struct batch b = { NULL, 0 };
+
+	if (spool_each_incoming(so->sp, gather, &b) < 0 || b.n == 0) {
+		free(b.ids);
+		return;
+	}
+	const char **dest = xcalloc((size_t)b.n, sizeof(*dest));
+	/* One transaction for the batch: one fsync of the store for all of it. */
+	int ok = store_begin(so->st) == 0;
+	for (int i = 0; ok && i < b.n; i++)
+		ok = sort_one(so, b.ids[i], &dest[i]) == 0;
+	if (ok && store_commit(so->st) < 0)
+		ok = 0;
+	if (!ok) {
+		log_msg(LOG_ERR, "sorter: %s; the batch stays in spool/incoming for the next try", store_error(so->st));
+		store_rollback(so->st);
+	}
+	for (int i = 0; i < b.n; i++) {
+		/* Only after the commit: a file in queue/ is always known to the store. */
+		if (ok && spool_move(so->sp, b.ids[i], dest[i]) < 0)
+			log_msg(LOG_ERR, "sorter: cannot move %s to spool/%s: %s", b.ids[i], dest[i], strerror(errno));
+		free(b.ids[i]);
+	}
+	free(dest);
+	free(b.ids);
+}

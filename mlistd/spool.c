@@ -1,0 +1,455 @@
+/*
+ * spool: durable queue files; see spool.h for the format and the rules.
+ *
+ * Every write path ends the same way: data flushed, file renamed, folder
+ * flushed; any failure removes the temporary file, so nothing half-written
+ * is ever taken for a message.
+ */
+#define _GNU_SOURCE
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define HEADER_MAGIC "MLIST-SPOOL 1 "
+#define LENGTH_DIGITS 12
+#define WRITE_BUFFER 65536
+
+struct spool_entry {
+	struct spool *sp;
+	char id[64];              /* file name, the same in tmp/ and incoming/ */
+	int fd;                   /* open on tmp/ID */
+	struct sbuf buf;          /* bytes not yet written */
+	unsigned long long body;  /* message bytes so far */
+	int failed;               /* a write failed; errno kept in err */
+	int err;
+	spool_done_fn done;       /* told about the commit; NULL once the waiter left */
+	void *ctx;
+	struct spool_entry *next; /* in the pending list */
+};
+
+struct spool {
+	char *dir;                   /* the spool folder */
+	int dir_fd, tmp_fd, incoming_fd; /* open folders, for *at() calls and fsync */
+	unsigned counter;            /* makes ids unique within this process */
+	struct spool_entry *pending; /* finished, waiting for the group commit (newest first) */
+	int n_pending;
+};
+
+void envelope_init(struct envelope *env)
+{
+	memset(env, 0, sizeof(*env));
+	sbuf_init(&env->mail_from);
+	env->proto = "smtp";
+}
+
+void envelope_add_rcpt(struct envelope *env, const char *rcpt)
+{
+	env->rcpt = xrealloc(env->rcpt, (size_t)(env->n_rcpt + 1) * sizeof(*env->rcpt));
+	env->rcpt[env->n_rcpt++] = xstrdup(rcpt);
+}
+
+void envelope_reset(struct envelope *env)
+{
+	for (int i = 0; i < env->n_rcpt; i++)
+		free(env->rcpt[i]);
+	free(env->rcpt);
+	env->rcpt = NULL;
+	env->n_rcpt = 0;
+	sbuf_reset(&env->mail_from);
+}
+
+void envelope_release(struct envelope *env)
+{
+	envelope_reset(env);
+	sbuf_release(&env->mail_from);
+}
+
+static int open_folder(int at, const char *name)
+{
+	if (mkdirat(at, name, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+struct spool *spool_open(const char *dir, struct sbuf *err)
+{
+	struct spool *sp = xcalloc(1, sizeof(*sp));
+
+	sp->dir = xstrdup(dir);
+	sp->tmp_fd = sp->incoming_fd = -1;
+	sp->dir_fd = open_folder(AT_FDCWD, dir);
+	if (sp->dir_fd < 0 || (sp->tmp_fd = open_folder(sp->dir_fd, "tmp")) < 0 ||
+	    (sp->incoming_fd = open_folder(sp->dir_fd, "incoming")) < 0) {
+		sbuf_addf(err, "%s: cannot open the spool: %s", dir, strerror(errno));
+		spool_close(sp);
+		return NULL;
+	}
+	/* Whatever is in tmp/ was never committed, so never acknowledged: the sender still has it. */
+	DIR *d = fdopendir(dup(sp->tmp_fd));
+	struct dirent *de;
+	int removed = 0;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] != '.' && unlinkat(sp->tmp_fd, de->d_name, 0) == 0)
+			removed++;
+	}
+	if (d)
+		closedir(d);
+	if (removed)
+		log_msg(LOG_INFO, "spool: removed %d unfinished file(s) from %s/tmp", removed, dir);
+	return sp;
+}
+
+void spool_close(struct spool *sp)
+{
+	if (!sp)
+		return;
+	if (sp->n_pending)
+		spool_commit(sp);
+	if (sp->dir_fd >= 0)
+		close(sp->dir_fd);
+	if (sp->tmp_fd >= 0)
+		close(sp->tmp_fd);
+	if (sp->incoming_fd >= 0)
+		close(sp->incoming_fd);
+	free(sp->dir);
+	free(sp);
+}
+
+char *spool_path(const struct spool *sp, const char *folder, const char *id)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_addf(&sb, "%s/%s/%s", sp->dir, folder, id);
+	return sbuf_detach(&sb);
+}
+
+/* Writes out the buffer; remembers the first failure. */
+static int flush_entry(struct spool_entry *e)
+{
+	size_t off = 0;
+
+	while (!e->failed && off < e->buf.len) {
+		ssize_t n = write(e->fd, e->buf.buf + off, e->buf.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e->failed = 1;
+			e->err = errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	sbuf_reset(&e->buf);
+	return e->failed ? -1 : 0;
+}
+
+struct spool_entry *spool_begin(struct spool *sp, const struct envelope *env)
+{
+	struct spool_entry *e = xcalloc(1, sizeof(*e));
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	snprintf(e->id, sizeof(e->id), "%lld.%06ld.%d.%u", (long long)tv.tv_sec, (long)tv.tv_usec,
+		 (int)getpid(), sp->counter++);
+	e->sp = sp;
+	sbuf_init(&e->buf);
+	e->fd = openat(sp->tmp_fd, e->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (e->fd < 0) {
+		free(e);
+		return NULL;
+	}
+	/* The length is a placeholder until spool_finish: an unfinished file is recognisably so. */
+	sbuf_addf(&e->buf, "%s%.*s\nfrom %s\n", HEADER_MAGIC, LENGTH_DIGITS, "????????????", env->mail_from.buf);
+	for (int i = 0; i < env->n_rcpt; i++)
+		sbuf_addf(&e->buf, "rcpt %s\n", env->rcpt[i]);
+	sbuf_addf(&e->buf, "client %s\nhelo %s\nproto %s\nreceived %lld\n\n", env->client, env->helo,
+		  env->proto, (long long)tv.tv_sec);
+	return e;
+}
+
+int spool_write(struct spool_entry *e, const void *data, size_t len)
+{
+	if (e->failed) {
+		errno = e->err;
+		return -1;
+	}
+	sbuf_add(&e->buf, data, len);
+	e->body += len;
+	if (e->buf.len >= WRITE_BUFFER && flush_entry(e) < 0) {
+		errno = e->err;
+		return -1;
+	}
+	return 0;
+}
+
+static void free_entry(struct spool_entry *e)
+{
+	if (e->fd >= 0)
+		close(e->fd);
+	sbuf_release(&e->buf);
+	free(e);
+}
+
+void spool_abort(struct spool_entry *e)
+{
+	unlinkat(e->sp->tmp_fd, e->id, 0);
+	free_entry(e);
+}
+
+void spool_finish(struct spool_entry *e, spool_done_fn done, void *ctx)
+{
+	char length[LENGTH_DIGITS + 1];
+
+	e->done = done;
+	e->ctx = ctx;
+	snprintf(length, sizeof(length), "%0*llu", LENGTH_DIGITS, e->body);
+	if (flush_entry(e) == 0 &&
+	    pwrite(e->fd, length, LENGTH_DIGITS, (off_t)strlen(HEADER_MAGIC)) != LENGTH_DIGITS) {
+		e->failed = 1;
+		e->err = errno;
+	}
+	e->next = e->sp->pending;
+	e->sp->pending = e;
+	e->sp->n_pending++;
+}
+
+void spool_forget_waiter(struct spool *sp, void *ctx)
+{
+	for (struct spool_entry *e = sp->pending; e; e = e->next) {
+		if (e->ctx == ctx)
+			e->done = NULL;
+	}
+}
+
+int spool_pending(const struct spool *sp)
+{
+	return sp->n_pending;
+}
+
+int spool_commit(struct spool *sp)
+{
+	struct spool_entry *list = NULL;
+	int committed = 0;
+
+	/* Oldest first, so messages keep the order they were accepted in. */
+	while (sp->pending) {
+		struct spool_entry *e = sp->pending;
+		sp->pending = e->next;
+		e->next = list;
+		list = e;
+	}
+	sp->n_pending = 0;
+
+	/* One flush for the whole batch: data and inodes of every tmp/ file. */
+	int synced = syncfs(sp->tmp_fd) == 0;
+	if (!synced)
+		log_msg(LOG_ERR, "spool: syncfs failed: %s", strerror(errno));
+	for (struct spool_entry *e = list; e; e = e->next) {
+		if (!synced || e->failed || renameat(sp->tmp_fd, e->id, sp->incoming_fd, e->id) < 0) {
+			log_msg(LOG_ERR, "spool: cannot commit %s: %s", e->id,
+				strerror(e->failed ? e->err : errno));
+			unlinkat(sp->tmp_fd, e->id, 0);
+			e->failed = 1;
+		}
+	}
+	/* The renames are durable once incoming/ is. */
+	if (fsync(sp->incoming_fd) < 0) {
+		log_msg(LOG_ERR, "spool: fsync of incoming/ failed: %s", strerror(errno));
+		for (struct spool_entry *e = list; e; e = e->next)
+			e->failed = 1;
+	}
+	while (list) {
+		struct spool_entry *e = list;
+		list = e->next;
+		if (!e->failed)
+			committed++;
+		if (e->done)
+			e->done(e->ctx, !e->failed, e->id);
+		free_entry(e);
+	}
+	return committed;
+}
+
+static void put_done(void *ctx, int ok, const char *id)
+{
+	(void)id;
+	*(int *)ctx = ok;
+}
+
+int spool_put(struct spool *sp, const struct envelope *env, const void *data, size_t len, struct sbuf *id_out)
+{
+	struct spool_entry *e = spool_begin(sp, env);
+	int ok = 0;
+
+	if (!e)
+		return -1;
+	sbuf_addstr(id_out, e->id);
+	if (spool_write(e, data, len) < 0) {
+		spool_abort(e);
+		return -1;
+	}
+	/* Commits whatever else is pending along with it. */
+	spool_finish(e, put_done, &ok);
+	spool_commit(sp);
+	return ok ? 0 : -1;
+}
+
+/* Orders ids by their time stamp prefix, which is when they were accepted. */
+static int by_id(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	double dx = strtod(x, NULL), dy = strtod(y, NULL);
+
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	return strcmp(x, y);
+}
+
+int spool_each_incoming(struct spool *sp, void (*fn)(const char *id, void *ctx), void *ctx)
+{
+	DIR *d = fdopendir(dup(sp->incoming_fd));
+	struct dirent *de;
+	char **ids = NULL;
+	size_t n = 0;
+
+	if (!d)
+		return -1;
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
+		ids[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(ids, n, sizeof(*ids), by_id);
+	for (size_t i = 0; i < n; i++) {
+		fn(ids[i], ctx);
+		free(ids[i]);
+	}
+	free(ids);
+	return 0;
+}
+
+/* Reads the whole file at folder fd / name into out. */
+static int read_all(int folder, const char *name, struct sbuf *out)
+{
+	int fd = openat(folder, name, O_RDONLY | O_CLOEXEC);
+	char buf[65536];
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			return -1;
+		}
+		sbuf_add(out, buf, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
+/* Parses the header lines of a spool file into msg; returns 0 or -1 with the reason. */
+static int parse_header(struct spool_message *msg, struct sbuf *err)
+{
+	const char *p = msg->raw.buf, *end = msg->raw.buf + msg->raw.len;
+	size_t magic = strlen(HEADER_MAGIC);
+	char *stop;
+
+	if (msg->raw.len < magic + LENGTH_DIGITS + 1 || memcmp(p, HEADER_MAGIC, magic) != 0) {
+		sbuf_addstr(err, "not a spool file");
+		return -1;
+	}
+	unsigned long long len = strtoull(p + magic, &stop, 10);
+	if (stop != p + magic + LENGTH_DIGITS || *stop != '\n') {
+		sbuf_addstr(err, "never committed (no length)");
+		return -1;
+	}
+	p = stop + 1;
+	while (p < end && *p != '\n') {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			break;
+		struct sbuf line = SBUF_INIT;
+		sbuf_add(&line, p, (size_t)(eol - p));
+		char *value = strchr(line.buf, ' ');
+		if (value)
+			*value++ = '\0';
+		else
+			value = line.buf + line.len;
+		if (strcmp(line.buf, "from") == 0)
+			sbuf_addstr(&msg->env.mail_from, value);
+		else if (strcmp(line.buf, "rcpt") == 0)
+			envelope_add_rcpt(&msg->env, value);
+		else if (strcmp(line.buf, "client") == 0)
+			snprintf(msg->env.client, sizeof(msg->env.client), "%s", value);
+		else if (strcmp(line.buf, "helo") == 0)
+			snprintf(msg->env.helo, sizeof(msg->env.helo), "%s", value);
+		else if (strcmp(line.buf, "proto") == 0)
+			msg->env.proto = strcmp(value, "lmtp") == 0 ? "lmtp" : strcmp(value, "imap") == 0 ? "imap" : "smtp";
+		else if (strcmp(line.buf, "received") == 0)
+			msg->received = strtoll(value, NULL, 10);
+		sbuf_release(&line);
+		p = eol + 1;
+	}
+	if (p >= end || *p != '\n') {
+		sbuf_addstr(err, "header not terminated");
+		return -1;
+	}
+	msg->body_offset = (size_t)(p + 1 - msg->raw.buf);
+	msg->body_len = msg->raw.len - msg->body_offset;
+	if (msg->body_len != len) {
+		sbuf_addf(err, "length %llu in the header, %zu in the file", len, msg->body_len);
+		return -1;
+	}
+	return 0;
+}
+
+int spool_read(struct spool *sp, const char *id, struct spool_message *msg, struct sbuf *err)
+{
+	memset(msg, 0, sizeof(*msg));
+	envelope_init(&msg->env);
+	sbuf_init(&msg->raw);
+	if (read_all(sp->incoming_fd, id, &msg->raw) < 0) {
+		sbuf_addf(err, "%s: %s", id, strerror(errno));
+		return -1;
+	}
+	return parse_header(msg, err);
+}
+
+void spool_message_release(struct spool_message *msg)
+{
+	envelope_release(&msg->env);
+	sbuf_release(&msg->raw);
+}
+
+int spool_move(struct spool *sp, const char *id, const char *dest)
+{
+	int dest_fd = open_folder(sp->dir_fd, dest);
+
+	if (dest_fd < 0)
+		return -1;
+	int r = renameat(sp->incoming_fd, id, dest_fd, id);
+	/* Both folders change: flush both, or a crash could show the file in both or neither. */
+	if (r == 0 && (fsync(dest_fd) < 0 || fsync(sp->incoming_fd) < 0))
+		r = -1;
+	int saved = errno;
+	close(dest_fd);
+	errno = saved;
+	return r;
+}

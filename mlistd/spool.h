@@ -1,0 +1,105 @@
+/*
+ * spool: the on-disk queue of accepted mail, and the only code in mlist
+ * that calls fsync and rename.
+ *
+ * A message is written to tmp/ while it arrives (so a large one is never
+ * held in memory), then committed: its header gets the final length, the
+ * file system is flushed, the file is renamed into incoming/ and the
+ * folder is flushed.  Only then is the sender told 250.  Messages
+ * finished in the same round of the event loop are committed together
+ * (group commit): one syncfs and one folder fsync for the whole batch.
+ *
+ * A spool file is the header
+ *
+ *     MLIST-SPOOL 1 <length of the message, 12 digits>
+ *     from <envelope sender, may be empty>
+ *     rcpt <recipient>          (one line per recipient)
+ *     client <address of the sending host>
+ *     helo <what it said in HELO/EHLO/LHLO>
+ *     proto <smtp|lmtp|imap>
+ *     received <unix time>
+ *     <empty line>
+ *
+ * followed by the message with CRLF line ends.  A file whose first line
+ * does not carry a length, or whose size does not match it, was never
+ * committed and is not trusted (Postfix's rule: a queue file without its
+ * end record is not a message).  spool/README.md documents the layout.
+ */
+#ifndef MLIST_SPOOL_H
+#define MLIST_SPOOL_H
+
+#include <stddef.h>
+
+#include "sbuf.h"
+
+struct spool;
+struct spool_entry;
+
+/* Who sent a message to whom: what the SMTP dialogue (or IMAP poller) knows. */
+struct envelope {
+	struct sbuf mail_from;   /* reverse path without <>, "" for the null sender */
+	char **rcpt;             /* recipients, as given in RCPT TO */
+	int n_rcpt;
+	char client[64];         /* the peer's address */
+	char helo[256];          /* the name it gave */
+	const char *proto;       /* "smtp", "lmtp" or "imap" (static string) */
+};
+
+void envelope_init(struct envelope *env);
+void envelope_add_rcpt(struct envelope *env, const char *rcpt);
+/* Forgets sender and recipients (RSET, or after a transaction); keeps client and helo. */
+void envelope_reset(struct envelope *env);
+void envelope_release(struct envelope *env);
+
+/* A committed message read back from the spool. */
+struct spool_message {
+	struct envelope env;
+	long long received;   /* unix time it was accepted */
+	struct sbuf raw;      /* the whole file */
+	size_t body_offset;   /* where the message starts in raw */
+	size_t body_len;      /* and its length */
+};
+
+/* Called when a finished message is committed (ok = 1) or could not be (ok = 0). */
+typedef void (*spool_done_fn)(void *ctx, int ok, const char *id);
+
+/*
+ * Opens the spool at dir, creating tmp/ and incoming/ as needed, and
+ * removes files left in tmp/ (never committed, so never acknowledged).
+ * Returns NULL with the reason in err.
+ */
+struct spool *spool_open(const char *dir, struct sbuf *err);
+void spool_close(struct spool *sp);
+
+/* Starts a message for env in tmp/.  Returns NULL (errno set) on failure. */
+struct spool_entry *spool_begin(struct spool *sp, const struct envelope *env);
+/* Appends message bytes; buffered.  Returns 0, or -1 (errno set) once writing failed. */
+int spool_write(struct spool_entry *e, const void *data, size_t len);
+/* Drops an unfinished message and its file. */
+void spool_abort(struct spool_entry *e);
+/* Finishes the message and queues it for the next commit; done is called then. */
+void spool_finish(struct spool_entry *e, spool_done_fn done, void *ctx);
+/* The sender went away before the commit: the message is still committed, nobody is told. */
+void spool_forget_waiter(struct spool *sp, void *ctx);
+/* Commits every finished message (the group commit).  Returns how many were committed. */
+int spool_commit(struct spool *sp);
+/* Whether messages are waiting for spool_commit. */
+int spool_pending(const struct spool *sp);
+
+/*
+ * Writes a complete message in one go (IMAP, notifications): begin, write,
+ * finish and commit.  Returns 0 with the new id in id_out, or -1.
+ */
+int spool_put(struct spool *sp, const struct envelope *env, const void *data, size_t len, struct sbuf *id_out);
+
+/* Calls fn for the id of every committed message in incoming/, oldest first. */
+int spool_each_incoming(struct spool *sp, void (*fn)(const char *id, void *ctx), void *ctx);
+/* Reads incoming/ID.  Returns 0, or -1 with the reason in err (missing, incomplete, malformed). */
+int spool_read(struct spool *sp, const char *id, struct spool_message *msg, struct sbuf *err);
+void spool_message_release(struct spool_message *msg);
+/* Moves incoming/ID to DEST/ID (e.g. "queue"), durably.  Returns 0 or -1 (errno set). */
+int spool_move(struct spool *sp, const char *id, const char *dest);
+/* The path of ID in folder (e.g. "queue"); the caller frees it. */
+char *spool_path(const struct spool *sp, const char *folder, const char *id);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * store_message: messages, threads, placements.
+ */
+#include "store_message.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_group.h"
+#include "store_internal.h"
+
+int store_message_has_spool(struct store *st, const char *spool_id)
+{
+	long long n = 0;
+
+	return store_int(st, &n, "SELECT count(*) FROM messages WHERE spool_id = ?", "s", spool_id) < 0 ? -1 : n > 0;
+}
+
+int store_message_known(struct store *st, const char *message_id)
+{
+	long long n = 0;
+
+	return store_int(st, &n, "SELECT count(*) FROM messages WHERE message_id = ?", "s", message_id) < 0 ? -1 : n > 0;
+}
+
+long long store_message_add(struct store *st, const struct message_record *m)
+{
+	if (store_run(st, store_stmt(st, "INSERT INTO messages (message_id, generated_id, spool_id, state,"
+				     " envelope_from, from_addr, from_name, subject, date, received, size)"
+				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "sissssssiii",
+				     m->message_id, (long long)m->generated_id, m->spool_id, m->state,
+				     m->envelope_from, m->from_addr, m->from_name, m->subject,
+				     m->date, m->received, m->size)) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int store_message_placements(struct store *st, const char *message_id, placement_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT mg.group_id, mg.thread_id, g.name, mg.sorted_by"
+					" FROM message_groups mg JOIN messages m ON m.id = mg.message_id"
+					" JOIN groups g ON g.id = mg.group_id WHERE m.message_id = ?"
+					" ORDER BY g.name", "s", message_id);
+	int r;
+
+	if (!stmt)
+		return -1;
+	while ((r = store_row(st, stmt)) == 1) {
+		struct placement_row p = { sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
+					   store_col_text(stmt, 2), store_col_text(stmt, 3) };
+		if ((r = fn(&p, ctx)) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return r < 0 ? -1 : 0;
+}
+
+long long store_thread_start(struct store *st, long long group_id, const char *root, const char *subject, long long when)
+{
+	if (store_run(st, store_stmt(st, "INSERT INTO threads (group_id, root, subject, started, last_activity)"
+				     " VALUES (?, ?, ?, ?, ?)", "issii", group_id, root, subject, when, when)) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int store_message_place(struct store *st, long long message, long long group_id, long long thread,
+			const char *sorted_by, long long when)
+{
+	int r = store_run(st, store_stmt(st, "INSERT OR IGNORE INTO message_groups (message_id, group_id, thread_id,"
+					 " sorted_by) VALUES (?, ?, ?, ?)", "iiis", message, group_id, thread, sorted_by));
+	if (r < 0 || sqlite3_changes(st->db) == 0)
+		return r < 0 ? -1 : 0;
+	return store_run(st, store_stmt(st, "UPDATE threads SET messages = messages + 1,"
+					 " last_activity = max(last_activity, ?) WHERE id = ?", "ii", when, thread)) < 0
+		       ? -1 : 0;
+}
+
+int store_thread_each(struct store *st, const char *group, thread_fn fn, void *ctx)
+{
+	long long gid = store_group_id(st, group);
+	int r;
+
+	if (gid < 0)
+		return -1;
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT t.id, g.name, t.root, t.subject, t.started, t.last_activity,"
+					" t.messages FROM threads t JOIN groups g ON g.id = t.group_id"
+					" WHERE t.group_id = ? ORDER BY t.last_activity DESC, t.id DESC", "i", gid);
+	if (!stmt)
+		return -1;
+	while ((r = store_row(st, stmt)) == 1) {
+		struct thread_row t = { sqlite3_column_int64(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 2),
+					store_col_text(stmt, 3), sqlite3_column_int64(stmt, 4),
+					sqlite3_column_int64(stmt, 5), sqlite3_column_int64(stmt, 6) };
+		if ((r = fn(&t, ctx)) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return r < 0 ? -1 : 0;
+}
+
+int store_message_get(struct store *st, const char *message_id, message_fn fn, void *ctx)
+{
+	char *bare = xstrdup(message_id[0] == '<' ? message_id + 1 : message_id);
+	size_t n = strlen(bare);
+	int r;
+
+	if (n && bare[n - 1] == '>')
+		bare[n - 1] = '\0';
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT message_id, spool_id, state, envelope_from, from_addr, from_name,"
+					" subject, generated_id, date, received, size FROM messages WHERE message_id = ?",
+					"s", bare);
+	if (!stmt) {
+		free(bare);
+		return -1;
+	}
+	r = store_row(st, stmt);
+	if (r == 1) {
+		struct message_row m = { store_col_text(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 2),
+					 store_col_text(stmt, 3), store_col_text(stmt, 4), store_col_text(stmt, 5),
+					 store_col_text(stmt, 6), sqlite3_column_int(stmt, 7),
+					 sqlite3_column_int64(stmt, 8), sqlite3_column_int64(stmt, 9),
+					 sqlite3_column_int64(stmt, 10) };
+		r = fn(&m, ctx) < 0 ? -1 : 0;
+	} else if (r == 0) {
+		r = store_fail(st, "no message with Message-ID <%s>", bare);
+	}
+	sqlite3_finalize(stmt);
+	free(bare);
+	return r;
+}
