@@ -147,9 +147,10 @@ static void by_rule(struct sorter *so, const char *body, size_t len, struct plac
 /*
  * Records one message.  Returns 0 (recorded, or recognised as recorded
  * already, or a duplicate set aside), or -1 on a store error.
- * *move_to says where the spool file goes next.
+ * *move_to says where the spool file goes next; note gets the line to
+ * log once the batch is committed and moved.
  */
-static int sort_one(struct sorter *so, const char *id, const char **move_to)
+static int sort_one(struct sorter *so, const char *id, const char **move_to, struct sbuf *note)
 {
 	struct spool_message msg;
 	struct message_info info;
@@ -162,8 +163,8 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to)
 	if (known != 0)
 		return known < 0 ? -1 : 0; /* sorted before a crash; only the move was missing */
 	if (spool_read(so->sp, id, &msg, &err) < 0) {
-		log_msg(LOG_ERR, "sorter: %s is not a committed spool file (%s); set aside in spool/corrupt",
-			id, err.buf);
+		sbuf_addf(note, "sorter: %s is not a committed spool file (%s); set aside in spool/corrupt",
+			  id, err.buf);
 		spool_message_release(&msg);
 		sbuf_release(&err);
 		*move_to = "corrupt";
@@ -179,8 +180,8 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to)
 	int dup = store_message_known(so->st, message_id);
 	if (dup) {
 		if (dup > 0) {
-			log_msg(LOG_INFO, "sorter: %s repeats Message-ID <%s>, which is recorded already; "
-				"set aside in spool/duplicate, not posted again", id, message_id);
+			sbuf_addf(note, "sorter: %s repeats Message-ID <%s>, which is recorded already; "
+				  "set aside in spool/duplicate, not posted again", id, message_id);
 			*move_to = "duplicate";
 			r = 0;
 		}
@@ -220,11 +221,11 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to)
 	}
 	free(base);
 	if (pl.n)
-		log_msg(LOG_INFO, "sorter: %s <%s> sorted into %s (by %s)", id, message_id, names.buf, pl.how);
+		sbuf_addf(note, "sorter: %s <%s> sorted into %s (by %s)", id, message_id, names.buf, pl.how);
 	else if (service)
-		log_msg(LOG_INFO, "sorter: %s <%s> is for a service address; kept for the command stage", id, message_id);
+		sbuf_addf(note, "sorter: %s <%s> is for a service address; kept for the command stage", id, message_id);
 	else
-		log_msg(LOG_INFO, "sorter: %s <%s> fits no group; kept as unsorted for a moderator", id, message_id);
+		sbuf_addf(note, "sorter: %s <%s> fits no group; kept as unsorted for a moderator", id, message_id);
 	sbuf_release(&names);
 	r = 0;
 out:
@@ -258,10 +259,13 @@ void sorter_run(struct sorter *so)
 		return;
 	}
 	const char **dest = xcalloc((size_t)b.n, sizeof(*dest));
+	struct sbuf *notes = xcalloc((size_t)b.n, sizeof(*notes));
 	/* One transaction for the batch: one fsync of the store for all of it. */
 	int ok = store_begin(so->st) == 0;
-	for (int i = 0; ok && i < b.n; i++)
-		ok = sort_one(so, b.ids[i], &dest[i]) == 0;
+	for (int i = 0; ok && i < b.n; i++) {
+		sbuf_init(&notes[i]);
+		ok = sort_one(so, b.ids[i], &dest[i], &notes[i]) == 0;
+	}
 	if (ok && store_commit(so->st) < 0)
 		ok = 0;
 	if (!ok) {
@@ -272,8 +276,12 @@ void sorter_run(struct sorter *so)
 		/* Only after the commit: a file in queue/ is always known to the store. */
 		if (ok && spool_move(so->sp, b.ids[i], dest[i]) < 0)
 			log_msg(LOG_ERR, "sorter: cannot move %s to spool/%s: %s", b.ids[i], dest[i], strerror(errno));
+		else if (ok && notes[i].len)
+			log_msg(LOG_INFO, "%s", notes[i].buf);
+		sbuf_release(&notes[i]);
 		free(b.ids[i]);
 	}
+	free(notes);
 	free(dest);
 	free(b.ids);
 }

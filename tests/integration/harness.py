@@ -14,6 +14,8 @@ import time
 SOURCE_ROOT = os.environ.get("MLIST_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 MLISTCTL = os.environ.get("MLISTCTL", "mlistctl")
 MLISTD = os.environ.get("MLISTD", "mlistd")
+# Built with AddressSanitizer/UBSan: memory figures are several times larger.
+SANITIZED = os.environ.get("MLIST_SANITIZED") == "1"
 
 _to_clean = []
 
@@ -39,10 +41,23 @@ def unprivileged_user():
     raise Skip("no unprivileged account to run mlistd as")
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class Setup:
     """A config, spool and store in a fresh temporary folder."""
 
-    def __init__(self, extra_config=""):
+    def __init__(self, extra_config="", listen=False):
+        if listen:
+            self.smtp_port, self.lmtp_port = free_port(), free_port()
+            extra_config = (f'listen = ( {{ address = "127.0.0.1"; port = {self.smtp_port}; protocol = "smtp"; }},\n'
+                            f'           {{ address = "127.0.0.1"; port = {self.lmtp_port}; protocol = "lmtp"; }} );\n'
+                            + extra_config)
         self.dir = tempfile.mkdtemp(prefix="mlist-test-")
         # mlistd may run as an unprivileged account that must reach the spool inside
         os.chmod(self.dir, 0o755)

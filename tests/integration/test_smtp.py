@@ -1,0 +1,486 @@
+"""The SMTP/LMTP listener with real clients (Python smtplib, swaks, raw
+sockets): what is accepted, what is refused and how, the durable spool,
+and sorting into groups and threads."""
+import os
+import shutil
+import signal
+import smtplib
+import socket
+import subprocess
+import threading
+import time
+
+from harness import SANITIZED, Setup, Skip
+
+DOMAIN = "lists.example.org"
+
+
+def with_groups(extra_config=""):
+    """A listening setup with a change line, a project linked to it and a general group."""
+    s = Setup(extra_config, listen=True)
+    s.ctl("group", "add", "veilig-dichtbij", "--kind", "change-line")
+    s.ctl("group", "add", "ruwaard-oss", "--kind", "project", "--title", "Proeftuin Ruwaard Oss")
+    s.ctl("group", "link", "ruwaard-oss", "veilig-dichtbij")
+    s.ctl("group", "add", "koersenkansen", "--kind", "general")
+    return s
+
+
+def message(subject="Hallo", message_id=None, extra="", body="Tekst.\r\n"):
+    lines = [f"From: Jan Jansen <jan@example.org>", f"To: ruwaard-oss@{DOMAIN}", f"Subject: {subject}"]
+    if message_id:
+        lines.append(f"Message-ID: <{message_id}>")
+    return "\r\n".join(lines) + "\r\n" + extra + "\r\n" + body
+
+
+class Client:
+    """A raw SMTP/LMTP connection, for what smtplib will not send."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise AssertionError(f"connection closed; had {self.buf!r}")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line.decode()
+
+    def reply(self):
+        """One whole (possibly multi-line) reply, as its lines."""
+        lines = [self.line()]
+        while lines[-1][3:4] == "-":
+            lines.append(self.line())
+        return lines
+
+    def close(self):
+        self.sock.close()
+
+
+def spooled(s, folder="queue"):
+    path = s.path(os.path.join("spool", folder))
+    return sorted(os.listdir(path)) if os.path.isdir(path) else []
+
+
+def wait_until(check, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+def test_post_is_stored_with_its_thread():
+    s = with_groups()
+    d = s.start()
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        refused = smtp.sendmail("jan@example.org", [f"ruwaard-oss@{DOMAIN}"],
+                                message("Eerste bericht", "m1@example.org"))
+    assert refused == {}
+    d.wait_for("sorted into ruwaard-oss (by address)")
+    threads = s.ctl_json("thread", "list", "ruwaard-oss")
+    assert [(t["subject"], t["messages"], t["root"]) for t in threads] == [("Eerste bericht", 1, "m1@example.org")]
+    shown = s.ctl_json("message", "show", "<m1@example.org>")
+    assert shown["state"] == "queued" and shown["from"] == "jan@example.org" and shown["from_name"] == "Jan Jansen"
+    assert [(g["group"], g["sorted_by"]) for g in shown["groups"]] == [("ruwaard-oss", "address")]
+    assert len(spooled(s)) == 1 and spooled(s, "incoming") == [] and spooled(s, "tmp") == []
+    out, _ = s.ctl("message", "show", "m1@example.org")
+    assert "groups:     ruwaard-oss (by address)" in out, out
+    assert d.stop() == 0
+
+
+def test_reply_to_another_group_joins_the_thread():
+    s = with_groups()
+    d = s.start()
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("jan@example.org", [f"ruwaard-oss@{DOMAIN}"], message("Plan", "root@example.org"))
+        smtp.sendmail("piet@example.org", [f"koersenkansen@{DOMAIN}"],
+                      message("Re: [ruwaard-oss] Plan", "reply@example.org",
+                              extra="In-Reply-To: <root@example.org>\r\nReferences: <root@example.org>\r\n"))
+        smtp.sendmail("els@example.org", [f"KOERSENKANSEN@{DOMAIN.upper()}"],
+                      message("Re: Plan", "deeper@example.org",
+                              extra="References: <unknown@x.org> <root@example.org> <reply@example.org>\r\n"))
+    d.wait_for("deeper@example.org> sorted into ruwaard-oss (by thread)")
+    threads = s.ctl_json("thread", "list", "ruwaard-oss")
+    assert [(t["subject"], t["messages"]) for t in threads] == [("Plan", 3)], threads
+    assert s.ctl_json("thread", "list", "koersenkansen") == []
+    reply = s.ctl_json("message", "show", "reply@example.org")
+    assert [(g["group"], g["sorted_by"]) for g in reply["groups"]] == [("ruwaard-oss", "thread")]
+    assert d.stop() == 0
+
+
+def test_threads_listed_newest_activity_first():
+    s = with_groups()
+    d = s.start()
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("a@example.org", [f"ruwaard-oss@{DOMAIN}"], message("Oud", "old@example.org"))
+        time.sleep(1.1)
+        smtp.sendmail("a@example.org", [f"ruwaard-oss@{DOMAIN}"], message("Nieuw", "new@example.org"))
+        time.sleep(1.1)
+        smtp.sendmail("a@example.org", [f"ruwaard-oss@{DOMAIN}"],
+                      message("Re: Oud", "re-old@example.org", extra="In-Reply-To: <old@example.org>\r\n"))
+    d.wait_for("re-old@example.org> sorted")
+    assert [t["subject"] for t in s.ctl_json("thread", "list", "ruwaard-oss")] == ["Oud", "Nieuw"]
+    assert d.stop() == 0
+
+
+def test_unknown_recipients_and_relaying_refused():
+    s = with_groups()
+    d = s.start()
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.ehlo("client.example.org")
+        smtp.mail("jan@example.org")
+        for rcpt in (f"nogroup@{DOMAIN}", "someone@example.com", f"ruwaard-oss@sub.{DOMAIN}",
+                     "ruwaard-oss@lists.example.org.evil.com", f"ruwaard-oss-bounces@{DOMAIN}",
+                     f"ruwaard-oss+x@{DOMAIN}", '"ruwaard-oss"@example.com', "postmaster"):
+            code, text = smtp.rcpt(rcpt)
+            assert code == 550 and text.startswith(b"5.1.1"), (rcpt, code, text)
+        for rcpt in (f"ruwaard-oss-request@{DOMAIN}", f"Ruwaard-Oss-Owner@{DOMAIN}",
+                     f"ruwaard-oss-confirm+abc123@{DOMAIN}", f"ruwaard-oss-bounces+jan=example.org@{DOMAIN}"):
+            code, text = smtp.rcpt(rcpt)
+            assert code == 250, (rcpt, code, text)
+        smtp.rset()
+        smtp.mail("jan@example.org")
+        assert smtp.rcpt("victim@example.com")[0] == 550
+        code, text = smtp.docmd("DATA")
+        assert (code, text) == (554, b"5.5.1 No valid recipients"), (code, text)
+    assert spooled(s) == [] and spooled(s, "incoming") == []
+    assert d.stop() == 0
+
+
+def test_oversize_refused_and_memory_stays_small():
+    s = with_groups("limits = { max_message_size = 100000; };\n")
+    d = s.start()
+    c = Client(s.smtp_port)
+    assert c.reply()[0].startswith("220")
+    c.send("EHLO client.example.org\r\n")
+    assert "250-SIZE 100000" in c.reply()
+    c.send("MAIL FROM:<jan@example.org> SIZE=200000\r\n")
+    assert c.reply() == ["552 5.3.4 Message size exceeds the limit of 100000 octets"]
+    c.send(f"MAIL FROM:<jan@example.org> SIZE=5000\r\nRCPT TO:<ruwaard-oss@{DOMAIN}>\r\nDATA\r\n")
+    assert c.reply()[0].startswith("250") and c.reply()[0].startswith("250")
+    assert c.reply()[0].startswith("354")
+    # 30 MB of body against a 100 kB limit: refused at the dot, never held in memory
+    c.send("Subject: big\r\n\r\n")
+    chunk = ("x" * 998 + "\r\n").encode() * 1000
+    for _ in range(30):
+        c.send(chunk)
+    c.send(".\r\n")
+    assert c.reply() == ["552 5.3.4 Message size exceeds the limit of 100000 octets"]
+    with open(f"/proc/{d.proc.pid}/status") as f:
+        rss_kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
+    limit_kb = 60000 if SANITIZED else 12000
+    assert rss_kb < limit_kb, f"peak resident {rss_kb} kB"
+    # the session goes on
+    c.send("NOOP\r\n")
+    assert c.reply() == ["250 2.0.0 Ok"]
+    c.close()
+    assert spooled(s) == [] and spooled(s, "tmp") == []
+    assert d.stop() == 0
+
+
+def test_too_many_recipients_452():
+    s = with_groups("limits = { max_recipients = 2; };\n")
+    s.start()
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.ehlo()
+        smtp.mail("jan@example.org")
+        assert smtp.rcpt(f"ruwaard-oss@{DOMAIN}")[0] == 250
+        assert smtp.rcpt(f"koersenkansen@{DOMAIN}")[0] == 250
+        code, text = smtp.rcpt(f"veilig-dichtbij@{DOMAIN}")
+        assert (code, text) == (452, b"4.5.3 Too many recipients"), (code, text)
+        assert smtp.data(message())[0] == 250
+
+
+def test_long_command_line_500():
+    s = with_groups()
+    s.start()
+    c = Client(s.smtp_port)
+    c.reply()
+    c.send("EHLO client.example.org\r\n")
+    c.reply()
+    c.send("MAIL FROM:<" + "a" * 2000 + "@example.org>\r\n")
+    assert c.reply() == ["500 5.5.2 Line too long (the limit is 512 octets)"]
+    c.send("NOOP\r\n")
+    assert c.reply() == ["250 2.0.0 Ok"]
+    c.send(b"NO\x00OP\r\n")
+    assert c.reply() == ["500 5.5.2 NUL byte in command"]
+    c.send("QUIT\r\n")
+    assert c.reply()[0].startswith("221")
+    c.close()
+
+
+def test_long_text_line_500():
+    s = with_groups()
+    s.start()
+    c = Client(s.smtp_port)
+    c.reply()
+    c.send(f"HELO client\r\nMAIL FROM:<jan@example.org>\r\nRCPT TO:<ruwaard-oss@{DOMAIN}>\r\nDATA\r\n")
+    assert [c.reply()[0][:3] for _ in range(4)] == ["250", "250", "250", "354"]
+    c.send("Subject: long\r\n\r\n" + "y" * 1500 + "\r\nmore\r\n.\r\n")
+    assert c.reply() == ["500 5.5.2 Line too long (the limit is 1000 octets)"]
+    c.close()
+    assert spooled(s) == []
+
+
+def test_pipelining_a_whole_transaction():
+    s = with_groups()
+    d = s.start()
+    c = Client(s.smtp_port)
+    c.reply()
+    c.send("EHLO client.example.org\r\n")
+    ehlo = c.reply()
+    assert {"250-PIPELINING", "250-8BITMIME", "250 ENHANCEDSTATUSCODES"} <= set(ehlo), ehlo
+    assert not any("STARTTLS" in line for line in ehlo)
+    c.send(f"MAIL FROM:<jan@example.org>\r\nRCPT TO:<ruwaard-oss@{DOMAIN}>\r\n"
+           f"RCPT TO:<nobody@{DOMAIN}>\r\nRCPT TO:<koersenkansen@{DOMAIN}>\r\nDATA\r\n")
+    assert [c.reply()[0][:3] for _ in range(5)] == ["250", "250", "550", "250", "354"]
+    c.send(message("Pipelined", "pipe@example.org") + ".\r\nMAIL FROM:<>\r\nRSET\r\nQUIT\r\n")
+    assert c.reply()[0].startswith("250 2.0.0 Ok: queued as ")
+    assert c.reply() == ["250 2.1.0 Ok"] and c.reply() == ["250 2.0.0 Ok"]
+    assert c.reply()[0].startswith("221")
+    c.close()
+    d.wait_for("pipe@example.org> sorted into ruwaard-oss, koersenkansen (by address)")
+
+
+def test_lmtp_replies_per_recipient():
+    s = with_groups()
+    d = s.start()
+    c = Client(s.lmtp_port)
+    assert "LMTP" in c.reply()[0]
+    c.send("EHLO client\r\n")
+    assert c.reply()[0].startswith("500 5.5.1")
+    c.send(f"LHLO mta.example.org\r\nMAIL FROM:<jan@example.org>\r\nRCPT TO:<ruwaard-oss@{DOMAIN}>\r\n"
+           f"RCPT TO:<ghost@{DOMAIN}>\r\nRCPT TO:<koersenkansen@{DOMAIN}>\r\nDATA\r\n")
+    assert c.reply()[-1] == "250 ENHANCEDSTATUSCODES"
+    assert [c.reply()[0][:3] for _ in range(5)] == ["250", "250", "550", "250", "354"]
+    c.send(message("Via LMTP", "lmtp@example.org") + ".\r\n")
+    first, second = c.reply(), c.reply()
+    assert first[0].startswith("250 2.0.0") and second[0].startswith("250 2.0.0"), (first, second)
+    c.send("QUIT\r\n")
+    c.reply()
+    c.close()
+    d.wait_for("lmtp@example.org> sorted into ruwaard-oss, koersenkansen")
+
+
+def test_fifty_concurrent_clients():
+    s = with_groups("limits = { max_connections_per_client = 60; };\n")
+    d = s.start()
+    errors = []
+    start = threading.Barrier(50, timeout=30)
+
+    def post(i):
+        try:
+            with smtplib.SMTP("127.0.0.1", s.smtp_port, timeout=30) as smtp:
+                start.wait()
+                smtp.sendmail(f"p{i}@example.org", [f"ruwaard-oss@{DOMAIN}"], message(f"Post {i}", f"c{i}@example.org"))
+        except Exception as e:  # reported below with the others
+            errors.append(f"{i}: {e!r}")
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [], errors
+    wait_until(lambda: len(spooled(s)) == 50)
+    assert len(s.ctl_json("thread", "list", "ruwaard-oss")) == 50
+    assert d.stop() == 0
+
+
+def test_slow_client_times_out_without_holding_others():
+    s = with_groups("limits = { timeout = 1; };\n")
+    s.start()
+    slow = Client(s.smtp_port)
+    slow.reply()
+    slow.send("EHLO slow\r\nMAIL FROM:<jan@example.org>\r\n")
+    slow.reply()
+    slow.reply()
+    # meanwhile another client is served at once
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        assert smtp.sendmail("a@example.org", [f"ruwaard-oss@{DOMAIN}"], message()) == {}
+    time.sleep(2.5)
+    assert slow.reply()[0].startswith("421 4.4.2")
+    slow.close()
+
+
+def test_connection_limits():
+    s = with_groups("limits = { max_connections_per_client = 2; };\n")
+    s.start()
+    a, b = Client(s.smtp_port), Client(s.smtp_port)
+    assert a.reply()[0].startswith("220") and b.reply()[0].startswith("220")
+    c = Client(s.smtp_port)
+    assert c.reply()[0].startswith("421 4.7.0")
+    a.close()
+    time.sleep(0.2)
+    d = Client(s.smtp_port)
+    assert d.reply()[0].startswith("220")
+
+
+def test_bare_lf_nul_and_8bit_kept():
+    s = with_groups()
+    d = s.start()
+    c = Client(s.smtp_port)
+    c.reply()
+    c.send(f"HELO x\nMAIL FROM:<jan@example.org> BODY=8BITMIME\nRCPT TO:<ruwaard-oss@{DOMAIN}>\nDATA\n")
+    assert [c.reply()[0][:3] for _ in range(4)] == ["250", "250", "250", "354"]
+    body = b"Subject: =?utf-8?q?Caf=C3=A9?=\nMessage-ID: <lf@example.org>\n\nbare LF line\nnul\x00byte\n\xe9\xff 8-bit\n..dot\n.\n"
+    c.send(body)
+    assert c.reply()[0].startswith("250 2.0.0")
+    c.close()
+    d.wait_for("lf@example.org> sorted")
+    [name] = spooled(s)
+    data = open(s.path(f"spool/queue/{name}"), "rb").read()
+    stored = data.split(b"\n\n", 1)[1]
+    assert stored == (b"Subject: =?utf-8?q?Caf=C3=A9?=\r\nMessage-ID: <lf@example.org>\r\n\r\nbare LF line\r\n"
+                      b"nul\x00byte\r\n\xe9\xff 8-bit\r\n.dot\r\n"), stored
+    assert s.ctl_json("message", "show", "lf@example.org")["subject"] == "Café"
+
+
+def test_message_without_message_id_gets_one():
+    s = with_groups()
+    d = s.start()
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("jan@example.org", [f"ruwaard-oss@{DOMAIN}"], "Subject: geen id\r\n\r\nbody\r\n")
+    line = d.wait_for("sorted into ruwaard-oss")
+    generated = line.split("<")[1].split(">")[0]
+    assert generated.startswith("mlist.") and generated.endswith("@" + DOMAIN), generated
+    shown = s.ctl_json("message", "show", generated)
+    assert shown["generated_id"] is True and shown["subject"] == "geen id"
+
+
+def test_broken_mime_and_junk_headers_still_taken():
+    s = with_groups()
+    d = s.start()
+    junk = (b"From: <<<@@@>>>\r\nSubject: \xff\xfe=?x-unknown?B?!!!?=\r\nMessage-ID: not an id\r\n"
+            b"Content-Type: multipart/mixed; boundary=\r\nDate: yesterday-ish\r\n\r\n--\r\n--x--\r\n")
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("jan@example.org", [f"ruwaard-oss@{DOMAIN}"], junk)
+        smtp.sendmail("jan@example.org", [f"ruwaard-oss@{DOMAIN}"], b"no header at all")
+    wait_until(lambda: len(spooled(s)) == 2)
+    assert len(s.ctl_json("thread", "list", "ruwaard-oss")) == 2
+    assert d.proc.poll() is None
+
+
+def test_commands_and_refusals_of_the_dialogue():
+    s = with_groups()
+    s.start()
+    c = Client(s.smtp_port)
+    c.reply()
+    c.send("MAIL FROM:<jan@example.org>\r\n")
+    assert c.reply()[0].startswith("503 5.5.1")
+    c.send("HELO\r\n")
+    assert c.reply()[0].startswith("501")
+    c.send("HELO client\r\nVRFY ruwaard-oss\r\nEXPN ruwaard-oss\r\nHELP\r\nSTARTTLS\r\nRCPT TO:<x@y.z>\r\nDATA\r\n")
+    assert c.reply() == [f"250 {DOMAIN}"]
+    assert c.reply()[0].startswith("252 2.5.2")
+    assert c.reply()[0].startswith("502 5.5.2")
+    assert c.reply()[0].startswith("214")
+    assert c.reply()[0].startswith("502 5.5.2")
+    assert c.reply()[0].startswith("503 5.5.1")
+    assert c.reply()[0].startswith("503 5.5.1")
+    c.send("MAIL FROM:jan@example.org\r\nMAIL FROM:<jan@example.org> FOO=BAR\r\nMAIL FROM:<>\r\nMAIL FROM:<>\r\n")
+    assert c.reply()[0].startswith("501 5.5.4")
+    assert c.reply()[0].startswith("555 5.5.4")
+    assert c.reply() == ["250 2.1.0 Ok"]
+    assert c.reply()[0].startswith("503 5.5.1")
+    c.send("RSET\r\nQUIT\r\n")
+    assert c.reply() == ["250 2.0.0 Ok"]
+    assert c.reply()[0].startswith("221")
+    c.close()
+
+
+def test_too_many_errors_disconnects():
+    s = with_groups()
+    s.start()
+    c = Client(s.smtp_port)
+    c.reply()
+    c.send("BOGUS\r\n" * 12)
+    replies = [c.reply()[0] for _ in range(11)]
+    assert replies[:10] == ["502 5.5.2 Command not recognized"] * 10, replies
+    assert replies[10].startswith("421 4.7.0"), replies
+    assert c.sock.recv(100) == b""
+
+
+def test_swaks_post():
+    if not shutil.which("swaks"):
+        raise Skip("swaks is not installed")
+    s = with_groups()
+    d = s.start()
+    proc = subprocess.run(["swaks", "--server", f"127.0.0.1:{s.smtp_port}", "--to", f"ruwaard-oss@{DOMAIN}",
+                           "--from", "jan@example.org", "--header", "Message-Id: <swaks@example.org>",
+                           "--header", "Subject: via swaks", "--pipeline"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    d.wait_for("swaks@example.org> sorted into ruwaard-oss")
+
+
+def test_kill_after_250_then_restart_sorts_once():
+    s = with_groups()
+    d = s.start()
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("jan@example.org", [f"ruwaard-oss@{DOMAIN}"], message("Overleeft", "survive@example.org"))
+        d.proc.send_signal(signal.SIGKILL)
+    d.wait()
+    d = s.start()
+    d.stop()
+    threads = s.ctl_json("thread", "list", "ruwaard-oss")
+    assert [(t["subject"], t["messages"]) for t in threads] == [("Overleeft", 1)], threads
+    assert len(spooled(s)) == 1 and spooled(s, "incoming") == []
+
+
+def test_crash_between_record_and_move_sorts_once():
+    s = with_groups()
+    d = s.start()
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("jan@example.org", [f"ruwaard-oss@{DOMAIN}"], message("Eens", "once@example.org"))
+    d.wait_for("once@example.org> sorted")
+    d.stop()
+    # as if mlistd died after recording the message but before moving its file on
+    [name] = spooled(s)
+    os.rename(s.path(f"spool/queue/{name}"), s.path(f"spool/incoming/{name}"))
+    # and a message that was written but never committed (no 250 was given for it)
+    with open(s.path("spool/tmp/1.000000.1.0"), "w") as f:
+        f.write("MLIST-SPOOL 1 ????????????\nfrom x\n")
+    d = s.start()
+    d.stop()
+    assert spooled(s) == [name] and spooled(s, "incoming") == [] and spooled(s, "tmp") == []
+    assert s.ctl_json("thread", "list", "ruwaard-oss")[0]["messages"] == 1
+
+
+def test_same_message_id_twice_is_posted_once():
+    s = with_groups()
+    d = s.start()
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        for _ in range(2):
+            smtp.sendmail("jan@example.org", [f"ruwaard-oss@{DOMAIN}"], message("Dubbel", "twice@example.org"))
+    d.wait_for("set aside in spool/duplicate")
+    assert len(spooled(s)) == 1 and len(spooled(s, "duplicate")) == 1
+    assert s.ctl_json("thread", "list", "ruwaard-oss")[0]["messages"] == 1
+
+
+def test_thread_and_message_cli_refusals():
+    s = with_groups()
+    _, err = s.ctl("thread", "list", "nowhere", expect=1)
+    assert "no group named 'nowhere'" in err
+    _, err = s.ctl("message", "show", "<nothing@example.org>", expect=1)
+    assert "no message with Message-ID <nothing@example.org>" in err
+    assert s.ctl_json("thread", "list", "ruwaard-oss") == []
+    s.ctl("thread", "list", expect=2)
+
+
+def test_spool_files_are_private():
+    s = with_groups()
+    d = s.start()
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("jan@example.org", [f"ruwaard-oss@{DOMAIN}"], message())
+    wait_until(lambda: len(spooled(s)) == 1)
+    for folder in ("spool", "spool/queue", "spool/incoming", "spool/tmp"):
+        assert os.stat(s.path(folder)).st_mode & 0o077 == 0, folder
+    [name] = spooled(s)
+    assert os.stat(s.path(f"spool/queue/{name}")).st_mode & 0o777 == 0o600
+    d.stop()
