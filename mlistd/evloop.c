@@ -108,32 +108,37 @@ void evloop_stop(struct evloop *loop)
 	loop->stop = 1;
 }
 
-void evloop_run(struct evloop *loop)
+int evloop_run_once(struct evloop *loop, int timeout_ms)
 {
 	struct epoll_event events[256];
+	int n = epoll_wait(loop->epfd, events, (int)(sizeof(events) / sizeof(events[0])), timeout_ms);
 
-	loop->stop = 0;
-	while (!loop->stop) {
-		int n = epoll_wait(loop->epfd, events, (int)(sizeof(events) / sizeof(events[0])), -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			fatal("epoll_wait: %s", strerror(errno));
-		}
-		for (int i = 0; i < n; i++) {
-			int fd = events[i].data.fd;
-			if (fd >= loop->n_watchers || !loop->watchers[fd].fn)
-				continue;
-			unsigned ready = 0;
-			/* Errors and hang-ups are reported as readable: the read then says what happened. */
-			if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
-				ready |= EV_READ;
-			if (events[i].events & EPOLLOUT)
-				ready |= EV_WRITE;
-			struct watcher w = loop->watchers[fd];
-			w.fn(loop, fd, ready & (w.events | EV_READ), w.ctx);
-		}
-		for (int i = 0; i < loop->n_after; i++)
-			loop->after[i].fn(loop, loop->after[i].ctx);
+	if (n < 0) {
+		if (errno == EINTR)
+			return 0;
+		fatal("epoll_wait: %s", strerror(errno));
 	}
+	for (int i = 0; i < n; i++) {
+		int fd = events[i].data.fd;
+		if (fd >= loop->n_watchers || !loop->watchers[fd].fn)
+			continue;
+		unsigned ready = 0;
+		/* Errors and hang-ups are reported as readable: the read then says what happened. */
+		if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+			ready |= EV_READ;
+		if (events[i].events & EPOLLOUT)
+			ready |= EV_WRITE;
+		struct watcher w = loop->watchers[fd];
+		w.fn(loop, fd, ready & (w.events | EV_READ), w.ctx);
+	}
+	for (int i = 0; i < loop->n_after; i++)
+		loop->after[i].fn(loop, loop->after[i].ctx);
+	return n;
+}
+
+void evloop_run(struct evloop *loop)
+{
+	loop->stop = 0;
+	while (!loop->stop)
+		evloop_run_once(loop, -1);
 }

@@ -32,6 +32,11 @@ void evloop_unwatch(struct evloop *loop, int fd);
 /* Adds a hook run after each round of events, in the order added (at most 4). */
 void evloop_after(struct evloop *loop, ev_after_fn fn, void *ctx);
 
+/*
+ * Waits up to timeout_ms (-1: no limit) for events, handles them and runs
+ * the after-hooks once.  Returns the number of events handled.
+ */
+int evloop_run_once(struct evloop *loop, int timeout_ms);
 /* Runs until evloop_stop. */
 void evloop_run(struct evloop *loop);
 void evloop_stop(struct evloop *loop);

@@ -1,0 +1,109 @@
+/*
+ * fuzz_smtp: an SMTP or LMTP dialogue of arbitrary bytes against a real
+ * session (over a socketpair), with a real store and spool in a temporary
+ * folder.  The first byte picks SMTP or LMTP; the rest is what the client
+ * sends.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "evloop.h"
+#include "fuzz.h"
+#include "sbuf.h"
+#include "smtp_server.h"
+#include "smtp_session.h"
+#include "spool.h"
+#include "store.h"
+#include "store_group.h"
+
+static struct smtp_server *srv;
+
+static void commit_round(struct evloop *loop, void *ctx)
+{
+	(void)loop;
+	(void)ctx;
+	if (spool_pending(srv->spool))
+		spool_commit(srv->spool);
+}
+
+/* A server with one group, "g", at example.org, small limits so they are reached. */
+static void set_up(void)
+{
+	char dir[] = "/tmp/mlist-fuzz-XXXXXX";
+	struct sbuf path = SBUF_INIT, err = SBUF_INIT;
+	static struct config cfg;
+
+	if (!mkdtemp(dir))
+		abort();
+	cfg.domain = xstrdup("example.org");
+	cfg.limits.max_message_size = 4096;
+	cfg.limits.max_recipients = 3;
+	cfg.limits.max_connections = 10;
+	cfg.limits.max_connections_per_client = 10;
+	cfg.limits.timeout = 300;
+	srv = xcalloc(1, sizeof(*srv));
+	srv->cfg = &cfg;
+	sbuf_addf(&path, "%s/mlist.db", dir);
+	srv->store = store_open(path.buf, &err);
+	sbuf_reset(&path);
+	sbuf_addf(&path, "%s/spool", dir);
+	srv->spool = spool_open(path.buf, &err);
+	if (!srv->store || !srv->spool || store_group_add(srv->store, "g", "project", "", "open") < 0)
+		abort();
+	srv->loop = evloop_new();
+	evloop_after(srv->loop, commit_round, NULL);
+	sbuf_release(&path);
+	sbuf_release(&err);
+}
+
+static void drain(int fd)
+{
+	char buf[65536];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/* Removes what the input got committed, so a long run does not fill the disk. */
+static void remove_committed(const char *id, void *ctx)
+{
+	(void)ctx;
+	char *path = spool_path(srv->spool, "incoming", id);
+	unlink(path);
+	free(path);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int sv[2];
+
+	if (!srv)
+		set_up();
+	if (size == 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+		return 0;
+	session_start(srv, sv[0], "127.0.0.1", data[0] & 1);
+	size_t off = 1;
+	for (int rounds = 0; rounds < 10000 && srv->n_sessions > 0; rounds++) {
+		if (off < size) {
+			ssize_t n = write(sv[1], data + off, size - off);
+			if (n > 0)
+				off += (size_t)n;
+			if (off == size)
+				shutdown(sv[1], SHUT_WR);
+		}
+		drain(sv[1]);
+		if (evloop_run_once(srv->loop, 0) == 0 && off == size)
+			break;
+	}
+	while (srv->sessions)
+		session_close(srv->sessions);
+	close(sv[1]);
+	spool_each_incoming(srv->spool, remove_committed, NULL);
+	return 0;
+}
