@@ -333,7 +333,8 @@ int spool_each_incoming(struct spool *sp, void (*fn)(const char *id, void *ctx),
 		ids[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(ids, n, sizeof(*ids), by_id);
+	if (n)
+		qsort(ids, n, sizeof(*ids), by_id);
 	for (size_t i = 0; i < n; i++) {
 		fn(ids[i], ctx);
 		free(ids[i]);
