@@ -51,6 +51,8 @@ static const struct field listen_fields[] = {
 	{ "address", FIELD_STRING, 1, offsetof(struct config_listen, address), 0, 0, NULL, NULL, 0, 0 },
 	{ "port", FIELD_INT, 1, offsetof(struct config_listen, port), 1, 65535, NULL, NULL, 0, 0 },
 	{ "protocol", FIELD_ENUM, 0, offsetof(struct config_listen, protocol), 0, 0, protocol_names, NULL, 0, 0 },
+	{ "tls_certificate", FIELD_PATH, 0, offsetof(struct config_listen, tls_certificate), 0, 0, NULL, NULL, 0, 0 },
+	{ "tls_key", FIELD_PATH, 0, offsetof(struct config_listen, tls_key), 0, 0, NULL, NULL, 0, 0 },
 	END_FIELDS
 };
 
@@ -302,6 +304,11 @@ static int finish(struct loader *ld, struct config *cfg, const config_setting_t 
 	if (cfg->delivery.transport == TRANSPORT_SMTP && !cfg->delivery.smarthost)
 		return fail_at(ld, config_setting_get_member(root, "delivery"),
 			       "missing setting 'smarthost' in 'delivery' (needed by transport \"smtp\")");
+	for (size_t i = 0; i < cfg->n_listen; i++) {
+		if (!cfg->listen[i].tls_certificate != !cfg->listen[i].tls_key)
+			return fail_at(ld, config_setting_get_elem(config_setting_get_member(root, "listen"), (unsigned)i),
+				       "'tls_certificate' and 'tls_key' go together");
+	}
 	for (size_t i = 0; i < cfg->n_imap; i++) {
 		if (cfg->imap[i].interval == 0)
 			cfg->imap[i].interval = 60;
@@ -376,8 +383,11 @@ void config_free(struct config *cfg)
 {
 	if (!cfg)
 		return;
-	for (size_t i = 0; i < cfg->n_listen; i++)
+	for (size_t i = 0; i < cfg->n_listen; i++) {
 		free(cfg->listen[i].address);
+		free(cfg->listen[i].tls_certificate);
+		free(cfg->listen[i].tls_key);
+	}
 	free(cfg->listen);
 	for (size_t i = 0; i < cfg->n_imap; i++) {
 		struct config_imap *m = &cfg->imap[i];

@@ -21,6 +21,8 @@ struct config_listen {
 	char *address;                 /* numeric IPv4 or IPv6 address to bind */
 	int port;                      /* 1..65535 */
 	enum listen_protocol protocol; /* ESMTP or LMTP */
+	char *tls_certificate;         /* PEM certificate chain for STARTTLS, or NULL (no STARTTLS) */
+	char *tls_key;                 /* its PEM private key; set together with tls_certificate */
 };
 
 struct config_delivery {

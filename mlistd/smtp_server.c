@@ -5,6 +5,7 @@
 #include "smtp_server.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -54,6 +55,23 @@ static int listen_on(const struct config_listen *l)
 	return fd;
 }
 
+/* Loads a listener's certificate and key; NULL (after logging why) on failure. */
+static gnutls_certificate_credentials_t load_credentials(const struct config_listen *l)
+{
+	gnutls_certificate_credentials_t creds;
+	int r = gnutls_certificate_allocate_credentials(&creds);
+
+	if (r == GNUTLS_E_SUCCESS)
+		r = gnutls_certificate_set_x509_key_file(creds, l->tls_certificate, l->tls_key, GNUTLS_X509_FMT_PEM);
+	if (r < 0) {
+		log_msg(LOG_ERR, "listen %s port %d: cannot load %s / %s: %s", l->address, l->port,
+			l->tls_certificate, l->tls_key, gnutls_strerror(r));
+		gnutls_certificate_free_credentials(creds);
+		return NULL;
+	}
+	return creds;
+}
+
 struct smtp_server *smtp_server_bind(const struct config *cfg)
 {
 	struct smtp_server *srv = xcalloc(1, sizeof(*srv));
@@ -61,11 +79,13 @@ struct smtp_server *smtp_server_bind(const struct config *cfg)
 	srv->cfg = cfg;
 	srv->timer_fd = -1;
 	srv->listen_fds = xcalloc(cfg->n_listen, sizeof(int));
+	srv->tls_creds = xcalloc(cfg->n_listen, sizeof(void *));
 	for (size_t i = 0; i < cfg->n_listen; i++)
 		srv->listen_fds[i] = -1;
 	srv->n_listen = (int)cfg->n_listen;
 	for (size_t i = 0; i < cfg->n_listen; i++) {
-		if ((srv->listen_fds[i] = listen_on(&cfg->listen[i])) < 0) {
+		if ((srv->listen_fds[i] = listen_on(&cfg->listen[i])) < 0 ||
+		    (cfg->listen[i].tls_certificate && !(srv->tls_creds[i] = load_credentials(&cfg->listen[i])))) {
 			smtp_server_free(srv);
 			return NULL;
 		}
@@ -101,12 +121,15 @@ static void accept_clients(struct evloop *loop, int fd, unsigned events, void *c
 	struct smtp_server *srv = ctx;
 	const struct config_limits *lim = &srv->cfg->limits;
 	int lmtp = 0;
+	void *creds = NULL;
 
 	(void)loop;
 	(void)events;
 	for (int i = 0; i < srv->n_listen; i++) {
-		if (srv->listen_fds[i] == fd)
+		if (srv->listen_fds[i] == fd) {
 			lmtp = srv->cfg->listen[i].protocol == LISTEN_LMTP;
+			creds = srv->tls_creds[i];
+		}
 	}
 	for (;;) {
 		struct sockaddr_storage ss;
@@ -134,7 +157,7 @@ static void accept_clients(struct evloop *loop, int fd, unsigned events, void *c
 		}
 		int one = 1;
 		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		session_start(srv, c, peer, lmtp);
+		session_start(srv, c, peer, lmtp, creds);
 	}
 }
 
@@ -197,6 +220,11 @@ void smtp_server_free(struct smtp_server *srv)
 			evloop_unwatch(srv->loop, srv->timer_fd);
 		close(srv->timer_fd);
 	}
+	for (int i = 0; i < srv->n_listen; i++) {
+		if (srv->tls_creds[i])
+			gnutls_certificate_free_credentials(srv->tls_creds[i]);
+	}
+	free(srv->tls_creds);
 	free(srv->listen_fds);
 	free(srv);
 }

@@ -19,6 +19,7 @@ struct smtp_server {
 	struct spool *spool;      /* where accepted mail goes */
 	struct evloop *loop;
 	int *listen_fds;          /* one per cfg->listen entry */
+	void **tls_creds;         /* per listen entry: GnuTLS certificate credentials, or NULL */
 	int n_listen;
 	int timer_fd;             /* ticks once a second for timeouts */
 	struct session *sessions; /* every connected client (doubly linked) */
@@ -27,8 +28,9 @@ struct smtp_server {
 };
 
 /*
- * Binds every listen entry.  Done before privileges are dropped, so port
- * 25 works.  Returns NULL after logging why (address in use, say).
+ * Binds every listen entry and loads its TLS certificate and key.  Done
+ * before privileges are dropped, so port 25 and a root-only key work.
+ * Returns NULL after logging why (address in use, unreadable key, say).
  */
 struct smtp_server *smtp_server_bind(const struct config *cfg);
 /* Starts accepting on loop with the store and spool to use. */

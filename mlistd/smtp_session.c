@@ -4,11 +4,13 @@
  * States follow the dialogue: GREETED (before HELO/EHLO/LHLO), READY (no
  * transaction), MAIL (sender given), RCPT (recipients given), DATA
  * (message arriving), COMMIT (waiting for the spool's group commit),
- * CLOSING (reply being flushed before the connection ends).
+ * HANDSHAKE (TLS being set up after STARTTLS), CLOSING (reply being
+ * flushed before the connection ends).
  */
 #include "smtp_session.h"
 
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +32,7 @@
 #define MAX_OUTPUT 65536      /* stop reading while this much waits to be written */
 #define MAX_ERRORS 10         /* bad commands before the client is shown the door */
 
-enum state { GREETED, READY, MAIL, RCPT, DATA, COMMIT, CLOSING };
+enum state { GREETED, READY, MAIL, RCPT, DATA, COMMIT, HANDSHAKE, CLOSING };
 
 struct session {
 	struct smtp_server *srv;
@@ -49,6 +51,9 @@ struct session {
 	int errors;                 /* bad commands so far */
 	long long last_active;      /* monotonic ms of the last input */
 	char peer[64];
+	void *tls_creds;            /* certificate credentials when STARTTLS is offered */
+	gnutls_session_t tls;       /* the TLS session once STARTTLS was given, else NULL */
+	int tls_active;             /* the handshake is done: all I/O goes through tls */
 	struct session *prev, *next; /* in srv->sessions */
 };
 
@@ -82,6 +87,8 @@ void session_close(struct session *s)
 	struct smtp_server *srv = s->srv;
 
 	evloop_unwatch(srv->loop, s->fd);
+	if (s->tls)
+		gnutls_deinit(s->tls);
 	close(s->fd);
 	if (s->entry)
 		spool_abort(s->entry);
@@ -109,11 +116,18 @@ void session_close(struct session *s)
 static int flush(struct session *s)
 {
 	while (s->out.len) {
-		ssize_t n = write(s->fd, s->out.buf, s->out.len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
+		ssize_t n;
+		if (s->tls_active) {
+			n = gnutls_record_send(s->tls, s->out.buf, s->out.len);
+			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+				break;
+		} else {
+			n = write(s->fd, s->out.buf, s->out.len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+		}
 		if (n <= 0) {
 			session_close(s);
 			return -1;
@@ -131,6 +145,8 @@ static int flush(struct session *s)
 		want |= EV_WRITE;
 	if (s->out.len < MAX_OUTPUT && s->state != CLOSING && s->state != COMMIT)
 		want |= EV_READ;
+	if (s->state == HANDSHAKE && s->out.len == 0)
+		want = gnutls_record_get_direction(s->tls) ? EV_WRITE : EV_READ;
 	if (evloop_watch(s->srv->loop, s->fd, want, session_io, s) < 0) {
 		session_close(s);
 		return -1;
@@ -138,13 +154,14 @@ static int flush(struct session *s)
 	return 0;
 }
 
-void session_start(struct smtp_server *srv, int fd, const char *peer, int lmtp)
+void session_start(struct smtp_server *srv, int fd, const char *peer, int lmtp, void *tls_creds)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
 
 	s->srv = srv;
 	s->fd = fd;
 	s->lmtp = lmtp;
+	s->tls_creds = tls_creds;
 	s->state = GREETED;
 	sbuf_init(&s->in);
 	sbuf_init(&s->out);
@@ -256,7 +273,56 @@ static void cmd_helo(struct session *s, const char *verb, const char *arg)
 	reply(s, "250-PIPELINING");
 	reply(s, "250-SIZE %lld", cfg->limits.max_message_size);
 	reply(s, "250-8BITMIME");
+	if (s->tls_creds && !s->tls_active)
+		reply(s, "250-STARTTLS");
 	reply(s, "250 ENHANCEDSTATUSCODES");
+}
+
+/* Moves the handshake on; once done, the dialogue starts again inside TLS. */
+static void handshake(struct session *s)
+{
+	int r = gnutls_handshake(s->tls);
+
+	if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
+		flush(s);
+		return;
+	}
+	if (r < 0) {
+		log_msg(LOG_INFO, "smtp: %s: TLS handshake failed: %s", s->peer, gnutls_strerror(r));
+		session_close(s);
+		return;
+	}
+	s->tls_active = 1;
+	s->state = GREETED; /* RFC 3207 4.2: forget everything said before, HELO included */
+	s->env.helo[0] = '\0';
+	log_msg(LOG_INFO, "smtp: %s: TLS started", s->peer);
+	flush(s);
+}
+
+static void cmd_starttls(struct session *s, const char *arg)
+{
+	if (!s->tls_creds || s->tls_active) {
+		reply(s, s->tls_active ? "503 5.5.1 TLS is already active" : "502 5.5.2 Command not recognized");
+		bad_command(s);
+		return;
+	}
+	if (*arg) {
+		reply(s, "501 5.5.4 STARTTLS takes no argument");
+		bad_command(s);
+		return;
+	}
+	if (gnutls_init(&s->tls, GNUTLS_SERVER | GNUTLS_NONBLOCK) < 0 ||
+	    gnutls_set_default_priority(s->tls) < 0 ||
+	    gnutls_credentials_set(s->tls, GNUTLS_CRD_CERTIFICATE, s->tls_creds) < 0) {
+		reply(s, "454 4.7.0 TLS not available now");
+		return;
+	}
+	gnutls_transport_set_int(s->tls, s->fd);
+	reset_transaction(s);
+	reply(s, "220 2.0.0 Ready to start TLS");
+	/* Anything pipelined after STARTTLS came in plain text: it is dropped, never run. */
+	s->in_off = s->in.len;
+	s->state = HANDSHAKE;
 }
 
 static void cmd_mail(struct session *s, const char *arg)
@@ -503,6 +569,8 @@ static void command(struct session *s, char *line)
 	} else if (!strcasecmp(verb, "VRFY"))
 		/* Rosters are private: never say who is on a list. */
 		reply(s, "252 2.5.2 Cannot VRFY; send mail and it will be delivered if the address is ours");
+	else if (!strcasecmp(verb, "STARTTLS"))
+		cmd_starttls(s, arg);
 	else if (!strcasecmp(verb, "HELP"))
 		reply(s, "214 2.0.0 Commands: %s MAIL RCPT DATA RSET NOOP QUIT VRFY HELP",
 		      s->lmtp ? "LHLO" : "HELO EHLO");
@@ -515,7 +583,7 @@ static void command(struct session *s, char *line)
 /* Takes every complete command or data line in the input, in order. */
 static void process_input(struct session *s)
 {
-	while (s->state != COMMIT && s->state != CLOSING) {
+	while (s->state != COMMIT && s->state != CLOSING && s->state != HANDSHAKE) {
 		if (s->state == DATA) {
 			if (!take_data(s))
 				break;
@@ -566,6 +634,21 @@ static void process_input(struct session *s)
 	flush(s);
 }
 
+/* Reads what the client sent, through TLS once it is on.  Returns bytes, 0 for nothing now, -1 at the end. */
+static ssize_t receive(struct session *s, char *buf, size_t size)
+{
+	if (s->tls_active) {
+		ssize_t n = gnutls_record_recv(s->tls, buf, size);
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+			return 0;
+		return n > 0 ? n : -1;
+	}
+	ssize_t n = read(s->fd, buf, size);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	return n > 0 ? n : -1;
+}
+
 static void session_io(struct evloop *loop, int fd, unsigned events, void *ctx)
 {
 	struct session *s = ctx;
@@ -576,18 +659,28 @@ static void session_io(struct evloop *loop, int fd, unsigned events, void *ctx)
 		if (flush(s) < 0)
 			return;
 	}
+	if (s->state == HANDSHAKE) {
+		/* The 220 for STARTTLS goes out in plain text before the handshake starts. */
+		if (s->out.len == 0)
+			handshake(s);
+		return;
+	}
 	if (!(events & EV_READ) || s->state == COMMIT || s->state == CLOSING)
 		return;
 	char buf[65536];
-	ssize_t n = read(s->fd, buf, sizeof(buf));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		/* The client went away; an unfinished message is dropped (it was never acknowledged). */
-		session_close(s);
-		return;
-	}
-	s->last_active = evloop_now_ms();
-	sbuf_add(&s->in, buf, (size_t)n);
+	ssize_t n;
+	do {
+		n = receive(s, buf, sizeof(buf));
+		if (n < 0) {
+			/* The client went away; an unfinished message is dropped (it was never acknowledged). */
+			session_close(s);
+			return;
+		}
+		if (n == 0)
+			return;
+		s->last_active = evloop_now_ms();
+		sbuf_add(&s->in, buf, (size_t)n);
+		/* TLS may hold more decrypted data than one read takes; epoll would not say so. */
+	} while (s->tls_active && gnutls_record_check_pending(s->tls) > 0 && s->in.len < MAX_OUTPUT);
 	process_input(s);
 }

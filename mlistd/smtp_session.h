@@ -8,6 +8,11 @@
  * as it arrives.  After the final dot the session waits for the spool's
  * group commit and only then answers 250 (LMTP: one answer per
  * recipient); input that came after the dot waits with it.
+ *
+ * STARTTLS (RFC 3207) is offered when the listener has a certificate.
+ * Whatever the client sent after the STARTTLS command in plain text is
+ * thrown away, and the dialogue starts afresh inside TLS, so nothing
+ * injected before the handshake is ever acted on.
  */
 #ifndef MLIST_SMTP_SESSION_H
 #define MLIST_SMTP_SESSION_H
@@ -15,8 +20,11 @@
 struct smtp_server;
 struct session;
 
-/* Takes over the connected socket fd (non-blocking) and greets the client. */
-void session_start(struct smtp_server *srv, int fd, const char *peer, int lmtp);
+/*
+ * Takes over the connected socket fd (non-blocking) and greets the client.
+ * tls_creds (GnuTLS certificate credentials) makes STARTTLS available.
+ */
+void session_start(struct smtp_server *srv, int fd, const char *peer, int lmtp, void *tls_creds);
 /* Closes a session whose client has been silent longer than the timeout. */
 void session_tick(struct session *s, long long now_ms);
 /* Ends a session at once (shutdown). */

@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		set_up();
 	if (size == 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
 		return 0;
-	session_start(srv, sv[0], "127.0.0.1", data[0] & 1);
+	session_start(srv, sv[0], "127.0.0.1", data[0] & 1, NULL);
 	size_t off = 1;
 	for (int rounds = 0; rounds < 10000 && srv->n_sessions > 0; rounds++) {
 		if (off < size) {

@@ -5,12 +5,13 @@ import os
 import shutil
 import signal
 import smtplib
+import ssl
 import socket
 import subprocess
 import threading
 import time
 
-from harness import SANITIZED, Setup, Skip
+from harness import MLISTD, SANITIZED, Setup, Skip
 
 DOMAIN = "lists.example.org"
 
@@ -484,3 +485,78 @@ def test_spool_files_are_private():
     [name] = spooled(s)
     assert os.stat(s.path(f"spool/queue/{name}")).st_mode & 0o777 == 0o600
     d.stop()
+
+
+def tls_setup():
+    """A listening setup whose SMTP listener has a self-signed certificate."""
+    if not shutil.which("openssl"):
+        raise Skip("openssl is not installed")
+    s = with_groups()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", f"/CN={DOMAIN}", "-keyout", s.path("key.pem"), "-out", s.path("cert.pem")],
+                   check=True, capture_output=True)
+    os.chmod(s.path("key.pem"), 0o600)  # root-only: read before mlistd drops root
+    config = open(s.config).read().replace(
+        'protocol = "smtp"; }',
+        'protocol = "smtp"; tls_certificate = "cert.pem"; tls_key = "key.pem"; }', 1)
+    s.write_config(config)
+    return s
+
+
+def test_starttls_then_post():
+    s = tls_setup()
+    d = s.start()
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.ehlo("client.example.org")
+        assert smtp.has_extn("starttls")
+        code, _ = smtp.starttls(context=context)
+        assert code == 220
+        smtp.ehlo("client.example.org")
+        assert not smtp.has_extn("starttls")
+        assert smtp.docmd("STARTTLS")[0] == 503
+        smtp.sendmail("jan@example.org", [f"ruwaard-oss@{DOMAIN}"], message("Versleuteld", "tls@example.org"))
+    d.wait_for("tls@example.org> sorted into ruwaard-oss")
+    assert any("TLS started" in line for line in d.log)
+
+
+def test_starttls_drops_injected_plaintext():
+    s = tls_setup()
+    d = s.start()
+    c = Client(s.smtp_port)
+    c.reply()
+    c.send("EHLO client\r\n")
+    assert "250-STARTTLS" in c.reply()
+    # commands smuggled in the same packet as STARTTLS must never run
+    c.send(f"STARTTLS\r\nMAIL FROM:<evil@example.com>\r\nRCPT TO:<ruwaard-oss@{DOMAIN}>\r\n")
+    assert c.reply() == ["220 2.0.0 Ready to start TLS"]
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    tls = context.wrap_socket(c.sock, server_hostname=DOMAIN)
+    tls.sendall(b"RCPT TO:<ruwaard-oss@lists.example.org>\r\n")
+    reply = tls.recv(1000).decode()
+    assert reply.startswith("503 5.5.1"), reply  # no MAIL, no HELO: the smuggled lines were dropped
+    tls.sendall(b"EHLO client\r\nQUIT\r\n")
+    data = b""
+    while b"221" not in data:
+        chunk = tls.recv(1000)
+        if not chunk:
+            break
+        data += chunk
+    assert b"250-STARTTLS" not in data and b"221" in data, data
+    tls.close()
+    assert d.proc.poll() is None
+
+
+def test_tls_key_and_certificate_go_together():
+    s = with_groups()
+    s.write_config(open(s.config).read().replace('protocol = "smtp"; }', 'protocol = "smtp"; tls_key = "k.pem"; }', 1))
+    proc = subprocess.run([MLISTD, "-n", "-c", s.config], capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 1 and "'tls_certificate' and 'tls_key' go together" in proc.stderr, proc.stderr
+    s.write_config(open(s.config).read().replace('tls_key = "k.pem";',
+                                                 'tls_key = "k.pem"; tls_certificate = "missing.pem";'))
+    proc = subprocess.run([MLISTD, "--foreground", "-c", s.config], capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 1 and "cannot load" in proc.stderr, proc.stderr
