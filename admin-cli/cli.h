@@ -40,6 +40,12 @@ struct command {
 	int (*run)(struct cli *c);
 };
 
+/* What a listing's row callbacks share: where to write, and how many rows so far (for JSON commas). */
+struct lister {
+	struct cli *c;
+	int count;
+};
+
 /* The value of option name, or NULL if it was not given ("" for a given flag). */
 const char *cli_opt(const struct cli *c, const char *name);
 /* Prints "mlistctl: reason" on stderr; returns 1, the "refused or failed" status. */

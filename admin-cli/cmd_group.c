@@ -56,15 +56,9 @@ static void group_json_fields(FILE *out, const struct group_row *g)
 	json_time(out, g->created);
 }
 
-/* Prints group rows, one per line or as JSON array elements. */
-struct group_printer {
-	struct cli *c;
-	int count; /* rows printed so far */
-};
-
 static int print_group(const struct group_row *g, void *ctx)
 {
-	struct group_printer *p = ctx;
+	struct lister *p = ctx;
 	FILE *out = p->c->out;
 
 	if (p->c->json) {
@@ -80,7 +74,7 @@ static int print_group(const struct group_row *g, void *ctx)
 
 int cmd_group_list(struct cli *c)
 {
-	struct group_printer p = { c, 0 };
+	struct lister p = { c, 0 };
 
 	if (c->json)
 		fputc('[', c->out);
@@ -96,7 +90,7 @@ int cmd_group_list(struct cli *c)
 /* Collects the names of linked groups for group show. */
 static int print_linked_name(const struct group_row *g, void *ctx)
 {
-	struct group_printer *p = ctx;
+	struct lister *p = ctx;
 
 	if (p->c->json) {
 		fputs(p->count ? ", " : "", p->c->out);
@@ -111,7 +105,7 @@ static int print_linked_name(const struct group_row *g, void *ctx)
 static int show_group(const struct group_row *g, void *ctx)
 {
 	struct cli *c = ctx;
-	struct group_printer linked = { c, 0 };
+	struct lister linked = { c, 0 };
 	/* A project lists its change lines; a change line its projects; a general group neither. */
 	const char *links = strcmp(g->kind, "project") == 0 ? "change_lines"
 			    : strcmp(g->kind, "change-line") == 0 ? "projects" : NULL;

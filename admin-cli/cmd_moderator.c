@@ -24,11 +24,6 @@ int cmd_moderator_remove(struct cli *c)
 	return 0;
 }
 
-struct lister {
-	struct cli *c;
-	int count; /* rows written, for JSON commas */
-};
-
 static int print_moderator(const struct subscription_row *s, void *ctx)
 {
 	struct lister *l = ctx;

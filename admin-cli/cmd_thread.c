@@ -1,29 +1,10 @@
 /*
  * cmd_thread: mlistctl thread list GROUP, mlistctl message show MESSAGE-ID.
  */
-#include <time.h>
-
 #include "cli.h"
 #include "json_out.h"
 #include "store.h"
 #include "store_message.h"
-
-struct lister {
-	struct cli *c;
-	int count; /* rows written, for JSON commas */
-};
-
-/* A unix time as "2026-11-24 17:00" (UTC) for people. */
-static void human_time(FILE *out, long long t)
-{
-	char buf[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
-	fputs(buf, out);
-}
 
 static int print_thread(const struct thread_row *t, void *ctx)
 {
@@ -41,7 +22,7 @@ static int print_thread(const struct thread_row *t, void *ctx)
 		json_time(out, t->last_activity);
 		fputc('}', out);
 	} else {
-		human_time(out, t->last_activity);
+		write_utc(out, t->last_activity, "%Y-%m-%d %H:%M");
 		fprintf(out, "  %4lld  %s\n", t->messages, *t->subject ? t->subject : "(no subject)");
 	}
 	l->count++;
@@ -109,7 +90,7 @@ static int print_message(const struct message_row *m, void *ctx)
 			"received:   ", m->message_id, m->generated_id ? " (given by mlist)" : "", m->state,
 			m->from_name, *m->from_name ? " <" : "", m->from_addr, *m->from_name ? ">" : "",
 			m->subject, m->size);
-		human_time(out, m->received);
+		write_utc(out, m->received, "%Y-%m-%d %H:%M");
 		fputs("\ngroups:     ", out);
 	}
 	if (store_message_placements(c->store, m->message_id, print_placement, &groups) < 0)

@@ -32,13 +32,18 @@ void json_pair(FILE *out, const char *key, const char *value)
 	json_string(out, value);
 }
 
-void json_time(FILE *out, long long t)
+void write_utc(FILE *out, long long t, const char *format)
 {
-	char buf[32];
+	char buf[64];
 	time_t tt = (time_t)t;
 	struct tm tm;
 
 	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_string(out, buf);
+	strftime(buf, sizeof(buf), format, &tm);
+	fputs(buf, out);
+}
+
+void json_time(FILE *out, long long t)
+{
+	write_utc(out, t, "\"%Y-%m-%dT%H:%M:%SZ\"");
 }

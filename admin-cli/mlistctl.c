@@ -55,15 +55,21 @@ const char *cli_opt(const struct cli *c, const char *name)
 	return NULL;
 }
 
+/* Prints "mlistctl: " and the message as one line on stderr. */
+static void complain(const char *fmt, va_list ap)
+{
+	fputs("mlistctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("mlistctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	complain(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return 1;
 }
 
@@ -97,11 +103,9 @@ static int usage_error(const struct command *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("mlistctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	complain(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	print_usage(stderr, cmd);
 	return 2;
 }

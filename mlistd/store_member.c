@@ -120,18 +120,28 @@ int store_subscribe(struct store *st, const char *group, const char *addr, const
 	return 1;
 }
 
-int store_unsubscribe(struct store *st, const char *group, const char *addr)
+/*
+ * Ends one role of a person in a group (a subscription or moderating),
+ * with delete_sql taking (member id, group id); what names the role in
+ * the refusal.  The person goes too when nothing else is left of them.
+ */
+static int end_role(struct store *st, const char *group, const char *addr, const char *delete_sql,
+		    const char *what)
 {
 	long long gid = store_group_id(st, group), mid;
 
 	if (gid < 0 || (mid = person_id(st, addr, 0, NULL)) < 0)
 		return -1;
-	if (store_run(st, store_stmt(st, "DELETE FROM subscriptions WHERE member_id = ? AND group_id = ?",
-				     "ii", mid, gid)) < 0)
+	if (store_run(st, store_stmt(st, delete_sql, "ii", mid, gid)) < 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
-		return store_fail(st, "%s is not a member of %s", addr, group);
+		return store_fail(st, "%s is not a %s of %s", addr, what, group);
 	return drop_if_orphan(st, mid);
+}
+
+int store_unsubscribe(struct store *st, const char *group, const char *addr)
+{
+	return end_role(st, group, addr, "DELETE FROM subscriptions WHERE member_id = ? AND group_id = ?", "member");
 }
 
 int store_subscription_each(struct store *st, const char *group, subscription_fn fn, void *ctx)
@@ -201,16 +211,7 @@ int store_moderator_add(struct store *st, const char *group, const char *addr)
 
 int store_moderator_remove(struct store *st, const char *group, const char *addr)
 {
-	long long gid = store_group_id(st, group), mid;
-
-	if (gid < 0 || (mid = person_id(st, addr, 0, NULL)) < 0)
-		return -1;
-	if (store_run(st, store_stmt(st, "DELETE FROM moderators WHERE member_id = ? AND group_id = ?",
-				     "ii", mid, gid)) < 0)
-		return -1;
-	if (sqlite3_changes(st->db) == 0)
-		return store_fail(st, "%s is not a moderator of %s", addr, group);
-	return drop_if_orphan(st, mid);
+	return end_role(st, group, addr, "DELETE FROM moderators WHERE member_id = ? AND group_id = ?", "moderator");
 }
 
 int store_moderator_each(struct store *st, const char *group, subscription_fn fn, void *ctx)
