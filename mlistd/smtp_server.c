@@ -80,10 +80,12 @@ struct smtp_server *smtp_server_bind(const struct config *cfg)
 	srv->timer_fd = -1;
 	srv->listen_fds = xcalloc(cfg->n_listen, sizeof(int));
 	srv->tls_creds = xcalloc(cfg->n_listen, sizeof(void *));
+	srv->lmtp = xcalloc(cfg->n_listen, sizeof(int));
 	for (size_t i = 0; i < cfg->n_listen; i++)
 		srv->listen_fds[i] = -1;
 	srv->n_listen = (int)cfg->n_listen;
 	for (size_t i = 0; i < cfg->n_listen; i++) {
+		srv->lmtp[i] = cfg->listen[i].protocol == LISTEN_LMTP;
 		if ((srv->listen_fds[i] = listen_on(&cfg->listen[i])) < 0 ||
 		    (cfg->listen[i].tls_certificate && !(srv->tls_creds[i] = load_credentials(&cfg->listen[i])))) {
 			smtp_server_free(srv);
@@ -127,7 +129,7 @@ static void accept_clients(struct evloop *loop, int fd, unsigned events, void *c
 	(void)events;
 	for (int i = 0; i < srv->n_listen; i++) {
 		if (srv->listen_fds[i] == fd) {
-			lmtp = srv->cfg->listen[i].protocol == LISTEN_LMTP;
+			lmtp = srv->lmtp[i];
 			creds = srv->tls_creds[i];
 		}
 	}
@@ -225,6 +227,7 @@ void smtp_server_free(struct smtp_server *srv)
 			gnutls_certificate_free_credentials(srv->tls_creds[i]);
 	}
 	free(srv->tls_creds);
+	free(srv->lmtp);
 	free(srv->listen_fds);
 	free(srv);
 }

@@ -20,6 +20,7 @@ struct smtp_server {
 	struct evloop *loop;
 	int *listen_fds;          /* one per cfg->listen entry */
 	void **tls_creds;         /* per listen entry: GnuTLS certificate credentials, or NULL */
+	int *lmtp;                /* per listen entry: 1 for LMTP (kept: a reload may change cfg->listen) */
 	int n_listen;
 	int timer_fd;             /* ticks once a second for timeouts */
 	struct session *sessions; /* every connected client (doubly linked) */

@@ -2,6 +2,7 @@
 import os
 import pwd
 import signal
+import socket
 import stat
 import subprocess
 
@@ -110,4 +111,25 @@ def test_drops_root():
     assert ids["Gid"] == [str(account.pw_gid)] * 4, ids
     assert ids["Groups"] == [], ids
     assert os.stat(s.store).st_uid == account.pw_uid
+    assert d.stop() == 0
+
+
+def test_reload_with_fewer_listeners_keeps_serving():
+    import smtplib
+    s = Setup(listen=True)
+    s.ctl("group", "add", "ruwaard-oss", "--kind", "project")
+    d = s.start()
+    config = open(s.config).read()
+    # drop the LMTP listener from the file: listeners stay as started until a restart
+    fewer = config.replace(f',\n           {{ address = "127.0.0.1"; port = {s.lmtp_port}; protocol = "lmtp"; }}', "")
+    assert fewer != config and "lmtp" not in fewer
+    s.write_config(fewer)
+    d.signal(signal.SIGHUP)
+    d.wait_for(f"reloaded {s.config}")
+    for port in (s.smtp_port, s.lmtp_port):
+        conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+        assert conn.recv(100).startswith(b"220"), port
+        conn.close()
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        assert smtp.sendmail("a@example.org", ["ruwaard-oss@lists.example.org"], "Subject: x\r\n\r\nx\r\n") == {}
     assert d.stop() == 0
