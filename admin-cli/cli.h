@@ -76,5 +76,8 @@ int cmd_moderator_remove(struct cli *c);
 int cmd_moderator_list(struct cli *c);
 int cmd_thread_list(struct cli *c);
 int cmd_message_show(struct cli *c);
+int cmd_queue_list(struct cli *c);
+int cmd_queue_retry(struct cli *c);
+int cmd_archive_export(struct cli *c);
 
 #endif

@@ -26,6 +26,8 @@ int cmd_member_add(struct cli *c)
 	if (store_subscribe(c->store, c->arg[0], c->arg[1], name, mode ? mode : "each",
 			    cli_opt(c, "follow-line") != NULL, SUBSCRIBE_REFUSE) < 0)
 		return cli_store_fail(c);
+	if (cli_opt(c, "no-self-copy") && store_person_set_self_copy(c->store, c->arg[1], 0) < 0)
+		return cli_store_fail(c);
 	fprintf(c->out, "added %s to %s\n", c->arg[1], c->arg[0]);
 	return 0;
 }

@@ -30,8 +30,8 @@ static const struct command commands[] = {
 	{ "group", "link", 2, 2, "", "PROJECT CHANGE-LINE", cmd_group_link },
 	{ "group", "unlink", 2, 2, "", "PROJECT CHANGE-LINE", cmd_group_unlink },
 	{ "group", "tree", 0, 0, "", "[--json]", cmd_group_tree },
-	{ "member", "add", 2, 2, "name= mode= follow-line",
-	  "GROUP ADDR [--name N] [--mode each|digest|nomail] [--follow-line]", cmd_member_add },
+	{ "member", "add", 2, 2, "name= mode= follow-line no-self-copy",
+	  "GROUP ADDR [--name N] [--mode each|digest|nomail] [--follow-line] [--no-self-copy]", cmd_member_add },
 	{ "member", "remove", 2, 2, "", "GROUP ADDR", cmd_member_remove },
 	{ "member", "list", 1, 1, "", "GROUP [--json]", cmd_member_list },
 	{ "member", "import", 2, 2, "mode=", "GROUP FILE.csv [--mode each|digest|nomail]", cmd_member_import },
@@ -42,6 +42,9 @@ static const struct command commands[] = {
 	{ "moderator", "list", 1, 1, "", "GROUP [--json]", cmd_moderator_list },
 	{ "thread", "list", 1, 1, "", "GROUP [--json]", cmd_thread_list },
 	{ "message", "show", 1, 1, "", "MESSAGE-ID [--json]", cmd_message_show },
+	{ "queue", "list", 0, 0, "", "[--json]", cmd_queue_list },
+	{ "queue", "retry", 0, 0, "", "", cmd_queue_retry },
+	{ "archive", "export", 1, 2, "", "GROUP [FILE.mbox]", cmd_archive_export },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -26,6 +26,7 @@ enum field_kind {
 	FIELD_INT,    /* int within [min, max] */
 	FIELD_SIZE,   /* long long within [min, max] */
 	FIELD_ENUM,   /* int: index of the value in choices */
+	FIELD_BOOL,   /* int: 0 or 1 */
 	FIELD_GROUP,  /* nested group described by its own table */
 	FIELD_LIST,   /* list of groups, each described by the same table */
 };
@@ -44,6 +45,7 @@ struct field {
 
 static const char *const protocol_names[] = { "smtp", "lmtp", NULL };
 static const char *const transport_names[] = { "maildir", "smtp", NULL };
+static const char *const dmarc_names[] = { "none", "munge", NULL };
 
 #define END_FIELDS { NULL, 0, 0, 0, 0, 0, NULL, NULL, 0, 0 }
 
@@ -62,6 +64,19 @@ static const struct field delivery_fields[] = {
 	{ "smarthost", FIELD_STRING, 0, offsetof(struct config_delivery, smarthost), 0, 0, NULL, NULL, 0, 0 },
 	{ "max_recipients", FIELD_INT, 0, offsetof(struct config_delivery, max_recipients), 1, 10000, NULL, NULL, 0, 0 },
 	{ "connections", FIELD_INT, 0, offsetof(struct config_delivery, connections), 1, 64, NULL, NULL, 0, 0 },
+	{ "retry_base", FIELD_INT, 0, offsetof(struct config_delivery, retry_base), 1, 86400, NULL, NULL, 0, 0 },
+	{ "retry_lifetime", FIELD_INT, 0, offsetof(struct config_delivery, retry_lifetime), 1, 30 * 86400,
+	  NULL, NULL, 0, 0 },
+	{ "verp", FIELD_BOOL, 0, offsetof(struct config_delivery, verp), 0, 0, NULL, NULL, 0, 0 },
+	{ "bounce_disable", FIELD_INT, 0, offsetof(struct config_delivery, bounce_disable), 1, 1000, NULL, NULL, 0, 0 },
+	END_FIELDS
+};
+
+static const struct field copies_fields[] = {
+	{ "subject_prefix", FIELD_BOOL, 0, offsetof(struct config_copies, subject_prefix), 0, 0, NULL, NULL, 0, 0 },
+	{ "footer", FIELD_STRING, 0, offsetof(struct config_copies, footer), 0, 0, NULL, NULL, 0, 0 },
+	{ "dmarc", FIELD_ENUM, 0, offsetof(struct config_copies, dmarc), 0, 0, dmarc_names, NULL, 0, 0 },
+	{ "archive_url", FIELD_STRING, 0, offsetof(struct config_copies, archive_url), 0, 0, NULL, NULL, 0, 0 },
 	END_FIELDS
 };
 
@@ -101,6 +116,7 @@ static const struct field top_fields[] = {
 	  sizeof(struct config_listen), offsetof(struct config, n_listen) },
 	{ "delivery", FIELD_GROUP, 0, offsetof(struct config, delivery), 0, 0, NULL, delivery_fields, 0, 0 },
 	{ "limits", FIELD_GROUP, 0, offsetof(struct config, limits), 0, 0, NULL, limits_fields, 0, 0 },
+	{ "copies", FIELD_GROUP, 0, offsetof(struct config, copies), 0, 0, NULL, copies_fields, 0, 0 },
 	{ "sort_rules", FIELD_LIST, 0, offsetof(struct config, rules), 0, 0, NULL, rule_fields,
 	  sizeof(struct config_rule), offsetof(struct config, n_rules) },
 	{ "imap", FIELD_LIST, 0, offsetof(struct config, imap), 0, 0, NULL, imap_fields,
@@ -159,6 +175,7 @@ static int expected_type(enum field_kind kind)
 	case FIELD_ENUM: return CONFIG_TYPE_STRING;
 	case FIELD_INT:
 	case FIELD_SIZE: return CONFIG_TYPE_INT64;
+	case FIELD_BOOL: return CONFIG_TYPE_BOOL;
 	case FIELD_GROUP: return CONFIG_TYPE_GROUP;
 	case FIELD_LIST: return CONFIG_TYPE_LIST;
 	}
@@ -242,6 +259,9 @@ static int load_field(struct loader *ld, const config_setting_t *s, const struct
 		free(all);
 		return -1;
 	}
+	case FIELD_BOOL:
+		*(int *)slot = config_setting_get_bool(s);
+		return 0;
 	case FIELD_GROUP:
 		return load_group(ld, s, f->fields, slot, f->name);
 	case FIELD_LIST:
@@ -286,6 +306,10 @@ static void set_defaults(struct config *cfg)
 	cfg->delivery.transport = TRANSPORT_MAILDIR;
 	cfg->delivery.max_recipients = 100;
 	cfg->delivery.connections = 4;
+	cfg->delivery.retry_base = 60;
+	cfg->delivery.retry_lifetime = 5 * 86400;
+	cfg->delivery.bounce_disable = 5;
+	cfg->copies.subject_prefix = 1;
 	cfg->limits.max_message_size = 10 * 1024 * 1024;
 	cfg->limits.max_recipients = 100;
 	cfg->limits.max_connections = 200;
@@ -406,6 +430,8 @@ void config_free(struct config *cfg)
 	free(cfg->rules);
 	free(cfg->delivery.maildir);
 	free(cfg->delivery.smarthost);
+	free(cfg->copies.footer);
+	free(cfg->copies.archive_url);
 	free(cfg->file);
 	free(cfg->dir);
 	free(cfg->domain);

@@ -16,6 +16,7 @@ struct sbuf;
 
 enum listen_protocol { LISTEN_SMTP, LISTEN_LMTP };
 enum delivery_transport { TRANSPORT_MAILDIR, TRANSPORT_SMTP };
+enum dmarc_mode { DMARC_NONE, DMARC_MUNGE };
 
 struct config_listen {
 	char *address;                 /* numeric IPv4 or IPv6 address to bind */
@@ -31,6 +32,18 @@ struct config_delivery {
 	char *smarthost;    /* smtp transport: libcurl URL such as smtp://127.0.0.1:25 */
 	int max_recipients; /* smtp transport: recipients per SMTP transaction */
 	int connections;    /* smtp transport: parallel connections */
+	int retry_base;     /* seconds before the first retry of a 4xx; doubles each time */
+	int retry_lifetime; /* seconds after which a copy still refused with 4xx is given up */
+	int verp;           /* envelope sender GROUP-bounces+RECIPIENT@DOMAIN per recipient */
+	int bounce_disable; /* permanent failures (5xx) after which an address is disabled */
+};
+
+/* How outgoing copies look. */
+struct config_copies {
+	int subject_prefix;  /* "[group] " before the subject */
+	char *footer;        /* text added to every copy, or NULL */
+	enum dmarc_mode dmarc; /* none: From kept; munge: "Name via GROUP" <GROUP@DOMAIN> */
+	char *archive_url;   /* base URL of the archive for List-Archive, or NULL */
 };
 
 struct config_limits {
@@ -66,6 +79,7 @@ struct config {
 	struct config_listen *listen; /* listeners, n_listen of them */
 	size_t n_listen;
 	struct config_delivery delivery;
+	struct config_copies copies;
 	struct config_limits limits;
 	struct config_rule *rules; /* header rules for sorting, tried in order */
 	size_t n_rules;

@@ -10,16 +10,15 @@
 #include "names.h"
 #include "sbuf.h"
 
-/* Roles marked by a suffix, and whether they carry a "+ext" part. */
+/* Roles marked by a suffix. */
 static const struct {
 	const char *suffix;
 	enum list_role role;
-	int has_ext;
 } suffixes[] = {
-	{ "-request", ROLE_REQUEST, 0 },
-	{ "-owner", ROLE_OWNER, 0 },
-	{ "-bounces", ROLE_BOUNCES, 1 },
-	{ "-confirm", ROLE_CONFIRM, 1 },
+	{ "-request", ROLE_REQUEST },
+	{ "-owner", ROLE_OWNER },
+	{ "-bounces", ROLE_BOUNCES },
+	{ "-confirm", ROLE_CONFIRM },
 };
 
 int list_address_parse(const char *addr, const char *domain, struct list_address *out)
@@ -54,9 +53,10 @@ int list_address_parse(const char *addr, const char *domain, struct list_address
 			break;
 		}
 	}
-	/* "+ext" belongs to bounces and confirm addresses only, and they need one. */
-	int wants_ext = out->role == ROLE_BOUNCES || out->role == ROLE_CONFIRM;
-	if (wants_ext != (plus != NULL))
+	/* "+ext" belongs to bounces (VERP, optional) and confirm (the token, required) addresses only. */
+	if (plus && out->role != ROLE_BOUNCES && out->role != ROLE_CONFIRM)
+		return -1;
+	if (!plus && out->role == ROLE_CONFIRM)
 		return -1;
 	struct sbuf why = SBUF_INIT;
 	int bad = group_name_check(local, &why) < 0 || strlen(local) >= sizeof(out->group);

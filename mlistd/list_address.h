@@ -1,8 +1,8 @@
 /*
  * list_address: what an address of ours means.  For the domain mlist
  * serves, GROUP@ posts to the group, GROUP-request@ takes commands,
- * GROUP-owner@ reaches its moderators, GROUP-bounces+TAG@ takes bounces
- * (VERP) and GROUP-confirm+TOKEN@ confirms a held post or a subscription.
+ * GROUP-owner@ reaches its moderators, GROUP-bounces@ and
+ * GROUP-bounces+TAG@ take bounces (the tag is the recipient, with VERP) and GROUP-confirm+TOKEN@ confirms a held post or a subscription.
  * Matching is case-insensitive.  Whether the group exists is the store's
  * business; this only takes the address apart.
  */

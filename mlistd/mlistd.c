@@ -22,6 +22,7 @@
 #include <sys/signalfd.h>
 
 #include "config.h"
+#include "deliver_child.h"
 #include "evloop.h"
 #include "log.h"
 #include "privileges.h"
@@ -69,6 +70,7 @@ struct daemon {
 	struct spool *spool;
 	struct store *store;
 	struct sorter *sorter;
+	struct deliver_child *deliver;
 };
 
 /*
@@ -103,6 +105,11 @@ static void on_signal(struct evloop *loop, int fd, unsigned events, void *ctx)
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			reload(d);
+			deliver_child_check(d->deliver, 1);
+			continue;
+		}
+		if (si.ssi_signo == SIGCHLD) {
+			deliver_child_check(d->deliver, 0);
 			continue;
 		}
 		log_msg(LOG_INFO, "%s received, stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -120,8 +127,10 @@ static void after_round(struct evloop *loop, void *ctx)
 	struct daemon *d = ctx;
 
 	(void)loop;
-	if (spool_pending(d->spool) && spool_commit(d->spool) > 0)
+	if (spool_pending(d->spool) && spool_commit(d->spool) > 0) {
 		sorter_run(d->sorter);
+		deliver_child_wake(d->deliver);
+	}
 }
 
 int main(int argc, char **argv)
@@ -166,6 +175,7 @@ int main(int argc, char **argv)
 	sigaddset(&signals, SIGTERM);
 	sigaddset(&signals, SIGINT);
 	sigaddset(&signals, SIGHUP);
+	sigaddset(&signals, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -189,6 +199,8 @@ int main(int argc, char **argv)
 	d.sorter = sorter_new(cfg, d.store, d.spool);
 	/* Mail committed before a crash or stop and not sorted yet is taken up first. */
 	sorter_run(d.sorter);
+	/* Delivery resumes from the queue: what is recorded as sent is not sent again. */
+	d.deliver = deliver_child_start(path, foreground);
 
 	d.loop = evloop_new();
 	int sfd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -201,6 +213,7 @@ int main(int argc, char **argv)
 
 	/* Draining: what was finished is committed; unfinished transactions were never acknowledged. */
 	smtp_server_free(d.smtp);
+	deliver_child_stop(d.deliver, 30);
 	spool_close(d.spool);
 	sorter_free(d.sorter);
 	store_close(d.store);

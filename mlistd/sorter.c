@@ -17,6 +17,7 @@
 #include "sbuf.h"
 #include "spool.h"
 #include "store.h"
+#include "store_delivery.h"
 #include "store_group.h"
 #include "store_message.h"
 
@@ -162,7 +163,7 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 	int known = store_message_has_spool(so->st, id);
 	if (known != 0)
 		return known < 0 ? -1 : 0; /* sorted before a crash; only the move was missing */
-	if (spool_read(so->sp, id, &msg, &err) < 0) {
+	if (spool_read(so->sp, "incoming", id, &msg, &err) < 0) {
 		sbuf_addf(note, "sorter: %s is not a committed spool file (%s); set aside in spool/corrupt",
 			  id, err.buf);
 		spool_message_release(&msg);
@@ -220,8 +221,15 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 		sbuf_addf(&names, "%s%s", i ? ", " : "", pl.names[i]);
 	}
 	free(base);
+	/* Who gets a copy is decided now, in the same transaction: the queue is complete or absent. */
+	long long copies = 0;
+	if (pl.n && (copies = store_delivery_expand(so->st, mid, info.from_addr, msg.received)) < 0) {
+		sbuf_release(&names);
+		goto out;
+	}
 	if (pl.n)
-		sbuf_addf(note, "sorter: %s <%s> sorted into %s (by %s)", id, message_id, names.buf, pl.how);
+		sbuf_addf(note, "sorter: %s <%s> sorted into %s (by %s), %lld cop%s queued", id, message_id, names.buf,
+			  pl.how, copies, copies == 1 ? "y" : "ies");
 	else if (service)
 		sbuf_addf(note, "sorter: %s <%s> is for a service address; kept for the command stage", id, message_id);
 	else

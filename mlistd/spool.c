@@ -82,7 +82,7 @@ static int open_folder(int at, const char *name)
 	return openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-struct spool *spool_open(const char *dir, struct sbuf *err)
+struct spool *spool_attach(const char *dir, struct sbuf *err)
 {
 	struct spool *sp = xcalloc(1, sizeof(*sp));
 
@@ -95,6 +95,15 @@ struct spool *spool_open(const char *dir, struct sbuf *err)
 		spool_close(sp);
 		return NULL;
 	}
+	return sp;
+}
+
+struct spool *spool_open(const char *dir, struct sbuf *err)
+{
+	struct spool *sp = spool_attach(dir, err);
+
+	if (!sp)
+		return NULL;
 	/* Whatever is in tmp/ was never committed, so never acknowledged: the sender still has it. */
 	DIR *d = fdopendir(dup(sp->tmp_fd));
 	struct dirent *de;
@@ -421,16 +430,186 @@ static int parse_header(struct spool_message *msg, struct sbuf *err)
 	return 0;
 }
 
-int spool_read(struct spool *sp, const char *id, struct spool_message *msg, struct sbuf *err)
+int spool_read(struct spool *sp, const char *folder, const char *id, struct spool_message *msg, struct sbuf *err)
 {
 	memset(msg, 0, sizeof(*msg));
 	envelope_init(&msg->env);
 	sbuf_init(&msg->raw);
-	if (read_all(sp->incoming_fd, id, &msg->raw) < 0) {
-		sbuf_addf(err, "%s: %s", id, strerror(errno));
+	int fd = openat(sp->dir_fd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = fd < 0 ? -1 : read_all(fd, id, &msg->raw);
+	if (r < 0)
+		sbuf_addf(err, "%s/%s: %s", folder, id, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return r < 0 ? -1 : parse_header(msg, err);
+}
+
+int spool_remove(struct spool *sp, const char *folder, const char *id)
+{
+	char *path = spool_path(sp, folder, id);
+	int r = unlink(path);
+
+	free(path);
+	return r;
+}
+
+struct maildir_file {
+	char *dir, *name;
+	int ok;
+};
+
+struct maildir_batch {
+	struct maildir_file *files;
+	int n;
+	int sync_fd; /* any folder on the file system, for syncfs */
+};
+
+struct maildir_batch *maildir_batch_new(void)
+{
+	struct maildir_batch *b = xcalloc(1, sizeof(*b));
+
+	b->sync_fd = -1;
+	return b;
+}
+
+int mkdir_private(const char *dir)
+{
+	return mkdir(dir, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Makes DIR and its tmp/, new/ and cur/ (mode 0700). */
+static int make_maildir(const char *dir)
+{
+	static const char *const subs[] = { "tmp", "new", "cur" };
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		struct sbuf p = SBUF_INIT;
+		sbuf_addf(&p, "%s/%s", dir, subs[i]);
+		int r = mkdir(p.buf, 0700);
+		sbuf_release(&p);
+		if (r < 0 && errno != EEXIST)
+			return -1;
+	}
+	return 0;
+}
+
+int maildir_batch_add(struct maildir_batch *b, const char *dir, const char *name, const void *data, size_t len)
+{
+	struct sbuf path = SBUF_INIT;
+	int fd = -1, ok = 0;
+
+	if (make_maildir(dir) == 0) {
+		sbuf_addf(&path, "%s/tmp/%s", dir, name);
+		fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	}
+	if (fd >= 0) {
+		const char *p = data;
+		size_t left = len;
+		ok = 1;
+		while (left) {
+			ssize_t n = write(fd, p, left);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				ok = 0;
+				break;
+			}
+			p += n;
+			left -= (size_t)n;
+		}
+		close(fd);
+		if (!ok)
+			unlink(path.buf);
+	}
+	sbuf_release(&path);
+	if (!ok)
+		return -1;
+	if (b->sync_fd < 0)
+		b->sync_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	b->files = xrealloc(b->files, (size_t)(b->n + 1) * sizeof(*b->files));
+	b->files[b->n].dir = xstrdup(dir);
+	b->files[b->n].name = xstrdup(name);
+	b->files[b->n].ok = 0;
+	return b->n++;
+}
+
+int maildir_batch_commit(struct maildir_batch *b)
+{
+	int failed = 0;
+
+	if (b->n == 0)
+		return 0;
+	/* One flush for every file of the batch, then the renames, then the folders. */
+	if (syncfs(b->sync_fd) < 0) {
+		log_msg(LOG_ERR, "maildir: syncfs failed: %s", strerror(errno));
 		return -1;
 	}
-	return parse_header(msg, err);
+	for (int i = 0; i < b->n; i++) {
+		struct maildir_file *f = &b->files[i];
+		struct sbuf from = SBUF_INIT, to = SBUF_INIT, newdir = SBUF_INIT;
+		sbuf_addf(&from, "%s/tmp/%s", f->dir, f->name);
+		sbuf_addf(&to, "%s/new/%s", f->dir, f->name);
+		sbuf_addf(&newdir, "%s/new", f->dir);
+		int dfd = -1;
+		f->ok = rename(from.buf, to.buf) == 0 &&
+			(dfd = open(newdir.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 && fsync(dfd) == 0;
+		if (dfd >= 0)
+			close(dfd);
+		if (!f->ok) {
+			log_msg(LOG_ERR, "maildir: cannot commit %s: %s", to.buf, strerror(errno));
+			unlink(from.buf);
+			failed = 1;
+		}
+		sbuf_release(&from);
+		sbuf_release(&to);
+		sbuf_release(&newdir);
+	}
+	return failed ? -1 : 0;
+}
+
+int maildir_batch_ok(const struct maildir_batch *b, int i)
+{
+	return i >= 0 && i < b->n && b->files[i].ok;
+}
+
+void maildir_batch_free(struct maildir_batch *b)
+{
+	if (!b)
+		return;
+	for (int i = 0; i < b->n; i++) {
+		free(b->files[i].dir);
+		free(b->files[i].name);
+	}
+	free(b->files);
+	if (b->sync_fd >= 0)
+		close(b->sync_fd);
+	free(b);
+}
+
+int maildir_has(const char *dir, const char *name)
+{
+	struct sbuf p = SBUF_INIT;
+	struct stat st;
+	int found;
+
+	sbuf_addf(&p, "%s/new/%s", dir, name);
+	found = stat(p.buf, &st) == 0;
+	if (!found) {
+		/* A read message is in cur/ as NAME:2,FLAGS. */
+		sbuf_reset(&p);
+		sbuf_addf(&p, "%s/cur", dir);
+		DIR *d = opendir(p.buf);
+		struct dirent *de;
+		size_t n = strlen(name);
+		while (d && !found && (de = readdir(d)))
+			found = strncmp(de->d_name, name, n) == 0 && (de->d_name[n] == ':' || de->d_name[n] == '\0');
+		if (d)
+			closedir(d);
+	}
+	sbuf_release(&p);
+	return found;
 }
 
 void spool_message_release(struct spool_message *msg)

@@ -69,6 +69,8 @@ typedef void (*spool_done_fn)(void *ctx, int ok, const char *id);
  * Returns NULL with the reason in err.
  */
 struct spool *spool_open(const char *dir, struct sbuf *err);
+/* Opens the spool at dir for another process of mlist: tmp/ is left alone (it is mlistd's). */
+struct spool *spool_attach(const char *dir, struct sbuf *err);
 void spool_close(struct spool *sp);
 
 /* Starts a message for env in tmp/.  Returns NULL (errno set) on failure. */
@@ -94,12 +96,37 @@ int spool_put(struct spool *sp, const struct envelope *env, const void *data, si
 
 /* Calls fn for the id of every committed message in incoming/, oldest first. */
 int spool_each_incoming(struct spool *sp, void (*fn)(const char *id, void *ctx), void *ctx);
-/* Reads incoming/ID.  Returns 0, or -1 with the reason in err (missing, incomplete, malformed). */
-int spool_read(struct spool *sp, const char *id, struct spool_message *msg, struct sbuf *err);
+/* Reads FOLDER/ID ("incoming", "queue").  Returns 0, or -1 with the reason in err (missing, incomplete, malformed). */
+int spool_read(struct spool *sp, const char *folder, const char *id, struct spool_message *msg, struct sbuf *err);
+/* Removes FOLDER/ID once nothing needs it any more (a delivered message). */
+int spool_remove(struct spool *sp, const char *folder, const char *id);
 void spool_message_release(struct spool_message *msg);
 /* Moves incoming/ID to DEST/ID (e.g. "queue"), durably.  Returns 0 or -1 (errno set). */
 int spool_move(struct spool *sp, const char *id, const char *dest);
 /* The path of ID in folder (e.g. "queue"); the caller frees it. */
 char *spool_path(const struct spool *sp, const char *folder, const char *id);
+
+/*
+ * Maildir writing, for the maildir transport and the archive: a batch of
+ * files, each written to DIR/tmp/NAME, then one syncfs for all of them,
+ * each renamed to DIR/new/NAME, and each new/ folder flushed.  Names are
+ * chosen by the caller and are the same when a copy is written again
+ * after a crash, so a second write replaces the first instead of making
+ * a second copy.
+ */
+struct maildir_batch;
+
+struct maildir_batch *maildir_batch_new(void);
+/* Writes one file to DIR/tmp (creating DIR/{tmp,new,cur} as needed); returns its index or -1. */
+int maildir_batch_add(struct maildir_batch *b, const char *dir, const char *name, const void *data, size_t len);
+/* Makes every added file durable in new/.  Returns 0, or -1 if any failed (see maildir_batch_ok). */
+int maildir_batch_commit(struct maildir_batch *b);
+/* Whether file i was committed. */
+int maildir_batch_ok(const struct maildir_batch *b, int i);
+void maildir_batch_free(struct maildir_batch *b);
+/* Makes a folder mode 0700 if it is not there. */
+int mkdir_private(const char *dir);
+/* Whether DIR holds NAME already, in new/ or (read by its owner) in cur/. */
+int maildir_has(const char *dir, const char *name);
 
 #endif

@@ -120,6 +120,16 @@ int store_subscribe(struct store *st, const char *group, const char *addr, const
 	return 1;
 }
 
+int store_person_set_self_copy(struct store *st, const char *addr, int self_copy)
+{
+	long long mid = person_id(st, addr, 0, NULL);
+
+	if (mid < 0)
+		return -1;
+	return store_run(st, store_stmt(st, "UPDATE members SET self_copy = ? WHERE id = ?", "ii",
+					 (long long)self_copy, mid)) < 0 ? -1 : 0;
+}
+
 /*
  * Ends one role of a person in a group (a subscription or moderating),
  * with delete_sql taking (member id, group id); what names the role in

@@ -89,6 +89,34 @@ const char *const store_migrations[] = {
 	"  PRIMARY KEY (message_id, group_id)"
 	");"
 	"CREATE INDEX message_groups_thread ON message_groups(thread_id);",
+
+	/* 3: the delivery queue with per-recipient state, bounces, archiving */
+	"ALTER TABLE members ADD COLUMN self_copy INTEGER NOT NULL DEFAULT 1;"  /* 0: not sent their own posts */
+	"ALTER TABLE members ADD COLUMN bounce_score INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE deliveries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"  /* whose headers the copy gets */
+	"  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'bounced')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL,"
+	"  done INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (message_id, member_id)"           /* one copy per person per message */
+	");"
+	"CREATE INDEX deliveries_due ON deliveries(state, next_attempt);"
+	"CREATE INDEX deliveries_member ON deliveries(member_id);"
+	"CREATE TABLE bounces ("
+	"  id INTEGER PRIMARY KEY,"
+	"  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+	"  message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,"
+	"  at INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL DEFAULT ''"
+	");",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

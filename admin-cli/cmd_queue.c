@@ -1,0 +1,86 @@
+/*
+ * cmd_queue: mlistctl queue list|retry, mlistctl archive export GROUP [FILE].
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "archive.h"
+#include "cli.h"
+#include "config.h"
+#include "json_out.h"
+#include "store.h"
+#include "store_delivery.h"
+#include "store_group.h"
+
+static int print_queue(const struct queue_row *q, void *ctx)
+{
+	struct lister *l = ctx;
+	FILE *out = l->c->out;
+
+	if (l->c->json) {
+		fputs(l->count ? ",\n  {" : "\n  {", out);
+		json_pair(out, "message_id", q->message_id);
+		fputs(", ", out);
+		json_pair(out, "group", q->group);
+		fprintf(out, ", \"pending\": %lld, \"next_attempt\": ", q->pending);
+		json_time(out, q->next_attempt);
+		fputs(", \"queued\": ", out);
+		json_time(out, q->oldest);
+		fputs(", ", out);
+		json_pair(out, "last_error", q->last_error);
+		fputc('}', out);
+	} else {
+		write_utc(out, q->next_attempt, "%Y-%m-%d %H:%M:%S");
+		fprintf(out, "  %6lld  %-24s <%s>%s%s\n", q->pending, q->group, q->message_id,
+			*q->last_error ? "  " : "", q->last_error);
+	}
+	l->count++;
+	return 0;
+}
+
+int cmd_queue_list(struct cli *c)
+{
+	struct lister l = { c, 0 };
+
+	if (c->json)
+		fputc('[', c->out);
+	else
+		fprintf(c->out, "%-19s  %6s  %-24s %s\n", "NEXT ATTEMPT (UTC)", "COPIES", "GROUP", "MESSAGE / LAST ERROR");
+	if (store_queue_each(c->store, print_queue, &l) < 0)
+		return cli_store_fail(c);
+	if (c->json)
+		fputs(l.count ? "\n]\n" : "]\n", c->out);
+	else if (l.count == 0)
+		fputs("the queue is empty\n", c->out);
+	return 0;
+}
+
+int cmd_queue_retry(struct cli *c)
+{
+	long long n = store_queue_retry(c->store, (long long)time(NULL));
+
+	if (n < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, "%lld waiting cop%s will be tried again within seconds\n", n, n == 1 ? "y" : "ies");
+	return 0;
+}
+
+int cmd_archive_export(struct cli *c)
+{
+	FILE *out = c->out;
+
+	if (store_group_id(c->store, c->arg[0]) < 0)
+		return cli_store_fail(c);
+	if (c->n_args > 1 && !(out = fopen(c->arg[1], "w")))
+		return cli_fail("%s: %s", c->arg[1], strerror(errno));
+	long n = archive_export(c->cfg->spool, c->arg[0], out);
+	int failed = ferror(out);
+	if (out != c->out && fclose(out) != 0)
+		failed = 1;
+	if (failed)
+		return cli_fail("cannot write the mbox");
+	fprintf(stderr, "mlistctl: exported %ld message(s) of %s\n", n, c->arg[0]);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * archive: every distributed post, kept per group as a maildir under the
+ * spool (spool/archive/GROUP/), and exported as an mbox.
+ *
+ * Each post is stored once per group under its spool id, so archiving it
+ * again after a crash replaces the file instead of adding a second one.
+ */
+#ifndef MLIST_ARCHIVE_H
+#define MLIST_ARCHIVE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct maildir_batch;
+
+/* The archive maildir of a group; the caller frees it. */
+char *archive_dir(const char *spool, const char *group);
+/* Adds a post to a batch for the group's archive (committed with the batch). */
+int archive_add(struct maildir_batch *b, const char *spool, const char *group, const char *spool_id,
+		const char *msg, size_t len);
+/*
+ * Writes the group's archive to out as an mbox (mboxrd: "From " lines in
+ * bodies are quoted with '>'), oldest first.  Returns the number of
+ * messages, or -1 (errno set).
+ */
+long archive_export(const char *spool, const char *group, FILE *out);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * copy: the copy of a post that a group's members receive.
+ *
+ * From the message as it was accepted it makes the message as it goes
+ * out: RFC 2369/2919 list headers (List-Id, List-Post, List-Help,
+ * List-Subscribe, List-Unsubscribe, List-Archive when configured),
+ * Precedence: list and X-Loop; a "[group]" subject prefix that is never
+ * added twice; the config's DMARC treatment of From; the Message-ID mlist
+ * gave a message that had none; and the footer, added so that the MIME
+ * structure stays valid: appended to a plain text body, added as a part
+ * to a multipart/mixed one, and otherwise (a signed message among them)
+ * the original is wrapped whole as the first part of a multipart/mixed,
+ * so a signature still verifies.  To and Cc stay as the author wrote
+ * them: a copy never names another subscriber.  List headers the message
+ * already had (a post forwarded from another list) are replaced.
+ */
+#ifndef MLIST_COPY_H
+#define MLIST_COPY_H
+
+#include <stddef.h>
+
+struct config;
+struct sbuf;
+
+struct copy_params {
+	const struct config *cfg;
+	const char *group;        /* the group's name */
+	const char *group_title;  /* its title, may be "" */
+	const char *message_id;   /* mlist's Message-ID for a message that had none, else NULL */
+	const char *subject;      /* the decoded subject, to see whether the tag is there */
+	const char *from_name;    /* the author, for DMARC munging */
+	const char *from_addr;
+};
+
+/* Appends the outgoing copy of msg[0..len) to out (CRLF line ends). */
+void copy_compose(const struct copy_params *p, const char *msg, size_t len, struct sbuf *out);
+
+/* Appends text as an RFC 5322 phrase: an atom, a quoted string, or RFC 2047 encoded words. */
+void copy_phrase(struct sbuf *out, const char *text);
+
+#endif

@@ -1,0 +1,407 @@
+/*
+ * deliver: the delivery worker thread; see deliver.h.
+ */
+#include "deliver.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "config.h"
+#include "copy.h"
+#include "log.h"
+#include "message.h"
+#include "sbuf.h"
+#include "spool.h"
+#include "store.h"
+#include "store_delivery.h"
+#include "transport.h"
+
+#define ROUND_LIMIT 20000          /* copies taken from the queue per round */
+#define MAX_BACKOFF (6 * 3600)     /* longest wait between two tries */
+#define IDLE_WAIT_MS 5000          /* look at the queue at least this often */
+
+struct deliverer {
+	int wake_fd;          /* the pipe from mlistd */
+	int stop;             /* the pipe ended: finish the round and return */
+	const struct config *cfg;
+	struct store *st;
+	struct spool *sp;
+	struct transport *transport;
+};
+
+/* One due copy, copied out of the store row. */
+struct due {
+	long long id, message, group_id, attempts, created;
+	char *address, *spool_id, *message_id, *subject, *from_addr, *from_name, *group, *group_title;
+	int generated_id;
+	struct transport_result result;
+};
+
+struct round {
+	struct due *rows;
+	int n;
+};
+
+static int take_due(const struct delivery_row *d, void *ctx)
+{
+	struct round *r = ctx;
+	struct due *x;
+
+	r->rows = xrealloc(r->rows, (size_t)(r->n + 1) * sizeof(*r->rows));
+	x = &r->rows[r->n++];
+	memset(x, 0, sizeof(*x));
+	x->id = d->id;
+	x->message = d->message;
+	x->group_id = d->group_id;
+	x->attempts = d->attempts;
+	x->created = d->created;
+	x->address = xstrdup(d->address);
+	x->spool_id = xstrdup(d->spool_id);
+	x->message_id = xstrdup(d->message_id);
+	x->subject = xstrdup(d->subject);
+	x->from_addr = xstrdup(d->from_addr);
+	x->from_name = xstrdup(d->from_name);
+	x->group = xstrdup(d->group);
+	x->group_title = xstrdup(d->group_title);
+	x->generated_id = d->generated_id;
+	return 0;
+}
+
+static void free_round(struct round *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		struct due *x = &r->rows[i];
+		free(x->address);
+		free(x->spool_id);
+		free(x->message_id);
+		free(x->subject);
+		free(x->from_addr);
+		free(x->from_name);
+		free(x->group);
+		free(x->group_title);
+	}
+	free(r->rows);
+}
+
+/* The envelope sender of a copy: GROUP-bounces@DOMAIN, or with VERP GROUP-bounces+LOCAL=HOST@DOMAIN. */
+static char *bounce_address(const struct config *cfg, const char *group, const char *rcpt)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_addf(&sb, "%s-bounces", group);
+	if (cfg->delivery.verp && rcpt) {
+		sbuf_addch(&sb, '+');
+		for (const char *p = rcpt; *p; p++)
+			sbuf_addch(&sb, *p == '@' ? '=' : *p);
+	}
+	sbuf_addf(&sb, "@%s", cfg->domain);
+	return sbuf_detach(&sb);
+}
+
+/* The copies of one round: one composed text per (message, group), shared by its jobs. */
+struct batch {
+	struct transport_job *jobs;
+	int n_jobs;
+	struct sbuf *texts;
+	int n_texts;
+	char **strings; /* envelope senders and recipient arrays to free */
+	int n_strings;
+};
+
+static void keep_string(struct batch *b, char *s)
+{
+	b->strings = xrealloc(b->strings, (size_t)(b->n_strings + 1) * sizeof(char *));
+	b->strings[b->n_strings++] = s;
+}
+
+static void add_job(struct batch *b, const char *from, struct due *rows, int n, const struct sbuf *text,
+		    struct transport_result **slots)
+{
+	char **rcpt = xcalloc((size_t)n, sizeof(char *));
+	struct transport_job *job;
+
+	for (int i = 0; i < n; i++)
+		rcpt[i] = rows[i].address;
+	keep_string(b, (char *)rcpt);
+	b->jobs = xrealloc(b->jobs, (size_t)(b->n_jobs + 1) * sizeof(*b->jobs));
+	job = &b->jobs[b->n_jobs++];
+	job->from = from;
+	job->rcpt = rcpt;
+	job->n_rcpt = n;
+	job->data = text->buf;
+	job->len = text->len;
+	job->name = rows[0].spool_id;
+	/* Results go to a scratch array first: b->jobs may still move. */
+	struct transport_result *res = xcalloc((size_t)n, sizeof(*res));
+	keep_string(b, (char *)res);
+	job->results = res;
+	*slots = res;
+}
+
+/* Composes the copy of rows[0..n) (one message, one group) into a new text of the batch. */
+static int compose(struct deliverer *d, struct batch *b, const struct due *row)
+{
+	struct spool_message msg;
+	struct sbuf err = SBUF_INIT;
+
+	if (spool_read(d->sp, "queue", row->spool_id, &msg, &err) < 0) {
+		log_msg(LOG_ERR, "deliver: %s; its copies wait", err.buf);
+		spool_message_release(&msg);
+		sbuf_release(&err);
+		return -1;
+	}
+	struct copy_params p = {
+		d->cfg, row->group, row->group_title, row->generated_id ? row->message_id : NULL,
+		row->subject, row->from_name, row->from_addr,
+	};
+	b->texts = xrealloc(b->texts, (size_t)(b->n_texts + 1) * sizeof(*b->texts));
+	sbuf_init(&b->texts[b->n_texts]);
+	copy_compose(&p, msg.raw.buf + msg.body_offset, msg.body_len, &b->texts[b->n_texts]);
+	b->n_texts++;
+	spool_message_release(&msg);
+	sbuf_release(&err);
+	return 0;
+}
+
+/* Seconds to wait before try number attempts + 1: base, 2 base, 4 base, ... at most MAX_BACKOFF. */
+static long long backoff(const struct config *cfg, long long attempts)
+{
+	long long wait = cfg->delivery.retry_base;
+
+	for (long long i = 0; i < attempts && wait < MAX_BACKOFF; i++)
+		wait *= 2;
+	return wait < MAX_BACKOFF ? wait : MAX_BACKOFF;
+}
+
+/* Writes down what happened to each copy of the round, in one transaction. */
+static int record(struct deliverer *d, struct round *r, long long now)
+{
+	int sent = 0, deferred = 0, bounced = 0;
+
+	if (store_begin(d->st) < 0)
+		return -1;
+	for (int i = 0; i < r->n; i++) {
+		struct due *x = &r->rows[i];
+		int code = x->result.code, rc;
+		struct sbuf why = SBUF_INIT;
+		sbuf_addf(&why, "%d %s", code, x->result.text);
+		if (code >= 200 && code < 300) {
+			rc = store_delivery_sent(d->st, x->id, now);
+			sent++;
+		} else if (code >= 500) {
+			rc = store_delivery_bounce(d->st, x->id, why.buf, now, d->cfg->delivery.bounce_disable);
+			log_msg(LOG_INFO, "deliver: <%s> to %s bounced: %s", x->message_id, x->address, why.buf);
+			bounced++;
+		} else if (now - x->created >= d->cfg->delivery.retry_lifetime) {
+			sbuf_reset(&why);
+			sbuf_addf(&why, "gave up after %lld tries: %d %s", x->attempts + 1, code, x->result.text);
+			rc = store_delivery_bounce(d->st, x->id, why.buf, now, d->cfg->delivery.bounce_disable);
+			log_msg(LOG_INFO, "deliver: <%s> to %s %s", x->message_id, x->address, why.buf);
+			bounced++;
+		} else {
+			rc = store_delivery_defer(d->st, x->id, now + backoff(d->cfg, x->attempts), why.buf);
+			deferred++;
+		}
+		sbuf_release(&why);
+		if (rc < 0) {
+			store_rollback(d->st);
+			return -1;
+		}
+	}
+	if (store_commit(d->st) < 0) {
+		store_rollback(d->st);
+		return -1;
+	}
+	log_msg(LOG_INFO, "deliver: %d sent, %d deferred, %d bounced", sent, deferred, bounced);
+	return 0;
+}
+
+/* Removes the spool files of messages that are archived and fully delivered. */
+static void release_finished(struct deliverer *d, struct round *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		if (i > 0 && r->rows[i].message == r->rows[i - 1].message)
+			continue;
+		if (store_delivery_finished(d->st, r->rows[i].message) == 1)
+			spool_remove(d->sp, "queue", r->rows[i].spool_id);
+	}
+}
+
+/* One round: everything due now.  Returns the number of copies handled, or -1. */
+static int deliver_round(struct deliverer *d)
+{
+	struct round r = { NULL, 0 };
+	struct batch b = { 0 };
+	struct transport_result **slot;
+	long long now = time(NULL);
+	int per_job = d->cfg->delivery.transport == TRANSPORT_SMTP ? d->cfg->delivery.max_recipients : 1;
+
+	if (store_delivery_due(d->st, now, ROUND_LIMIT, take_due, &r) < 0) {
+		log_msg(LOG_ERR, "deliver: %s", store_error(d->st));
+		free_round(&r);
+		return -1;
+	}
+	slot = xcalloc((size_t)(r.n ? r.n : 1), sizeof(*slot));
+	int *job_of = xcalloc((size_t)(r.n ? r.n : 1), sizeof(int));
+	for (int i = 0; i < r.n;) {
+		int end = i;
+		while (end < r.n && r.rows[end].message == r.rows[i].message && r.rows[end].group_id == r.rows[i].group_id)
+			end++;
+		if (compose(d, &b, &r.rows[i]) < 0) {
+			for (int k = i; k < end; k++) {
+				r.rows[k].result.code = 451;
+				snprintf(r.rows[k].result.text, sizeof(r.rows[k].result.text), "4.3.0 spool file unreadable");
+				job_of[k] = -1;
+			}
+			i = end;
+			continue;
+		}
+		const struct sbuf *text = &b.texts[b.n_texts - 1];
+		for (int k = i; k < end;) {
+			int n = end - k < per_job ? end - k : per_job;
+			if (d->cfg->delivery.verp)
+				n = 1;
+			char *from = bounce_address(d->cfg, r.rows[k].group, d->cfg->delivery.verp ? r.rows[k].address : NULL);
+			keep_string(&b, from);
+			struct transport_result *res;
+			add_job(&b, from, &r.rows[k], n, text, &res);
+			for (int m = 0; m < n; m++) {
+				slot[k + m] = &res[m];
+				job_of[k + m] = b.n_jobs - 1;
+			}
+			k += n;
+		}
+		i = end;
+	}
+	transport_run(d->transport, b.jobs, b.n_jobs);
+	for (int i = 0; i < r.n; i++) {
+		if (job_of[i] >= 0)
+			r.rows[i].result = *slot[i];
+	}
+	int handled = r.n;
+	if (r.n && record(d, &r, now) < 0) {
+		log_msg(LOG_ERR, "deliver: cannot record the round: %s", store_error(d->st));
+		handled = -1;
+	} else {
+		release_finished(d, &r);
+	}
+	for (int i = 0; i < b.n_texts; i++)
+		sbuf_release(&b.texts[i]);
+	for (int i = 0; i < b.n_strings; i++)
+		free(b.strings[i]);
+	free(b.texts);
+	free(b.strings);
+	free(b.jobs);
+	free(slot);
+	free(job_of);
+	free_round(&r);
+	return handled;
+}
+
+/* Archiving: what the sorter queued goes to each of its groups' archives before any copy is sent. */
+struct archiving {
+	struct deliverer *d;
+	struct maildir_batch *batch;
+	long long *messages;   /* archived in this round, with their spool ids */
+	char **spool_ids;
+	int n;
+	struct spool_message *msg; /* the message being archived */
+	const char *spool_id;
+};
+
+static int archive_into(const char *group, void *ctx)
+{
+	struct archiving *a = ctx;
+
+	archive_add(a->batch, a->d->cfg->spool, group, a->spool_id, a->msg->raw.buf + a->msg->body_offset,
+		    a->msg->body_len);
+	return 0;
+}
+
+static int archive_one(long long message, const char *spool_id, void *ctx)
+{
+	struct archiving *a = ctx;
+	struct spool_message msg;
+	struct sbuf err = SBUF_INIT;
+
+	if (spool_read(a->d->sp, "queue", spool_id, &msg, &err) == 0) {
+		a->msg = &msg;
+		a->spool_id = spool_id;
+		/* A nested query on the same connection: fine in sqlite. */
+		store_message_groups(a->d->st, message, archive_into, a);
+		a->messages = xrealloc(a->messages, (size_t)(a->n + 1) * sizeof(long long));
+		a->spool_ids = xrealloc(a->spool_ids, (size_t)(a->n + 1) * sizeof(char *));
+		a->messages[a->n] = message;
+		a->spool_ids[a->n++] = xstrdup(spool_id);
+	} else {
+		log_msg(LOG_ERR, "archive: %s", err.buf);
+	}
+	spool_message_release(&msg);
+	sbuf_release(&err);
+	return 0;
+}
+
+static void archive_round(struct deliverer *d)
+{
+	struct archiving a = { d, maildir_batch_new(), NULL, NULL, 0, NULL, NULL };
+
+	if (store_delivery_unarchived(d->st, archive_one, &a) == 0 && a.n && maildir_batch_commit(a.batch) == 0) {
+		if (store_begin(d->st) == 0) {
+			int ok = 1;
+			for (int i = 0; ok && i < a.n; i++)
+				ok = store_delivery_set_archived(d->st, a.messages[i]) == 0;
+			if (ok && store_commit(d->st) == 0) {
+				/* A post nobody receives is done once archived. */
+				for (int i = 0; i < a.n; i++) {
+					if (store_delivery_finished(d->st, a.messages[i]) == 1)
+						spool_remove(d->sp, "queue", a.spool_ids[i]);
+				}
+			} else {
+				store_rollback(d->st);
+			}
+		}
+	}
+	maildir_batch_free(a.batch);
+	for (int i = 0; i < a.n; i++)
+		free(a.spool_ids[i]);
+	free(a.spool_ids);
+	free(a.messages);
+}
+
+/* Waits up to wait_ms for a wake-up byte; notes the end of the pipe. */
+static void wait_for_work(struct deliverer *d, int wait_ms)
+{
+	struct pollfd pfd = { d->wake_fd, POLLIN, 0 };
+	char buf[256];
+
+	if (poll(&pfd, 1, wait_ms) <= 0)
+		return;
+	ssize_t n = read(d->wake_fd, buf, sizeof(buf));
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		d->stop = 1;
+}
+
+void deliver_loop(const struct config *cfg, struct store *st, struct spool *sp, int wake_fd)
+{
+	struct deliverer dv = { wake_fd, 0, cfg, st, sp, transport_new(cfg) }, *d = &dv;
+
+	while (!d->stop) {
+		archive_round(d);
+		int handled = deliver_round(d);
+		long long next = store_delivery_next(d->st), now = time(NULL);
+		int wait = IDLE_WAIT_MS;
+		if (handled > 0)
+			wait = 0; /* more may be due: only look whether the pipe ended */
+		else if (next && next - now < IDLE_WAIT_MS / 1000)
+			wait = next <= now ? 0 : (int)(next - now) * 1000;
+		if (handled < 0)
+			wait = IDLE_WAIT_MS; /* the store failed: do not spin */
+		wait_for_work(d, wait);
+	}
+	transport_free(d->transport);
+}

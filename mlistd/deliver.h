@@ -1,0 +1,28 @@
+/*
+ * deliver: the delivery loop of mlistd-deliver, the process mlistd starts
+ * to send copies.  It runs in a process of its own, with its own store
+ * connection: a slow smarthost never holds up the SMTP listener, a crash
+ * in the SMTP client (libcurl) cannot take the listener down (mlistd
+ * starts it again), and the listener does not carry the client's
+ * libraries.  It archives each sorted post, then sends every due copy:
+ * each (message, group) copy is composed once, handed to the transport in
+ * batches, and every recipient's outcome is recorded in one transaction
+ * per round.  4xx is retried with exponential back-off until the
+ * configured lifetime, then given up as a bounce; 5xx is a bounce at
+ * once.  After a crash it resumes from the queue: a copy recorded as sent
+ * is never sent again.
+ */
+#ifndef MLIST_DELIVER_H
+#define MLIST_DELIVER_H
+
+struct config;
+struct spool;
+struct store;
+
+/*
+ * Delivers until wake_fd (a pipe from mlistd; a byte means "new copies
+ * are queued") reaches its end, then returns after the current round.
+ */
+void deliver_loop(const struct config *cfg, struct store *st, struct spool *sp, int wake_fd);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * store_delivery: the delivery queue; see store_delivery.h.
+ */
+#include "store_delivery.h"
+
+#include "store_internal.h"
+
+long long store_delivery_expand(struct store *st, long long message, const char *author, long long now)
+{
+	/*
+	 * Every way a person can be reached, with the rank of the group
+	 * (placement order); GROUP BY keeps each person once, and SQLite
+	 * takes the other columns from the row with the smallest rank.
+	 */
+	if (store_run(st, store_stmt(st,
+		"INSERT OR IGNORE INTO deliveries (message_id, group_id, member_id, address, next_attempt, created)"
+		" SELECT ?1, group_id, member_id, address, ?3, ?3 FROM ("
+		"  SELECT r.group_id, m.id AS member_id, m.address, min(r.rank) FROM ("
+		"   SELECT mg.group_id, s.member_id, mg.rowid AS rank FROM message_groups mg"
+		"    JOIN subscriptions s ON s.group_id = mg.group_id AND s.mode = 'each'"
+		"    WHERE mg.message_id = ?1"
+		"   UNION ALL"
+		"   SELECT mg.group_id, s.member_id, mg.rowid FROM message_groups mg"
+		"    JOIN groups g ON g.id = mg.group_id AND g.kind = 'project'"
+		"    JOIN group_links l ON l.project_id = mg.group_id"
+		"    JOIN subscriptions s ON s.group_id = l.line_id AND s.follow_line = 1 AND s.mode = 'each'"
+		"    WHERE mg.message_id = ?1"
+		"  ) r JOIN members m ON m.id = r.member_id"
+		"  WHERE m.disabled = 0 AND NOT (m.self_copy = 0 AND m.address = ?2 COLLATE NOCASE)"
+		"  GROUP BY m.id)", "isi", message, author, now)) < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int store_delivery_due(struct store *st, long long now, int limit, delivery_fn fn, void *ctx)
+{
+	sqlite3_stmt *stmt = store_stmt(st,
+		"SELECT d.id, d.message_id, d.group_id, d.address, d.attempts, d.created,"
+		" m.spool_id, m.message_id, m.subject, m.from_addr, m.from_name, m.envelope_from, m.generated_id,"
+		" g.name, g.title"
+		" FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN groups g ON g.id = d.group_id"
+		" WHERE d.state = 'pending' AND d.next_attempt <= ? AND m.archived = 1"
+		" ORDER BY d.message_id, d.group_id, d.id LIMIT ?", "ii", now, (long long)limit);
+	int r;
+
+	if (!stmt)
+		return -1;
+	while ((r = store_row(st, stmt)) == 1) {
+		struct delivery_row d = {
+			sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1), sqlite3_column_int64(stmt, 2),
+			store_col_text(stmt, 3), sqlite3_column_int64(stmt, 4), sqlite3_column_int64(stmt, 5),
+			store_col_text(stmt, 6), store_col_text(stmt, 7), store_col_text(stmt, 8),
+			store_col_text(stmt, 9), store_col_text(stmt, 10), store_col_text(stmt, 11),
+			sqlite3_column_int(stmt, 12), store_col_text(stmt, 13), store_col_text(stmt, 14),
+		};
+		if ((r = fn(&d, ctx)) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return r < 0 ? -1 : 0;
+}
+
+long long store_delivery_next(struct store *st)
+{
+	long long next = 0;
+
+	if (store_int(st, &next, "SELECT coalesce(min(next_attempt), 0) FROM deliveries WHERE state = 'pending'", "") < 0)
+		return 0;
+	return next;
+}
+
+int store_delivery_sent(struct store *st, long long id, long long now)
+{
+	return store_run(st, store_stmt(st, "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, done = ?,"
+					 " last_error = '' WHERE id = ?", "ii", now, id)) < 0 ? -1 : 0;
+}
+
+int store_delivery_defer(struct store *st, long long id, long long next, const char *reason)
+{
+	return store_run(st, store_stmt(st, "UPDATE deliveries SET attempts = attempts + 1, next_attempt = ?,"
+					 " last_error = ? WHERE id = ?", "isi", next, reason, id)) < 0 ? -1 : 0;
+}
+
+int store_delivery_bounce(struct store *st, long long id, const char *reason, long long now, int disable_after)
+{
+	if (store_run(st, store_stmt(st, "UPDATE deliveries SET state = 'bounced', attempts = attempts + 1, done = ?,"
+				     " last_error = ? WHERE id = ?", "isi", now, reason, id)) < 0 ||
+	    store_run(st, store_stmt(st, "INSERT INTO bounces (member_id, message_id, at, reason)"
+				     " SELECT member_id, message_id, ?, ? FROM deliveries WHERE id = ?",
+				     "isi", now, reason, id)) < 0 ||
+	    store_run(st, store_stmt(st, "UPDATE members SET bounce_score = bounce_score + 1,"
+				     " disabled = (bounce_score + 1 >= ?)"
+				     " WHERE id = (SELECT member_id FROM deliveries WHERE id = ?)",
+				     "ii", (long long)disable_after, id)) < 0)
+		return -1;
+	return 0;
+}
+
+int store_delivery_unarchived(struct store *st, int (*fn)(long long message, const char *spool_id, void *ctx),
+			      void *ctx)
+{
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT id, spool_id FROM messages WHERE state = 'queued' AND archived = 0"
+					" ORDER BY id LIMIT 1000", "");
+	int r;
+
+	if (!stmt)
+		return -1;
+	while ((r = store_row(st, stmt)) == 1) {
+		if ((r = fn(sqlite3_column_int64(stmt, 0), store_col_text(stmt, 1), ctx)) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return r < 0 ? -1 : 0;
+}
+
+int store_delivery_set_archived(struct store *st, long long message)
+{
+	return store_run(st, store_stmt(st, "UPDATE messages SET archived = 1 WHERE id = ?", "i", message)) < 0 ? -1 : 0;
+}
+
+int store_message_groups(struct store *st, long long message, int (*fn)(const char *group, void *ctx), void *ctx)
+{
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT g.name FROM message_groups mg JOIN groups g ON g.id = mg.group_id"
+					" WHERE mg.message_id = ? ORDER BY mg.rowid", "i", message);
+	int r;
+
+	if (!stmt)
+		return -1;
+	while ((r = store_row(st, stmt)) == 1) {
+		if ((r = fn(store_col_text(stmt, 0), ctx)) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return r < 0 ? -1 : 0;
+}
+
+int store_delivery_finished(struct store *st, long long message)
+{
+	long long open = 0;
+
+	if (store_int(st, &open, "SELECT (SELECT archived = 0 FROM messages WHERE id = ?1)"
+		      " + (SELECT count(*) FROM deliveries WHERE message_id = ?1 AND state = 'pending')",
+		      "i", message) < 0)
+		return -1;
+	return open == 0;
+}
+
+int store_queue_each(struct store *st, int (*fn)(const struct queue_row *q, void *ctx), void *ctx)
+{
+	sqlite3_stmt *stmt = store_stmt(st,
+		"SELECT m.message_id, g.name, count(*), min(d.next_attempt), min(d.created),"
+		" (SELECT last_error FROM deliveries e WHERE e.message_id = d.message_id AND e.group_id = d.group_id"
+		"  AND e.state = 'pending' AND e.last_error <> '' LIMIT 1)"
+		" FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN groups g ON g.id = d.group_id"
+		" WHERE d.state = 'pending' GROUP BY d.message_id, d.group_id ORDER BY min(d.created), m.id", "");
+	int r;
+
+	if (!stmt)
+		return -1;
+	while ((r = store_row(st, stmt)) == 1) {
+		struct queue_row q = { store_col_text(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 5),
+				       sqlite3_column_int64(stmt, 2), sqlite3_column_int64(stmt, 3),
+				       sqlite3_column_int64(stmt, 4) };
+		if ((r = fn(&q, ctx)) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return r < 0 ? -1 : 0;
+}
+
+long long store_queue_retry(struct store *st, long long now)
+{
+	if (store_run(st, store_stmt(st, "UPDATE deliveries SET next_attempt = ? WHERE state = 'pending'"
+				     " AND next_attempt > ?", "ii", now, now)) < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}

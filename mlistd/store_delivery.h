@@ -1,0 +1,65 @@
+/*
+ * store_delivery: the delivery queue, one row per (message, person) with
+ * its state: pending (with the time of the next attempt), sent, or
+ * bounced.  A restart resumes from these rows: what is sent is never sent
+ * again.
+ */
+#ifndef MLIST_STORE_DELIVERY_H
+#define MLIST_STORE_DELIVERY_H
+
+struct store;
+
+/*
+ * Queues a copy of the message (row id) for everyone who gets it: the
+ * subscribers in mode "each" of each group it was sorted into, and for a
+ * project also the follow-line subscribers of its change lines; not
+ * disabled addresses, and not the author if they asked for no own copy.
+ * Each person is queued once, with the first of the message's groups that
+ * reaches them.  Returns the number of copies queued, or -1.
+ */
+long long store_delivery_expand(struct store *st, long long message, const char *author, long long now);
+
+/* A due copy, with what composing it needs; strings valid during a callback only. */
+struct delivery_row {
+	long long id, message, group_id;
+	const char *address;
+	long long attempts, created;
+	const char *spool_id, *message_id, *subject, *from_addr, *from_name, *envelope_from;
+	int generated_id;
+	const char *group, *group_title;
+};
+typedef int (*delivery_fn)(const struct delivery_row *d, void *ctx);
+
+/* Calls fn for up to limit pending copies due by now, grouped by message and group. */
+int store_delivery_due(struct store *st, long long now, int limit, delivery_fn fn, void *ctx);
+/* When the next pending copy is due (unix time), 0 if none. */
+long long store_delivery_next(struct store *st);
+
+int store_delivery_sent(struct store *st, long long id, long long now);
+/* A temporary failure: tries again at next, keeping the reason. */
+int store_delivery_defer(struct store *st, long long id, long long next, const char *reason);
+/*
+ * A permanent failure: the copy is given up, a bounce is recorded for the
+ * person, and after disable_after of them their delivery is disabled.
+ */
+int store_delivery_bounce(struct store *st, long long id, const char *reason, long long now, int disable_after);
+
+/* Messages sorted into groups but not archived yet: fn gets (message row id, spool id). */
+int store_delivery_unarchived(struct store *st, int (*fn)(long long message, const char *spool_id, void *ctx),
+			      void *ctx);
+int store_delivery_set_archived(struct store *st, long long message);
+/* Calls fn (with the group name) for every group a message is in. */
+int store_message_groups(struct store *st, long long message, int (*fn)(const char *group, void *ctx), void *ctx);
+/* 1 if the message is archived and has no pending copies (its spool file can go), 0 if not, -1 on error. */
+int store_delivery_finished(struct store *st, long long message);
+
+/* One line of `mlistctl queue list`; strings valid during a callback only. */
+struct queue_row {
+	const char *message_id, *group, *last_error;
+	long long pending, next_attempt, oldest;
+};
+int store_queue_each(struct store *st, int (*fn)(const struct queue_row *q, void *ctx), void *ctx);
+/* Makes every pending copy due now; returns how many, or -1. */
+long long store_queue_retry(struct store *st, long long now);
+
+#endif
