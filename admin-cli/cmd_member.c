@@ -114,23 +114,38 @@ static int export_moderates(const struct subscription_row *s, void *ctx)
 }
 
 /* Writes the person's own fields, opening the export's object. */
-static int export_person(const struct subscription_row *s, void *ctx)
+static int export_person(const struct person_row *p, void *ctx)
 {
 	struct exporter *e = ctx;
 	FILE *out = e->c->out;
 
 	fputc('{', out);
-	json_pair(out, "address", s->address);
+	json_pair(out, "address", p->address);
 	fputs(",\n  ", out);
-	json_pair(out, "name", s->name);
-	fprintf(out, ",\n  \"disabled\": %s,\n  \"created\": ", s->disabled ? "true" : "false");
-	json_time(out, s->created);
+	json_pair(out, "name", p->name);
+	fprintf(out, ",\n  \"disabled\": %s,\n  \"self_copy\": %s,\n  \"bounce_score\": %lld,\n  \"created\": ",
+		p->disabled ? "true" : "false", p->self_copy ? "true" : "false", p->bounce_score);
+	json_time(out, p->created);
+	return 0;
+}
+
+static int export_bounce(long long at, const char *reason, void *ctx)
+{
+	struct exporter *e = ctx;
+	FILE *out = e->c->out;
+
+	fputs(e->count ? ",\n    {\"at\": " : "\n    {\"at\": ", out);
+	json_time(out, at);
+	fputs(", ", out);
+	json_pair(out, "reason", reason);
+	fputc('}', out);
+	e->count++;
 	return 0;
 }
 
 int cmd_member_export(struct cli *c)
 {
-	struct exporter person = { c, 0 }, subs = { c, 0 }, mods = { c, 0 };
+	struct exporter person = { c, 0 }, subs = { c, 0 }, mods = { c, 0 }, bounces = { c, 0 };
 	FILE *out = c->out;
 
 	if (store_person_get(c->store, c->arg[0], export_person, &person) < 0)
@@ -140,6 +155,9 @@ int cmd_member_export(struct cli *c)
 		return cli_store_fail(c);
 	fputs("],\n  \"moderates\": [", out);
 	if (store_person_moderates(c->store, c->arg[0], export_moderates, &mods) < 0)
+		return cli_store_fail(c);
+	fputs("],\n  \"bounces\": [", out);
+	if (store_person_bounces(c->store, c->arg[0], export_bounce, &bounces) < 0)
 		return cli_store_fail(c);
 	fputs("]}\n", out);
 	return 0;

@@ -164,14 +164,46 @@ int store_subscription_each(struct store *st, const char *group, subscription_fn
 						    " ORDER BY m.address", "i", gid), fn, ctx);
 }
 
-int store_person_get(struct store *st, const char *addr, subscription_fn fn, void *ctx)
+int store_person_get(struct store *st, const char *addr, int (*fn)(const struct person_row *p, void *ctx),
+		     void *ctx)
 {
 	long long mid = person_id(st, addr, 0, NULL);
+	int r;
 
 	if (mid < 0)
 		return -1;
-	return each_subscription_row(st, store_stmt(st, "SELECT address, name, '', '', 0, disabled, created"
-						    " FROM members WHERE id = ?", "i", mid), fn, ctx);
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT address, name, disabled, self_copy, bounce_score, created"
+					" FROM members WHERE id = ?", "i", mid);
+	if (!stmt)
+		return -1;
+	if ((r = store_row(st, stmt)) == 1) {
+		struct person_row p = { store_col_text(stmt, 0), store_col_text(stmt, 1), sqlite3_column_int(stmt, 2),
+					sqlite3_column_int(stmt, 3), sqlite3_column_int64(stmt, 4),
+					sqlite3_column_int64(stmt, 5) };
+		r = fn(&p, ctx);
+	}
+	sqlite3_finalize(stmt);
+	return r < 0 ? -1 : 0;
+}
+
+int store_person_bounces(struct store *st, const char *addr,
+			 int (*fn)(long long at, const char *reason, void *ctx), void *ctx)
+{
+	long long mid = person_id(st, addr, 0, NULL);
+	int r;
+
+	if (mid < 0)
+		return -1;
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT at, reason FROM bounces WHERE member_id = ? ORDER BY at, id",
+					"i", mid);
+	if (!stmt)
+		return -1;
+	while ((r = store_row(st, stmt)) == 1) {
+		if ((r = fn(sqlite3_column_int64(stmt, 0), store_col_text(stmt, 1), ctx)) != 0)
+			break;
+	}
+	sqlite3_finalize(stmt);
+	return r < 0 ? -1 : 0;
 }
 
 int store_person_subscriptions(struct store *st, const char *addr, subscription_fn fn, void *ctx)

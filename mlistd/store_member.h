@@ -44,8 +44,20 @@ int store_person_set_self_copy(struct store *st, const char *addr, int self_copy
 int store_unsubscribe(struct store *st, const char *group, const char *addr);
 /* Calls fn for every subscription of group, by address. */
 int store_subscription_each(struct store *st, const char *group, subscription_fn fn, void *ctx);
-/* Calls fn once with the person at addr (group and mode ""); refuses an unknown address. */
-int store_person_get(struct store *st, const char *addr, subscription_fn fn, void *ctx);
+/* A person's own row; strings valid during a callback only. */
+struct person_row {
+	const char *address, *name;
+	int disabled;          /* delivery disabled after bounces */
+	int self_copy;         /* receives copies of their own posts */
+	long long bounce_score; /* permanent failures counted */
+	long long created;
+};
+/* Calls fn once with the person at addr; refuses an unknown address. */
+int store_person_get(struct store *st, const char *addr, int (*fn)(const struct person_row *p, void *ctx),
+		     void *ctx);
+/* Calls fn for every bounce recorded for the person at addr, oldest first. */
+int store_person_bounces(struct store *st, const char *addr,
+			 int (*fn)(long long at, const char *reason, void *ctx), void *ctx);
 /* Calls fn for every subscription of the person at addr; refuses an unknown address. */
 int store_person_subscriptions(struct store *st, const char *addr, subscription_fn fn, void *ctx);
 /* Calls fn (with mode "") for every group the person at addr moderates. */

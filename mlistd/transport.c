@@ -4,6 +4,7 @@
 #include "transport.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,9 @@ static void run_maildir(struct transport *t, struct transport_job *jobs, int n_j
 	struct maildir_batch *b = maildir_batch_new();
 	int *index = NULL, n = 0;
 
+	/* The root of the per-recipient maildirs is made on first use, like the spool. */
+	mkdir_private(t->cfg->delivery.maildir);
+
 	for (int j = 0; j < n_jobs; j++) {
 		for (int i = 0; i < jobs[j].n_rcpt; i++) {
 			char *dir = recipient_maildir(t->cfg, jobs[j].rcpt[i]);
@@ -78,7 +82,13 @@ static void run_maildir(struct transport *t, struct transport_job *jobs, int n_j
 			} else {
 				sbuf_addf(&copy, "Return-Path: <%s>\r\nDelivered-To: %s\r\n", jobs[j].from, jobs[j].rcpt[i]);
 				sbuf_add(&copy, jobs[j].data, jobs[j].len);
-				index[n++] = maildir_batch_add(b, dir, jobs[j].name, copy.buf, copy.len);
+				index[n] = maildir_batch_add(b, dir, jobs[j].name, copy.buf, copy.len);
+				if (index[n++] < 0) {
+					struct sbuf why = SBUF_INIT;
+					sbuf_addf(&why, "4.3.0 cannot write to %s: %s", dir, strerror(errno));
+					set_result(&jobs[j].results[i], 451, why.buf);
+					sbuf_release(&why);
+				}
 			}
 			sbuf_release(&copy);
 			free(dir);
@@ -88,8 +98,8 @@ static void run_maildir(struct transport *t, struct transport_job *jobs, int n_j
 	n = 0;
 	for (int j = 0; j < n_jobs; j++) {
 		for (int i = 0; i < jobs[j].n_rcpt; i++, n++) {
-			if (index[n] == -1)
-				continue;
+			if (index[n] < 0)
+				continue; /* decided above: there already, or not writable */
 			if (maildir_batch_ok(b, index[n]))
 				set_result(&jobs[j].results[i], 250, "2.0.0 written to the maildir");
 			else

@@ -42,11 +42,20 @@ def unprivileged_user():
 
 
 def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    """A TCP port on 127.0.0.1 that nothing uses now.  Taken below the
+    kernel's ephemeral range (32768 and up), so that no client connection
+    of a test running in parallel can be handed the same port meanwhile."""
+    import random
     import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise AssertionError("no free port")
 
 
 class Setup:
@@ -140,7 +149,7 @@ class Daemon:
             if self._read(left) is None:
                 self.proc.wait()
                 raise AssertionError(f"mlistd exited ({self.proc.returncode}) before logging {text!r}; log:\n"
-                                     + "\n".join(self.log))
+                                     + "\n".join(self.log + [self._partial.decode("utf-8", "replace")]))
 
     def signal(self, sig):
         self.proc.send_signal(sig)
