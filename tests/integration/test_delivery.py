@@ -335,7 +335,8 @@ def test_archive_and_mbox_export():
     post(s, [f"pga-jeugd@{DOMAIN}"], subject="Eerste", message_id="a1@example.org")
     post(s, [f"pga-jeugd@{DOMAIN}"], subject="Tweede", message_id="a2@example.org",
          body="From the start\r\n>From quoted\r\n")
-    wait_until(lambda: len(os.listdir(s.path("spool/archive/pga-jeugd/new"))) == 2, what="two archived")
+    archive = s.path("spool/archive/pga-jeugd/new")
+    wait_until(lambda: os.path.isdir(archive) and len(os.listdir(archive)) == 2, what="two archived")
     out, err = s.ctl("archive", "export", "pga-jeugd", s.path("pga.mbox"))
     assert "exported 2 message(s)" in err
     box = mailbox.mbox(s.path("pga.mbox"))
