@@ -191,8 +191,14 @@ static int record(struct deliverer *d, struct round *r, long long now)
 		struct sbuf why = SBUF_INIT;
 		sbuf_addf(&why, "%d %s", code, x->result.text);
 		if (code >= 200 && code < 300) {
-			rc = store_delivery_sent(d->st, x->id, now);
-			sent++;
+			/* A run of consecutive ids all sent is one statement: a fan-out is mostly such runs. */
+			int end = i;
+			while (end + 1 < r->n && r->rows[end + 1].id == r->rows[end].id + 1 &&
+			       r->rows[end + 1].result.code >= 200 && r->rows[end + 1].result.code < 300)
+				end++;
+			rc = store_delivery_sent(d->st, x->id, r->rows[end].id, now);
+			sent += end - i + 1;
+			i = end;
 		} else if (code >= 500) {
 			rc = store_delivery_bounce(d->st, x->id, why.buf, now, d->cfg->delivery.bounce_disable);
 			log_msg(LOG_INFO, "deliver: <%s> to %s bounced: %s", x->message_id, x->address, why.buf);

@@ -30,14 +30,57 @@ const char *store_error(const struct store *st)
 	return st->err.buf;
 }
 
-static sqlite3_stmt *store_vstmt(struct store *st, const char *sql, const char *types, va_list ap)
+/*
+ * A prepared statement for sql: from the cache when it is there and free
+ * (a statement in use, by an outer loop say, is never handed out twice),
+ * else newly prepared and cached if there is room.  Preparing costs more
+ * than running most of mlist's statements, and delivery runs thousands.
+ */
+static sqlite3_stmt *prepare(struct store *st, const char *sql)
 {
+	struct cached_stmt *free_slot = NULL;
 	sqlite3_stmt *stmt = NULL;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+	for (int i = 0; i < STORE_CACHE; i++) {
+		struct cached_stmt *c = &st->cache[i];
+		if (c->sql == sql && !c->in_use) {
+			c->in_use = 1;
+			return c->stmt;
+		}
+		if (!c->sql && !free_slot)
+			free_slot = c;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, free_slot ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, NULL) != SQLITE_OK) {
 		store_fail(st, "store: %s", sqlite3_errmsg(st->db));
 		return NULL;
 	}
+	if (free_slot) {
+		free_slot->sql = sql;
+		free_slot->stmt = stmt;
+		free_slot->in_use = 1;
+	}
+	return stmt;
+}
+
+void store_done(struct store *st, sqlite3_stmt *stmt)
+{
+	for (int i = 0; i < STORE_CACHE; i++) {
+		if (st->cache[i].stmt == stmt) {
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			st->cache[i].in_use = 0;
+			return;
+		}
+	}
+	sqlite3_finalize(stmt);
+}
+
+static sqlite3_stmt *store_vstmt(struct store *st, const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt *stmt = prepare(st, sql);
+
+	if (!stmt)
+		return NULL;
 	for (int i = 0; types[i]; i++) {
 		int rc;
 		if (types[i] == 's') {
@@ -49,7 +92,7 @@ static sqlite3_stmt *store_vstmt(struct store *st, const char *sql, const char *
 		}
 		if (rc != SQLITE_OK) {
 			store_fail(st, "store: %s", sqlite3_errmsg(st->db));
-			sqlite3_finalize(stmt);
+			store_done(st, stmt);
 			return NULL;
 		}
 	}
@@ -74,10 +117,11 @@ int store_run(struct store *st, sqlite3_stmt *stmt)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		;
-	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "store: %s", sqlite3_errmsg(st->db));
+	store_done(st, stmt);
 	if (rc == SQLITE_DONE)
 		return 0;
-	store_fail(st, "store: %s", sqlite3_errmsg(st->db));
 	return (rc & 0xff) == SQLITE_CONSTRAINT ? -2 : -1;
 }
 
@@ -104,7 +148,7 @@ int store_int(struct store *st, long long *out, const char *sql, const char *typ
 	int r = store_row(st, stmt);
 	if (r == 1)
 		*out = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return r;
 }
 
@@ -259,6 +303,10 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	for (int i = 0; i < STORE_CACHE; i++) {
+		if (st->cache[i].stmt)
+			sqlite3_finalize(st->cache[i].stmt);
+	}
 	sqlite3_close(st->db);
 	sbuf_release(&st->err);
 	free(st);

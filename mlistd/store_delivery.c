@@ -56,7 +56,7 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 		if ((r = fn(&d, ctx)) != 0)
 			break;
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return r < 0 ? -1 : 0;
 }
 
@@ -69,10 +69,11 @@ long long store_delivery_next(struct store *st)
 	return next;
 }
 
-int store_delivery_sent(struct store *st, long long id, long long now)
+int store_delivery_sent(struct store *st, long long first, long long last, long long now)
 {
 	return store_run(st, store_stmt(st, "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, done = ?,"
-					 " last_error = '' WHERE id = ?", "ii", now, id)) < 0 ? -1 : 0;
+					 " last_error = '' WHERE id BETWEEN ? AND ? AND state = 'pending'",
+					 "iii", now, first, last)) < 0 ? -1 : 0;
 }
 
 int store_delivery_defer(struct store *st, long long id, long long next, const char *reason)
@@ -109,7 +110,7 @@ int store_delivery_unarchived(struct store *st, int (*fn)(long long message, con
 		if ((r = fn(sqlite3_column_int64(stmt, 0), store_col_text(stmt, 1), ctx)) != 0)
 			break;
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return r < 0 ? -1 : 0;
 }
 
@@ -130,7 +131,7 @@ int store_message_groups(struct store *st, long long message, int (*fn)(const ch
 		if ((r = fn(store_col_text(stmt, 0), ctx)) != 0)
 			break;
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return r < 0 ? -1 : 0;
 }
 
@@ -164,7 +165,7 @@ int store_queue_each(struct store *st, int (*fn)(const struct queue_row *q, void
 		if ((r = fn(&q, ctx)) != 0)
 			break;
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return r < 0 ? -1 : 0;
 }
 

@@ -35,7 +35,8 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 /* When the next pending copy is due (unix time), 0 if none. */
 long long store_delivery_next(struct store *st);
 
-int store_delivery_sent(struct store *st, long long id, long long now);
+/* Records the pending copies with ids first..last (a run of consecutive ids) as sent. */
+int store_delivery_sent(struct store *st, long long first, long long last, long long now);
 /* A temporary failure: tries again at next, keeping the reason. */
 int store_delivery_defer(struct store *st, long long id, long long next, const char *reason);
 /*

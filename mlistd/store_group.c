@@ -31,7 +31,7 @@ static int each_group_row(struct store *st, sqlite3_stmt *stmt, group_fn fn, voi
 		if ((r = fn(&g, ctx)) != 0)
 			break;
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return r < 0 ? -1 : 0;
 }
 

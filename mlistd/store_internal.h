@@ -11,16 +11,27 @@
 #include "store.h"
 #include "sbuf.h"
 
+#define STORE_CACHE 64
+
+/* A prepared statement kept for reuse, found by the address of its SQL text. */
+struct cached_stmt {
+	const char *sql;    /* a string literal: its address identifies it */
+	sqlite3_stmt *stmt;
+	int in_use;         /* handed out and not yet given back with store_done */
+};
+
 struct store {
 	sqlite3 *db;        /* the open connection */
-	struct sbuf err;  /* the last failure's reason */
+	struct sbuf err;    /* the last failure's reason */
+	struct cached_stmt cache[STORE_CACHE]; /* statements prepared once, reset between uses */
 };
 
 /* Replaces the last error with a formatted reason; returns -1. */
 int store_fail(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
- * Prepares sql and binds one argument per character of types:
+ * Prepares sql (once: statements are cached by the address of their text,
+ * which must be a string literal) and binds one argument per character of types:
  * 's' const char * (NULL binds SQL NULL), 'i' long long.
  * Returns NULL (with the reason recorded) on failure.
  */
@@ -32,6 +43,9 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql, const char *types, .
  * returns -2 so callers can turn it into their own message.
  */
 int store_run(struct store *st, sqlite3_stmt *stmt);
+
+/* Gives a statement back: a cached one is reset for its next use, any other finalized. */
+void store_done(struct store *st, sqlite3_stmt *stmt);
 
 /* Steps a query once: 1 for a row, 0 at the end, -1 on error (recorded). */
 int store_row(struct store *st, sqlite3_stmt *stmt);

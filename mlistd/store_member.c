@@ -35,7 +35,7 @@ static int each_subscription_row(struct store *st, sqlite3_stmt *stmt, subscript
 		if ((r = fn(&s, ctx)) != 0)
 			break;
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return r < 0 ? -1 : 0;
 }
 
@@ -182,7 +182,7 @@ int store_person_get(struct store *st, const char *addr, int (*fn)(const struct 
 					sqlite3_column_int64(stmt, 5) };
 		r = fn(&p, ctx);
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return r < 0 ? -1 : 0;
 }
 
@@ -202,7 +202,7 @@ int store_person_bounces(struct store *st, const char *addr,
 		if ((r = fn(sqlite3_column_int64(stmt, 0), store_col_text(stmt, 1), ctx)) != 0)
 			break;
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return r < 0 ? -1 : 0;
 }
 

@@ -51,7 +51,7 @@ int store_message_placements(struct store *st, const char *message_id, placement
 		if ((r = fn(&p, ctx)) != 0)
 			break;
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return r < 0 ? -1 : 0;
 }
 
@@ -94,7 +94,7 @@ int store_thread_each(struct store *st, const char *group, thread_fn fn, void *c
 		if ((r = fn(&t, ctx)) != 0)
 			break;
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	return r < 0 ? -1 : 0;
 }
 
@@ -124,7 +124,7 @@ int store_message_get(struct store *st, const char *message_id, message_fn fn, v
 	} else if (r == 0) {
 		r = store_fail(st, "no message with Message-ID <%s>", bare);
 	}
-	sqlite3_finalize(stmt);
+	store_done(st, stmt);
 	free(bare);
 	return r;
 }
