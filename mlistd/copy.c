@@ -274,8 +274,8 @@ void copy_compose(const struct copy_params *p, const char *msg, size_t len, stru
 		if (field_is(f, "Subject")) {
 			has_subject = 1;
 			if (cfg->copies.subject_prefix && !strcasestr(p->subject, tag.buf)) {
-				const char *v = f->start + f->name_len + 1;
-				while (*v == ' ' || *v == '\t')
+				const char *v = f->start + f->name_len + 1, *end = f->start + f->len;
+				while (v < end && (*v == ' ' || *v == '\t'))
 					v++;
 				sbuf_addf(out, "Subject: %s ", tag.buf);
 				add_raw(out, v, f->len - (size_t)(v - f->start));

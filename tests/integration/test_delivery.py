@@ -347,3 +347,21 @@ def test_archive_and_mbox_export():
     s.ctl("archive", "export", "nowhere", expect=1)
     assert os.stat(s.path("spool/archive/pga-jeugd")).st_mode & 0o077 == 0
     d.stop()
+
+
+def test_4xx_past_the_lifetime_is_given_up():
+    port = free_port()
+    sink = Sink(port, {"anna@example.org": [451] * 100})
+    try:
+        s = programme(f'delivery = {{ transport = "smtp"; smarthost = "smtp://127.0.0.1:{port}";'
+                      f' retry_base = 1; retry_lifetime = 2; }};\n')
+        d = s.start()
+        post(s, [f"pga-jeugd@{DOMAIN}"])
+        line = d.wait_for("anna@example.org gave up after", timeout=30)
+        assert "451" in line, line
+        assert s.ctl_json("queue", "list") == []
+        assert "gave up" in s.ctl_json("member", "export", "anna@example.org")["bounces"][0]["reason"]
+        assert len(sink.recipients()) == 3
+        d.stop()
+    finally:
+        sink.stop()
