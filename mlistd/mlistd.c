@@ -22,7 +22,7 @@
 #include <sys/signalfd.h>
 
 #include "config.h"
-#include "deliver_child.h"
+#include "child.h"
 #include "evloop.h"
 #include "log.h"
 #include "privileges.h"
@@ -70,7 +70,7 @@ struct daemon {
 	struct spool *spool;
 	struct store *store;
 	struct sorter *sorter;
-	struct deliver_child *deliver;
+	struct child *deliver;    /* mlistd-deliver */
 };
 
 /*
@@ -105,11 +105,11 @@ static void on_signal(struct evloop *loop, int fd, unsigned events, void *ctx)
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			reload(d);
-			deliver_child_check(d->deliver, 1);
+			child_check(d->deliver, 1);
 			continue;
 		}
 		if (si.ssi_signo == SIGCHLD) {
-			deliver_child_check(d->deliver, 0);
+			child_check(d->deliver, 0);
 			continue;
 		}
 		log_msg(LOG_INFO, "%s received, stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -129,7 +129,7 @@ static void after_round(struct evloop *loop, void *ctx)
 	(void)loop;
 	if (spool_pending(d->spool) && spool_commit(d->spool) > 0) {
 		sorter_run(d->sorter);
-		deliver_child_wake(d->deliver);
+		child_wake(d->deliver);
 	}
 }
 
@@ -200,7 +200,10 @@ int main(int argc, char **argv)
 	/* Mail committed before a crash or stop and not sorted yet is taken up first. */
 	sorter_run(d.sorter);
 	/* Delivery resumes from the queue: what is recorded as sent is not sent again. */
-	d.deliver = deliver_child_start(path, foreground);
+	char *abs_path = realpath(path, NULL);
+	const char *deliver_args[] = { "-c", abs_path ? abs_path : path, foreground ? "--foreground" : NULL, NULL };
+	d.deliver = child_start("mlistd-deliver", deliver_args, NULL, -1);
+	free(abs_path);
 
 	d.loop = evloop_new();
 	int sfd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -213,7 +216,7 @@ int main(int argc, char **argv)
 
 	/* Draining: what was finished is committed; unfinished transactions were never acknowledged. */
 	smtp_server_free(d.smtp);
-	deliver_child_stop(d.deliver, 30);
+	child_stop(d.deliver, 30);
 	spool_close(d.spool);
 	sorter_free(d.sorter);
 	store_close(d.store);
