@@ -79,5 +79,6 @@ int cmd_message_show(struct cli *c);
 int cmd_queue_list(struct cli *c);
 int cmd_queue_retry(struct cli *c);
 int cmd_archive_export(struct cli *c);
+int cmd_imap_status(struct cli *c);
 
 #endif

@@ -45,6 +45,7 @@ static const struct command commands[] = {
 	{ "queue", "list", 0, 0, "", "[--json]", cmd_queue_list },
 	{ "queue", "retry", 0, 0, "", "", cmd_queue_retry },
 	{ "archive", "export", 1, 2, "", "GROUP [FILE.mbox]", cmd_archive_export },
+	{ "imap", "status", 0, 0, "", "[--json]", cmd_imap_status },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

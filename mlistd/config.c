@@ -97,6 +97,8 @@ static const struct field imap_fields[] = {
 	{ "default_group", FIELD_STRING, 1, offsetof(struct config_imap, default_group), 0, 0, NULL, NULL, 0, 0 },
 	{ "done_folder", FIELD_STRING, 0, offsetof(struct config_imap, done_folder), 0, 0, NULL, NULL, 0, 0 },
 	{ "interval", FIELD_INT, 0, offsetof(struct config_imap, interval), 1, 86400, NULL, NULL, 0, 0 },
+	{ "ca_file", FIELD_PATH, 0, offsetof(struct config_imap, ca_file), 0, 0, NULL, NULL, 0, 0 },
+	{ "plaintext", FIELD_BOOL, 0, offsetof(struct config_imap, plaintext), 0, 0, NULL, NULL, 0, 0 },
 	END_FIELDS
 };
 
@@ -334,8 +336,15 @@ static int finish(struct loader *ld, struct config *cfg, const config_setting_t 
 				       "'tls_certificate' and 'tls_key' go together");
 	}
 	for (size_t i = 0; i < cfg->n_imap; i++) {
-		if (cfg->imap[i].interval == 0)
-			cfg->imap[i].interval = 60;
+		const config_setting_t *entry = config_setting_get_elem(config_setting_get_member(root, "imap"), (unsigned)i);
+		struct config_imap *m = &cfg->imap[i];
+		if (m->interval == 0)
+			m->interval = 60;
+		if (strncmp(m->url, "imaps://", 8) != 0 && strncmp(m->url, "imap://", 7) != 0)
+			return fail_at(ld, entry, "'url' must start with imaps:// (TLS) or imap:// (STARTTLS)");
+		if (m->plaintext && strncmp(m->url, "imap://127.", 11) != 0 && strncmp(m->url, "imap://localhost", 16) != 0 &&
+		    strncmp(m->url, "imap://[::1]", 12) != 0)
+			return fail_at(ld, entry, "'plaintext' is for a server on this machine (imap://127.0.0.1/...) only");
 	}
 	for (const char *p = cfg->domain; *p; p++) {
 		if (!(*p == '.' || *p == '-' || (*p >= '0' && *p <= '9') ||
@@ -420,6 +429,7 @@ void config_free(struct config *cfg)
 		free(m->password_file);
 		free(m->default_group);
 		free(m->done_folder);
+		free(m->ca_file);
 	}
 	free(cfg->imap);
 	for (size_t i = 0; i < cfg->n_rules; i++) {

@@ -61,6 +61,8 @@ struct config_imap {
 	char *default_group; /* group for messages that sort nowhere else */
 	char *done_folder;   /* folder to move taken messages to, or NULL to flag \Seen */
 	int interval;        /* seconds between polls when the server has no IDLE */
+	char *ca_file;       /* PEM certificates to trust for this server, or NULL for the system's */
+	int plaintext;       /* imap:// without TLS: allowed for a loopback server only */
 };
 
 struct config_rule {

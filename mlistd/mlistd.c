@@ -10,7 +10,9 @@
  * new one has an error.  -n checks the config and exits.  Logs
  * "mlistd ready" once it is serving.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,6 +73,9 @@ struct daemon {
 	struct store *store;
 	struct sorter *sorter;
 	struct child *deliver;    /* mlistd-deliver */
+	struct child **pollers;   /* one mlistd-imap per imap entry */
+	size_t n_pollers;
+	int notify_fd;            /* read end of the pipe the pollers say "spooled" on */
 };
 
 /*
@@ -103,19 +108,62 @@ static void on_signal(struct evloop *loop, int fd, unsigned events, void *ctx)
 
 	(void)events;
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			reload(d);
-			child_check(d->deliver, 1);
-			continue;
-		}
-		if (si.ssi_signo == SIGCHLD) {
-			child_check(d->deliver, 0);
+		if (si.ssi_signo == SIGHUP || si.ssi_signo == SIGCHLD) {
+			int retry = si.ssi_signo == SIGHUP;
+			if (retry)
+				reload(d);
+			child_check(d->deliver, retry);
+			for (size_t i = 0; i < d->n_pollers; i++)
+				child_check(d->pollers[i], retry);
 			continue;
 		}
 		log_msg(LOG_INFO, "%s received, stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 		smtp_server_drain(d->smtp);
 		evloop_stop(loop);
 	}
+}
+
+/* A poller spooled messages: sort them and wake the delivery. */
+static void on_polled(struct evloop *loop, int fd, unsigned events, void *ctx)
+{
+	struct daemon *d = ctx;
+	char buf[256];
+
+	(void)loop;
+	(void)events;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	sorter_run(d->sorter);
+	child_wake(d->deliver);
+}
+
+/*
+ * Reads each IMAP entry's password while still root.  The file must not
+ * be readable by others: a password anyone on the machine can read is
+ * refused, naming the file.
+ */
+static char **read_imap_passwords(const struct config *cfg)
+{
+	char **passwords = xcalloc(cfg->n_imap ? cfg->n_imap : 1, sizeof(char *));
+
+	for (size_t i = 0; i < cfg->n_imap; i++) {
+		const char *file = cfg->imap[i].password_file;
+		struct stat st;
+		FILE *f = fopen(file, "r");
+		if (!f || fstat(fileno(f), &st) < 0)
+			fatal("%s: cannot read the IMAP password: %s", file, strerror(errno));
+		if (st.st_mode & 077)
+			fatal("%s: the IMAP password file is readable by others (mode %03o); chmod 600 %s",
+			      file, (unsigned)(st.st_mode & 0777), file);
+		char line[4096] = "";
+		if (!fgets(line, sizeof(line), f))
+			fatal("%s: the IMAP password file is empty", file);
+		fclose(f);
+		line[strcspn(line, "\r\n")] = '\0';
+		passwords[i] = xstrdup(line);
+		explicit_bzero(line, sizeof(line));
+	}
+	return passwords;
 }
 
 /*
@@ -179,7 +227,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct daemon d = { .config_path = path, .cfg = cfg };
+	struct daemon d = { .config_path = path, .cfg = cfg, .notify_fd = -1 };
+	char **passwords = read_imap_passwords(cfg);
 	ensure_spool(cfg);
 	/* Listeners first: a privileged port needs root, which goes next. */
 	d.smtp = smtp_server_bind(cfg);
@@ -203,11 +252,28 @@ int main(int argc, char **argv)
 	char *abs_path = realpath(path, NULL);
 	const char *deliver_args[] = { "-c", abs_path ? abs_path : path, foreground ? "--foreground" : NULL, NULL };
 	d.deliver = child_start("mlistd-deliver", deliver_args, NULL, -1);
+	int notify[2];
+	if (pipe2(notify, O_CLOEXEC | O_NONBLOCK) < 0)
+		fatal("pipe: %s", strerror(errno));
+	d.notify_fd = notify[0];
+	d.n_pollers = cfg->n_imap;
+	d.pollers = xcalloc(cfg->n_imap ? cfg->n_imap : 1, sizeof(*d.pollers));
+	for (size_t i = 0; i < cfg->n_imap; i++) {
+		char index[24];
+		snprintf(index, sizeof(index), "%zu", i);
+		const char *imap_args[] = { "-c", abs_path ? abs_path : path, "--mailbox", index,
+					    foreground ? "--foreground" : NULL, NULL };
+		d.pollers[i] = child_start("mlistd-imap", imap_args, passwords[i], notify[1]);
+		explicit_bzero(passwords[i], strlen(passwords[i]));
+		free(passwords[i]);
+	}
+	free(passwords);
 	free(abs_path);
 
 	d.loop = evloop_new();
 	int sfd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || evloop_watch(d.loop, sfd, EV_READ, on_signal, &d) < 0 ||
+	    evloop_watch(d.loop, d.notify_fd, EV_READ, on_polled, &d) < 0 ||
 	    smtp_server_start(d.smtp, d.loop, d.store, d.spool) < 0)
 		fatal("cannot start serving: %s", strerror(errno));
 	evloop_after(d.loop, after_round, &d);
@@ -216,6 +282,11 @@ int main(int argc, char **argv)
 
 	/* Draining: what was finished is committed; unfinished transactions were never acknowledged. */
 	smtp_server_free(d.smtp);
+	for (size_t i = 0; i < d.n_pollers; i++)
+		child_stop(d.pollers[i], 10);
+	free(d.pollers);
+	close(notify[1]);
+	close(d.notify_fd);
 	child_stop(d.deliver, 30);
 	spool_close(d.spool);
 	sorter_free(d.sorter);

@@ -116,3 +116,12 @@ int display_name_check(const char *name, size_t len, struct sbuf *why)
 	}
 	return 0;
 }
+
+char *imap_mailbox_name(const char *url, const char *user)
+{
+	const char *rest = strstr(url, "://");
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_addf(&sb, "%s@%s", user, rest ? rest + 3 : url);
+	return sbuf_detach(&sb);
+}

@@ -29,6 +29,9 @@ extern const char *const member_modes[];   /* "each", "digest", "nomail" */
  */
 int display_name_check(const char *name, size_t len, struct sbuf *why);
 
+/* The name an IMAP mailbox is known by in the store and the logs: user@host/folder; the caller frees it. */
+char *imap_mailbox_name(const char *url, const char *user);
+
 /* 1 if word is one of the NULL-terminated list's entries, else 0. */
 int name_in(const char *word, const char *const *list);
 /* The list as "a, b or c" for messages; the caller frees it. */

@@ -35,7 +35,7 @@ struct places {
 	long long thread[MAX_PLACES]; /* 0: start a new thread */
 	char names[MAX_PLACES][65];
 	int n;
-	const char *how;              /* "thread", "address", "tag" or "rule" */
+	const char *how;              /* "thread", "address", "tag", "rule" or "default" */
 };
 
 static void add_place(struct places *pl, long long group, long long thread, const char *name)
@@ -178,7 +178,16 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 		sbuf_addf(&generated, "mlist.%s@%s", id, so->cfg->domain);
 		message_id = generated.buf;
 	}
-	int dup = store_message_known(so->st, message_id);
+	/* Taken from this IMAP mailbox before (a poller that died between spooling and recording)? */
+	int dup = msg.env.imap_key[0] ? store_message_imap_known(so->st, msg.env.imap_key) : 0;
+	if (dup > 0) {
+		sbuf_addf(note, "sorter: %s was taken from %s before; set aside in spool/duplicate", id, msg.env.imap_key);
+		*move_to = "duplicate";
+		r = 0;
+		goto out;
+	}
+	if (dup == 0)
+		dup = store_message_known(so->st, message_id);
 	if (dup) {
 		if (dup > 0) {
 			sbuf_addf(note, "sorter: %s repeats Message-ID <%s>, which is recorded already; "
@@ -197,12 +206,19 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 		by_tag(so, info.subject, &pl);
 	if (pl.n == 0 && !service)
 		by_rule(so, body, msg.body_len, &pl);
+	if (pl.n == 0 && !service && msg.env.default_group[0]) {
+		/* 5. The default group of the mailbox it was polled from. */
+		long long gid = store_group_id(so->st, msg.env.default_group);
+		if (gid > 0)
+			add_place(&pl, gid, 0, msg.env.default_group);
+		pl.how = "default";
+	}
 
 	struct message_record rec = {
 		message_id, info.message_id == NULL, id,
 		pl.n ? "queued" : service ? "service" : "unsorted",
 		msg.env.mail_from.buf, info.from_addr, info.from_name, info.subject,
-		info.date, msg.received, (long long)msg.body_len,
+		info.date, msg.received, (long long)msg.body_len, msg.env.imap_key[0] ? msg.env.imap_key : NULL,
 	};
 	long long mid = store_message_add(so->st, &rec);
 	if (mid < 0)

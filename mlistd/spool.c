@@ -182,8 +182,13 @@ struct spool_entry *spool_begin(struct spool *sp, const struct envelope *env)
 	sbuf_addf(&e->buf, "%s%.*s\nfrom %s\n", HEADER_MAGIC, LENGTH_DIGITS, "????????????", env->mail_from.buf);
 	for (int i = 0; i < env->n_rcpt; i++)
 		sbuf_addf(&e->buf, "rcpt %s\n", env->rcpt[i]);
-	sbuf_addf(&e->buf, "client %s\nhelo %s\nproto %s\nreceived %lld\n\n", env->client, env->helo,
+	sbuf_addf(&e->buf, "client %s\nhelo %s\nproto %s\nreceived %lld\n", env->client, env->helo,
 		  env->proto, (long long)tv.tv_sec);
+	if (env->default_group[0])
+		sbuf_addf(&e->buf, "default %s\n", env->default_group);
+	if (env->imap_key[0])
+		sbuf_addf(&e->buf, "imap %s\n", env->imap_key);
+	sbuf_addch(&e->buf, '\n');
 	return e;
 }
 
@@ -414,6 +419,10 @@ static int parse_header(struct spool_message *msg, struct sbuf *err)
 			msg->env.proto = strcmp(value, "lmtp") == 0 ? "lmtp" : strcmp(value, "imap") == 0 ? "imap" : "smtp";
 		else if (strcmp(line.buf, "received") == 0)
 			msg->received = strtoll(value, NULL, 10);
+		else if (strcmp(line.buf, "default") == 0)
+			snprintf(msg->env.default_group, sizeof(msg->env.default_group), "%s", value);
+		else if (strcmp(line.buf, "imap") == 0)
+			snprintf(msg->env.imap_key, sizeof(msg->env.imap_key), "%s", value);
 		sbuf_release(&line);
 		p = eol + 1;
 	}

@@ -18,6 +18,8 @@
  *     helo <what it said in HELO/EHLO/LHLO>
  *     proto <smtp|lmtp|imap>
  *     received <unix time>
+ *     default <group>           (imap: the mailbox's default group)
+ *     imap <mailbox/UIDVALIDITY/UID> (imap: where it was taken from)
  *     <empty line>
  *
  * followed by the message with CRLF line ends.  A file whose first line
@@ -43,6 +45,8 @@ struct envelope {
 	char client[64];         /* the peer's address */
 	char helo[256];          /* the name it gave */
 	const char *proto;       /* "smtp", "lmtp" or "imap" (static string) */
+	char default_group[65];  /* imap: the mailbox's group for what sorts nowhere else, or "" */
+	char imap_key[512];      /* imap: MAILBOX/UIDVALIDITY/UID, so a message is taken once; or "" */
 };
 
 void envelope_init(struct envelope *env);

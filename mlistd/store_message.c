@@ -23,14 +23,21 @@ int store_message_known(struct store *st, const char *message_id)
 	return store_int(st, &n, "SELECT count(*) FROM messages WHERE message_id = ?", "s", message_id) < 0 ? -1 : n > 0;
 }
 
+int store_message_imap_known(struct store *st, const char *imap_key)
+{
+	long long n = 0;
+
+	return store_int(st, &n, "SELECT count(*) FROM messages WHERE imap_key = ?", "s", imap_key) < 0 ? -1 : n > 0;
+}
+
 long long store_message_add(struct store *st, const struct message_record *m)
 {
 	if (store_run(st, store_stmt(st, "INSERT INTO messages (message_id, generated_id, spool_id, state,"
-				     " envelope_from, from_addr, from_name, subject, date, received, size)"
-				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "sissssssiii",
+				     " envelope_from, from_addr, from_name, subject, date, received, size, imap_key)"
+				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "sissssssiiis",
 				     m->message_id, (long long)m->generated_id, m->spool_id, m->state,
 				     m->envelope_from, m->from_addr, m->from_name, m->subject,
-				     m->date, m->received, m->size)) < 0)
+				     m->date, m->received, m->size, m->imap_key)) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(st->db);
 }

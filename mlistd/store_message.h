@@ -18,6 +18,7 @@ struct message_record {
 	const char *envelope_from;
 	const char *from_addr, *from_name, *subject;
 	long long date, received, size;
+	const char *imap_key;      /* where an IMAP poller took it from, or NULL */
 };
 
 /* One thread; strings valid during a callback only. */
@@ -41,6 +42,8 @@ typedef int (*placement_fn)(const struct placement_row *p, void *ctx);
 
 /* 1 if a message from this spool file is recorded, 0 if not, -1 on error. */
 int store_message_has_spool(struct store *st, const char *spool_id);
+/* 1 if a message taken from this IMAP mailbox/UIDVALIDITY/UID is recorded, 0 if not, -1 on error. */
+int store_message_imap_known(struct store *st, const char *imap_key);
 /* 1 if a message with this Message-ID is recorded, 0 if not, -1 on error. */
 int store_message_known(struct store *st, const char *message_id);
 /* Records a message; returns its row id or -1. */

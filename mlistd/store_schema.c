@@ -117,6 +117,35 @@ const char *const store_migrations[] = {
 	"  at INTEGER NOT NULL,"
 	"  reason TEXT NOT NULL DEFAULT ''"
 	");",
+
+	/* 4: IMAP polling: per-mailbox state, the UIDs taken, and the mailbox's default group as a way of sorting */
+	"CREATE TABLE imap_status ("
+	"  mailbox TEXT PRIMARY KEY,"                 /* user@host/folder */
+	"  uidvalidity INTEGER NOT NULL DEFAULT 0,"
+	"  last_uid INTEGER NOT NULL DEFAULT 0,"      /* every UID up to here is taken */
+	"  last_poll INTEGER NOT NULL DEFAULT 0,"
+	"  taken INTEGER NOT NULL DEFAULT 0,"         /* messages taken in all */
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  last_error_at INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE imap_seen ("
+	"  mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
+	"  spool_id TEXT NOT NULL, taken INTEGER NOT NULL,"
+	"  PRIMARY KEY (mailbox, uidvalidity, uid)"
+	");"
+	"ALTER TABLE messages ADD COLUMN imap_key TEXT;"     /* mailbox/UIDVALIDITY/UID of a polled message */
+	"CREATE UNIQUE INDEX messages_imap_key ON messages(imap_key) WHERE imap_key IS NOT NULL;"
+	"CREATE TABLE message_groups_v4 ("
+	"  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	"  thread_id INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,"
+	"  sorted_by TEXT NOT NULL CHECK (sorted_by IN ('thread', 'address', 'tag', 'rule', 'default')),"
+	"  PRIMARY KEY (message_id, group_id)"
+	");"
+	"INSERT INTO message_groups_v4 SELECT message_id, group_id, thread_id, sorted_by FROM message_groups ORDER BY rowid;"
+	"DROP TABLE message_groups;"
+	"ALTER TABLE message_groups_v4 RENAME TO message_groups;"
+	"CREATE INDEX message_groups_thread ON message_groups(thread_id);",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

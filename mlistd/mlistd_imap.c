@@ -1,0 +1,89 @@
+/*
+ * mlistd-imap: the poller of one IMAP mailbox, started and watched by
+ * mlistd (one process per `imap` entry).
+ *
+ *   mlistd-imap -c FILE --mailbox N [--foreground]
+ *
+ * Standard input is a pipe from mlistd: its first line is the mailbox's
+ * password (read by mlistd from password_file while it was still root);
+ * its end means stop.  Standard output is a pipe back to mlistd: a byte
+ * on it means "messages were spooled, sort them".  See imap_poll.h.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "imap_poll.h"
+#include "log.h"
+#include "sbuf.h"
+#include "spool.h"
+#include "store.h"
+
+/* Reads the password line from the control pipe, byte by byte so nothing after it is taken. */
+static char *read_password(int fd)
+{
+	struct sbuf sb = SBUF_INIT;
+	char c;
+
+	while (read(fd, &c, 1) == 1 && c != '\n') {
+		if (sb.len > 4096)
+			fatal("the password line from mlistd is too long");
+		sbuf_addch(&sb, c);
+	}
+	return sbuf_detach(&sb);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "mailbox", required_argument, NULL, 'm' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = config_default_path();
+	int foreground = 0, index = -1, opt;
+
+	while ((opt = getopt_long(argc, argv, "c:m:f", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 'm': index = atoi(optarg); break;
+		case 'f': foreground = 1; break;
+		default:
+			fputs("usage: mlistd-imap -c FILE --mailbox N [--foreground] (started by mlistd)\n", stderr);
+			return 2;
+		}
+	}
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	log_init("mlistd-imap", foreground);
+	if (geteuid() == 0)
+		fatal("mlistd-imap does not run as root; mlistd starts it after switching accounts");
+
+	struct sbuf err = SBUF_INIT;
+	struct config *cfg = config_load(path, &err);
+	if (!cfg)
+		fatal("%s", err.buf);
+	if (index < 0 || (size_t)index >= cfg->n_imap)
+		fatal("%s has no imap entry number %d", path, index);
+	char *password = read_password(STDIN_FILENO);
+	struct store *st = store_open(cfg->store, &err);
+	if (!st)
+		fatal("%s", err.buf);
+	struct spool *sp = spool_attach(cfg->spool, &err);
+	if (!sp)
+		fatal("%s", err.buf);
+	imap_poll_loop(cfg, index, password, st, sp, STDIN_FILENO, STDOUT_FILENO);
+	explicit_bzero(password, strlen(password));
+	free(password);
+	spool_close(sp);
+	store_close(st);
+	config_free(cfg);
+	sbuf_release(&err);
+	return 0;
+}

@@ -1,0 +1,197 @@
+"""IMAP polling against a real Dovecot started by the test: messages are
+taken once, sorted by thread or into the mailbox's default group,
+flagged or moved only after they are safe, IDLE, crashes between the
+steps, a wrong password, a full mailbox, broken MIME."""
+import os
+import smtplib
+import sqlite3
+import subprocess
+import time
+
+from dovecot import PASSWORD, Dovecot
+from harness import MLISTD, Setup
+
+DOMAIN = "lists.example.org"
+
+
+def wait_until(check, timeout=30, what="condition"):
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met in {timeout}s")
+        time.sleep(0.05)
+
+
+def polled(extra_imap="", password=PASSWORD):
+    """A Dovecot mailbox and an mlist setup that polls it for the general group."""
+    dovecot = Dovecot()
+    s = Setup(f'imap = ( {{ url = "imap://127.0.0.1:{dovecot.port}/INBOX"; user = "group";'
+              f' password_file = "imap.secret"; default_group = "koersenkansen"; plaintext = true;'
+              f' interval = 1; {extra_imap} }} );\n', listen=True)
+    s.write("imap.secret", password + "\n")
+    os.chmod(s.path("imap.secret"), 0o600)
+    s.ctl("group", "add", "koersenkansen", "--kind", "general", "--policy", "open")
+    s.ctl("group", "add", "ruwaard-oss", "--kind", "project", "--policy", "open")
+    return dovecot, s
+
+
+def mail(subject, message_id, extra=""):
+    return (f"From: Jan <jan@example.org>\r\nTo: koersenkansen@example.nl\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{message_id}>\r\n{extra}\r\nTekst.\r\n")
+
+
+def messages_in(s, group):
+    return sum(t["messages"] for t in s.ctl_json("thread", "list", group))
+
+
+def test_new_messages_posted_once_to_the_default_group():
+    dovecot, s = polled()
+    for i in range(3):
+        dovecot.append(mail(f"Vraag {i}", f"q{i}@example.org"))
+    d = s.start()
+    wait_until(lambda: messages_in(s, "koersenkansen") == 3, what="3 posts")
+    shown = s.ctl_json("message", "show", "q0@example.org")
+    assert [(g["group"], g["sorted_by"]) for g in shown["groups"]] == [("koersenkansen", "default")]
+    wait_until(lambda: all("\\Seen" in f for f in dovecot.flags().values()), what="all flagged \\Seen")
+    d.stop()
+    d = s.start()
+    d.wait_for("logged in")
+    time.sleep(1.5)
+    d.stop()
+    assert messages_in(s, "koersenkansen") == 3
+    status = s.ctl_json("imap", "status")[0]
+    assert status["mailbox"] == f"group@127.0.0.1:{dovecot.port}/INBOX", status
+    assert status["taken"] == 3 and status["last_uid"] == 3 and status["last_poll"], status
+
+
+def test_reply_to_a_project_thread_goes_to_the_project():
+    dovecot, s = polled()
+    d = s.start()
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("jan@example.org", [f"ruwaard-oss@{DOMAIN}"],
+                      "Subject: Plan\r\nMessage-ID: <plan@example.org>\r\n\r\nx\r\n")
+    d.wait_for("plan@example.org> sorted into ruwaard-oss")
+    dovecot.append(mail("Re: Plan", "re-plan@example.org", "In-Reply-To: <plan@example.org>\r\n"))
+    d.wait_for("re-plan@example.org> sorted into ruwaard-oss (by thread)")
+    assert messages_in(s, "ruwaard-oss") == 2 and messages_in(s, "koersenkansen") == 0
+
+
+def test_idle_takes_a_new_message_within_seconds():
+    dovecot, s = polled()
+    s.write_config(open(s.config).read().replace("interval = 1;", "interval = 3600;"))
+    d = s.start()
+    d.wait_for("logged in")
+    time.sleep(0.5)
+    start = time.monotonic()
+    dovecot.append(mail("Nu", "idle@example.org"))
+    d.wait_for("idle@example.org> sorted into koersenkansen", timeout=10)
+    assert time.monotonic() - start < 5
+
+
+def test_crash_between_spooling_and_recording_posts_once():
+    dovecot, s = polled()
+    dovecot.append(mail("Eenmaal", "once@example.org"))
+    d = s.start()
+    wait_until(lambda: messages_in(s, "koersenkansen") == 1, what="the post")
+    wait_until(lambda: "\\Seen" in dovecot.flags()[1], what="the flag")
+    d.stop()
+    # as if mlistd-imap died after the spool file was committed, before the UID was recorded or flagged
+    db = sqlite3.connect(s.store)
+    db.execute("DELETE FROM imap_seen")
+    db.execute("UPDATE imap_status SET last_uid = 0")
+    db.commit()
+    db.close()
+    dovecot.unflag_seen(1)
+    d = s.start()
+    d.wait_for("set aside in spool/duplicate")
+    wait_until(lambda: "\\Seen" in dovecot.flags()[1], what="flagged again")
+    d.stop()
+    assert messages_in(s, "koersenkansen") == 1
+
+
+def test_crash_between_recording_and_flagging_posts_once():
+    dovecot, s = polled()
+    dovecot.append(mail("Eenmaal", "once2@example.org"))
+    d = s.start()
+    wait_until(lambda: messages_in(s, "koersenkansen") == 1, what="the post")
+    d.stop()
+    # recorded, but the \Seen never reached the server
+    db = sqlite3.connect(s.store)
+    db.execute("UPDATE imap_status SET last_uid = 0")
+    db.commit()
+    db.close()
+    dovecot.unflag_seen(1)
+    d = s.start()
+    wait_until(lambda: "\\Seen" in dovecot.flags()[1], what="flagged")
+    d.stop()
+    assert messages_in(s, "koersenkansen") == 1
+    assert not any("spool/duplicate" in line for line in d.log)  # recorded: not even fetched again
+
+
+def test_kill_9_mid_way_then_restart_posts_everything_once():
+    dovecot, s = polled()
+    for i in range(100):
+        dovecot.append(mail(f"Bericht {i}", f"k{i}@example.org"))
+    d = s.start()
+    wait_until(lambda: len(os.listdir(s.path("spool/queue"))) > 0 if os.path.isdir(s.path("spool/queue")) else False,
+               what="the first messages")
+    subprocess.run(["pkill", "-9", "-f", f"mlistd-imap -c {s.config}"])
+    d.proc.kill()
+    d.wait()
+    d = s.start()
+    wait_until(lambda: messages_in(s, "koersenkansen") == 100, timeout=60, what="all 100")
+    d.stop()
+    assert len({t["root"] for t in s.ctl_json("thread", "list", "koersenkansen")}) == 100
+
+
+def test_wrong_password_is_reported_and_retried():
+    dovecot, s = polled(password="wrong")
+    d = s.start()
+    d.wait_for("login as group refused")
+    d.wait_for("trying again in 2 s", timeout=15)
+    status = s.ctl_json("imap", "status")[0]
+    assert "login as group refused" in status["last_error"], status
+    # the rest of mlistd goes on
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        assert smtp.noop()[0] == 250
+    out, _ = s.ctl("imap", "status")
+    assert "last error:" in out and "login as group refused" in out
+
+
+def test_500_messages_are_drained():
+    dovecot, s = polled()
+    c = dovecot.client()
+    for i in range(500):
+        c.append("INBOX", None, None, mail(f"Nr {i}", f"n{i}@example.org").encode())
+    c.logout()
+    d = s.start()
+    wait_until(lambda: messages_in(s, "koersenkansen") == 500, timeout=120, what="500 posts")
+    d.stop()
+    assert dovecot.count() == 500 and all("\\Seen" in f for f in dovecot.flags().values())
+
+
+def test_broken_mime_is_still_taken():
+    dovecot, s = polled()
+    dovecot.append(b"Content-Type: multipart/mixed; boundary=\r\nSubject: \xff\xfe kapot\r\n\r\n--\r\n--x")
+    dovecot.append(b"geen kop, alleen tekst")
+    d = s.start()
+    wait_until(lambda: messages_in(s, "koersenkansen") == 2, what="both taken")
+    d.stop()
+
+
+def test_done_folder_gets_the_taken_messages():
+    dovecot, s = polled('done_folder = "Verwerkt";')
+    dovecot.create("Verwerkt")
+    dovecot.append(mail("Verplaats", "move@example.org"))
+    d = s.start()
+    wait_until(lambda: dovecot.count("Verwerkt") == 1 and dovecot.count() == 0, what="moved")
+    d.stop()
+    assert messages_in(s, "koersenkansen") == 1
+
+
+def test_password_file_readable_by_others_is_refused():
+    dovecot, s = polled()
+    os.chmod(s.path("imap.secret"), 0o644)
+    proc = subprocess.run([MLISTD, "-c", s.config, "--foreground"], capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 1
+    assert f"{s.path('imap.secret')}: the IMAP password file is readable by others" in proc.stderr, proc.stderr
