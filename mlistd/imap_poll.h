@@ -19,6 +19,12 @@
  * the mailbox, flagged, and logged.  With IDLE a new message is taken
  * within seconds; without, every `interval` seconds.  Failures are logged
  * and retried with back-off.
+ *
+ * The IMAP client is libetpan's rather than libcurl's: libetpan speaks
+ * IDLE, MOVE and UIDPLUS and hands over UIDVALIDITY and per-message
+ * attributes, where libcurl's IMAP is one request per transfer without
+ * IDLE.  Its parser's history of crashes on hostile input
+ * (CVE-2022-4121) is why it runs in this process of its own.
  */
 #ifndef MLIST_IMAP_POLL_H
 #define MLIST_IMAP_POLL_H

@@ -17,7 +17,7 @@ state_dir = {dir}/state
 log_path = {dir}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{dir}/mail/%u
@@ -38,7 +38,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
   chroot =
 }}
@@ -52,12 +53,22 @@ USER, PASSWORD = "group", "secret"
 
 
 class Dovecot:
-    def __init__(self):
+    def __init__(self, tls=False):
+        """tls: also offer STARTTLS and imaps (self.imaps_port), with a certificate for 127.0.0.1 in self.cert."""
         if not shutil.which("dovecot") or os.geteuid() != 0:
             raise Skip("needs root and Debian's dovecot-imapd")
         self.dir = tempfile.mkdtemp(prefix="mlist-dovecot-")
         os.chmod(self.dir, 0o755)
         self.port = free_port()
+        self.imaps_port = free_port() if tls else 0
+        self.cert = os.path.join(self.dir, "cert.pem")
+        ssl = "ssl = no"
+        if tls:
+            key = os.path.join(self.dir, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", key, "-out", self.cert], check=True, capture_output=True)
+            ssl = f"ssl = yes\nssl_cert = <{self.cert}\nssl_key = <{key}"
         for sub in ("run", "state", "mail"):
             os.makedirs(os.path.join(self.dir, sub))
         shutil.chown(os.path.join(self.dir, "mail"), "dovecot", "dovecot")
@@ -65,7 +76,7 @@ class Dovecot:
             f.write(f"{USER}:{{PLAIN}}{PASSWORD}\n")
         self.conf = os.path.join(self.dir, "dovecot.conf")
         with open(self.conf, "w") as f:
-            f.write(CONFIG.format(dir=self.dir, port=self.port))
+            f.write(CONFIG.format(dir=self.dir, port=self.port, imaps_port=self.imaps_port, ssl=ssl))
         subprocess.run(["dovecot", "-c", self.conf], check=True)
         _to_clean.append(self.stop)
         deadline = time.monotonic() + 10

@@ -22,11 +22,18 @@ def wait_until(check, timeout=30, what="condition"):
         time.sleep(0.05)
 
 
-def polled(extra_imap="", password=PASSWORD):
-    """A Dovecot mailbox and an mlist setup that polls it for the general group."""
-    dovecot = Dovecot()
-    s = Setup(f'imap = ( {{ url = "imap://127.0.0.1:{dovecot.port}/INBOX"; user = "group";'
-              f' password_file = "imap.secret"; default_group = "koersenkansen"; plaintext = true;'
+def polled(extra_imap="", password=PASSWORD, tls=None):
+    """A Dovecot mailbox and an mlist setup that polls it for the general group.
+    tls: None for plain text, "starttls" or "imaps"."""
+    dovecot = Dovecot(tls=tls is not None)
+    if tls is None:
+        url, extra_imap = f"imap://127.0.0.1:{dovecot.port}/INBOX", "plaintext = true; " + extra_imap
+    elif tls == "starttls":
+        url = f"imap://127.0.0.1:{dovecot.port}/INBOX"
+    else:
+        url = f"imaps://127.0.0.1:{dovecot.imaps_port}/INBOX"
+    s = Setup(f'imap = ( {{ url = "{url}"; user = "group";'
+              f' password_file = "imap.secret"; default_group = "koersenkansen";'
               f' interval = 1; {extra_imap} }} );\n', listen=True)
     s.write("imap.secret", password + "\n")
     os.chmod(s.path("imap.secret"), 0o600)
@@ -195,3 +202,62 @@ def test_password_file_readable_by_others_is_refused():
     proc = subprocess.run([MLISTD, "-c", s.config, "--foreground"], capture_output=True, text=True, timeout=20)
     assert proc.returncode == 1
     assert f"{s.path('imap.secret')}: the IMAP password file is readable by others" in proc.stderr, proc.stderr
+
+
+def test_starttls_with_the_servers_authority():
+    dovecot, s = polled(tls="starttls")
+    s.write_config(open(s.config).read().replace("interval = 1;", f'interval = 1; ca_file = "{dovecot.cert}";'))
+    dovecot.append(mail("Versleuteld", "tls1@example.org"))
+    d = s.start()
+    d.wait_for("tls1@example.org> sorted into koersenkansen")
+    d.stop()
+
+
+def test_imaps_with_the_servers_authority():
+    dovecot, s = polled(tls="imaps")
+    s.write_config(open(s.config).read().replace("interval = 1;", f'interval = 1; ca_file = "{dovecot.cert}";'))
+    dovecot.append(mail("Versleuteld", "tls2@example.org"))
+    d = s.start()
+    d.wait_for("tls2@example.org> sorted into koersenkansen")
+    d.stop()
+
+
+def test_untrusted_certificate_is_refused_without_falling_back():
+    dovecot, s = polled(tls="starttls")
+    dovecot.append(mail("Geheim", "secret@example.org"))
+    d = s.start()
+    line = d.wait_for("is not trusted")
+    assert "127.0.0.1" in line
+    d.wait_for("trying again in 2 s", timeout=15)
+    d.stop()
+    assert messages_in(s, "koersenkansen") == 0
+    assert "\\Seen" not in dovecot.flags()[1]
+
+
+def test_plaintext_only_for_this_machine():
+    s = Setup('imap = ( { url = "imap://mail.example.org/INBOX"; user = "u"; password_file = "p";'
+              ' default_group = "g"; plaintext = true; } );\n')
+    proc = subprocess.run([MLISTD, "-n", "-c", s.config], capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 1 and "'plaintext' is for a server on this machine" in proc.stderr, proc.stderr
+
+
+def test_uidvalidity_change_does_not_repost():
+    dovecot, s = polled()
+    for i in range(2):
+        dovecot.append(mail(f"Oud {i}", f"old{i}@example.org"))
+    d = s.start()
+    wait_until(lambda: messages_in(s, "koersenkansen") == 2, what="2 posts")
+    d.stop()
+    # as if the server renumbered the mailbox: what we took was under another UIDVALIDITY
+    db = sqlite3.connect(s.store)
+    db.execute("UPDATE imap_status SET uidvalidity = 1")
+    db.execute("UPDATE imap_seen SET uidvalidity = 1")
+    db.execute("UPDATE messages SET imap_key = 'renumbered/' || imap_key")
+    db.commit()
+    db.close()
+    d = s.start()
+    d.wait_for("UIDVALIDITY changed")
+    d.wait_for("repeats Message-ID <old0@example.org>")
+    d.wait_for("repeats Message-ID <old1@example.org>")
+    d.stop()
+    assert messages_in(s, "koersenkansen") == 2
