@@ -10,18 +10,12 @@
  */
 #include <curl/curl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "deliver.h"
-#include "log.h"
-#include "sbuf.h"
-#include "spool.h"
-#include "store.h"
+#include "helper.h"
 
 int main(int argc, char **argv)
 {
@@ -42,28 +36,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	umask(077);
-	signal(SIGPIPE, SIG_IGN);
-	log_init("mlistd-deliver", foreground);
-	if (geteuid() == 0)
-		fatal("mlistd-deliver does not run as root; mlistd starts it after switching accounts");
-
-	struct sbuf err = SBUF_INIT;
-	struct config *cfg = config_load(path, &err);
-	if (!cfg)
-		fatal("%s", err.buf);
-	struct store *st = store_open(cfg->store, &err);
-	if (!st)
-		fatal("%s", err.buf);
-	struct spool *sp = spool_attach(cfg->spool, &err);
-	if (!sp)
-		fatal("%s", err.buf);
+	struct helper h;
+	helper_start(&h, "mlistd-deliver", path, foreground);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	deliver_loop(cfg, st, sp, STDIN_FILENO);
+	deliver_loop(h.cfg, h.st, h.sp, STDIN_FILENO);
 	curl_global_cleanup();
-	spool_close(sp);
-	store_close(st);
-	config_free(cfg);
-	sbuf_release(&err);
+	helper_end(&h);
 	return 0;
 }

@@ -10,19 +10,16 @@
  * on it means "messages were spooled, sort them".  See imap_poll.h.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "helper.h"
 #include "imap_poll.h"
 #include "log.h"
 #include "sbuf.h"
-#include "spool.h"
-#include "store.h"
 
 /* Reads the password line from the control pipe, byte by byte so nothing after it is taken. */
 static char *read_password(int fd)
@@ -59,31 +56,14 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	umask(077);
-	signal(SIGPIPE, SIG_IGN);
-	log_init("mlistd-imap", foreground);
-	if (geteuid() == 0)
-		fatal("mlistd-imap does not run as root; mlistd starts it after switching accounts");
-
-	struct sbuf err = SBUF_INIT;
-	struct config *cfg = config_load(path, &err);
-	if (!cfg)
-		fatal("%s", err.buf);
-	if (index < 0 || (size_t)index >= cfg->n_imap)
+	struct helper h;
+	helper_start(&h, "mlistd-imap", path, foreground);
+	if (index < 0 || (size_t)index >= h.cfg->n_imap)
 		fatal("%s has no imap entry number %d", path, index);
 	char *password = read_password(STDIN_FILENO);
-	struct store *st = store_open(cfg->store, &err);
-	if (!st)
-		fatal("%s", err.buf);
-	struct spool *sp = spool_attach(cfg->spool, &err);
-	if (!sp)
-		fatal("%s", err.buf);
-	imap_poll_loop(cfg, index, password, st, sp, STDIN_FILENO, STDOUT_FILENO);
+	imap_poll_loop(h.cfg, index, password, h.st, h.sp, STDIN_FILENO, STDOUT_FILENO);
 	explicit_bzero(password, strlen(password));
 	free(password);
-	spool_close(sp);
-	store_close(st);
-	config_free(cfg);
-	sbuf_release(&err);
+	helper_end(&h);
 	return 0;
 }

@@ -41,6 +41,15 @@ def unprivileged_user():
     raise Skip("no unprivileged account to run mlistd as")
 
 
+def wait_until(check, timeout=30, what="condition"):
+    """Polls check() until it is true; fails the test after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met in {timeout}s")
+        time.sleep(0.05)
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that nothing uses now.  Taken below the
     kernel's ephemeral range (32768 and up), so that no client connection

@@ -12,18 +12,12 @@ import signal
 import smtplib
 import time
 
-from harness import Setup, free_port
+from harness import Setup, free_port, wait_until
 from sink import Sink
 
 DOMAIN = "lists.example.org"
 
 
-def wait_until(check, timeout=20, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met in {timeout}s")
-        time.sleep(0.05)
 
 
 def programme(extra_config=""):

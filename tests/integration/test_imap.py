@@ -9,17 +9,11 @@ import subprocess
 import time
 
 from dovecot import PASSWORD, Dovecot
-from harness import MLISTD, Setup
+from harness import MLISTD, Setup, wait_until
 
 DOMAIN = "lists.example.org"
 
 
-def wait_until(check, timeout=30, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met in {timeout}s")
-        time.sleep(0.05)
 
 
 def polled(extra_imap="", password=PASSWORD, tls=None):

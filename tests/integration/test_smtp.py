@@ -11,7 +11,7 @@ import subprocess
 import threading
 import time
 
-from harness import MLISTD, SANITIZED, Setup, Skip, free_port
+from harness import MLISTD, SANITIZED, Setup, Skip, free_port, wait_until
 
 DOMAIN = "lists.example.org"
 
@@ -73,12 +73,6 @@ def archived(s, group):
     return spooled(s, f"archive/{group}/new")
 
 
-def wait_until(check, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
 
 
 def test_post_is_stored_with_its_thread():

@@ -1,0 +1,23 @@
+/*
+ * helper: what every process mlistd starts beside itself (mlistd-deliver,
+ * mlistd-imap) does first and last: refuse root, set the umask, open
+ * logging, load the config, open the store and attach to the spool.  Any
+ * failure is fatal: mlistd logs the exit and starts the helper again.
+ */
+#ifndef MLIST_HELPER_H
+#define MLIST_HELPER_H
+
+struct config;
+struct spool;
+struct store;
+
+struct helper {
+	struct config *cfg;
+	struct store *st;
+	struct spool *sp;
+};
+
+void helper_start(struct helper *h, const char *name, const char *config_path, int foreground);
+void helper_end(struct helper *h);
+
+#endif
