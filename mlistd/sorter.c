@@ -296,15 +296,19 @@ void sorter_run(struct sorter *so)
 		log_msg(LOG_ERR, "sorter: %s; the batch stays in spool/incoming for the next try", store_error(so->st));
 		store_rollback(so->st);
 	}
+	/* Only after the commit: a file in queue/ is always known to the store. */
+	int *moved = xcalloc((size_t)b.n, sizeof(int));
+	if (ok)
+		spool_move(so->sp, b.ids, dest, b.n, moved);
 	for (int i = 0; i < b.n; i++) {
-		/* Only after the commit: a file in queue/ is always known to the store. */
-		if (ok && spool_move(so->sp, b.ids[i], dest[i]) < 0)
+		if (ok && !moved[i])
 			log_msg(LOG_ERR, "sorter: cannot move %s to spool/%s: %s", b.ids[i], dest[i], strerror(errno));
 		else if (ok && notes[i].len)
 			log_msg(LOG_INFO, "%s", notes[i].buf);
 		sbuf_release(&notes[i]);
 		free(b.ids[i]);
 	}
+	free(moved);
 	free(notes);
 	free(dest);
 	free(b.ids);

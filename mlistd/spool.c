@@ -627,18 +627,31 @@ void spool_message_release(struct spool_message *msg)
 	sbuf_release(&msg->raw);
 }
 
-int spool_move(struct spool *sp, const char *id, const char *dest)
+int spool_move(struct spool *sp, char *const *ids, const char *const *dests, int n, int *ok)
 {
-	int dest_fd = open_folder(sp->dir_fd, dest);
+	/* The destination folders of this batch, opened once each (there are few: queue, duplicate, corrupt). */
+	const char *names[8];
+	int fds[8], n_dirs = 0, failed = 0;
 
-	if (dest_fd < 0)
-		return -1;
-	int r = renameat(sp->incoming_fd, id, dest_fd, id);
-	/* Both folders change: flush both, or a crash could show the file in both or neither. */
-	if (r == 0 && (fsync(dest_fd) < 0 || fsync(sp->incoming_fd) < 0))
-		r = -1;
-	int saved = errno;
-	close(dest_fd);
-	errno = saved;
-	return r;
+	for (int i = 0; i < n; i++) {
+		int k = 0;
+		while (k < n_dirs && strcmp(names[k], dests[i]) != 0)
+			k++;
+		if (k == n_dirs && n_dirs < 8) {
+			names[n_dirs] = dests[i];
+			fds[n_dirs++] = open_folder(sp->dir_fd, dests[i]);
+		}
+		ok[i] = k < n_dirs && fds[k] >= 0 && renameat(sp->incoming_fd, ids[i], fds[k], ids[i]) == 0;
+		failed |= !ok[i];
+	}
+	/* Both sides change: flush both, or a crash could show a file in both folders or neither. */
+	for (int k = 0; k < n_dirs; k++) {
+		if (fds[k] >= 0 && fsync(fds[k]) < 0)
+			failed = 1;
+		if (fds[k] >= 0)
+			close(fds[k]);
+	}
+	if (n && fsync(sp->incoming_fd) < 0)
+		failed = 1;
+	return failed ? -1 : 0;
 }

@@ -105,8 +105,12 @@ int spool_read(struct spool *sp, const char *folder, const char *id, struct spoo
 /* Removes FOLDER/ID once nothing needs it any more (a delivered message). */
 int spool_remove(struct spool *sp, const char *folder, const char *id);
 void spool_message_release(struct spool_message *msg);
-/* Moves incoming/ID to DEST/ID (e.g. "queue"), durably.  Returns 0 or -1 (errno set). */
-int spool_move(struct spool *sp, const char *id, const char *dest);
+/*
+ * Moves incoming/IDS[i] to DESTS[i]/IDS[i] (e.g. "queue") for all n, then
+ * flushes the folders involved once each.  ok[i] says whether each moved.
+ * Returns 0 if all did, else -1.
+ */
+int spool_move(struct spool *sp, char *const *ids, const char *const *dests, int n, int *ok);
 /* The path of ID in folder (e.g. "queue"); the caller frees it. */
 char *spool_path(const struct spool *sp, const char *folder, const char *id);
 
