@@ -80,5 +80,11 @@ int cmd_queue_list(struct cli *c);
 int cmd_queue_retry(struct cli *c);
 int cmd_archive_export(struct cli *c);
 int cmd_imap_status(struct cli *c);
+int cmd_held_list(struct cli *c);
+int cmd_held_show(struct cli *c);
+int cmd_held_approve(struct cli *c);
+int cmd_held_reject(struct cli *c);
+int cmd_held_discard(struct cli *c);
+int cmd_held_assign(struct cli *c);
 
 #endif

@@ -46,6 +46,12 @@ static const struct command commands[] = {
 	{ "queue", "retry", 0, 0, "", "", cmd_queue_retry },
 	{ "archive", "export", 1, 2, "", "GROUP [FILE.mbox]", cmd_archive_export },
 	{ "imap", "status", 0, 0, "", "[--json]", cmd_imap_status },
+	{ "held", "list", 0, 1, "", "[GROUP] [--json]", cmd_held_list },
+	{ "held", "show", 1, 1, "", "ID", cmd_held_show },
+	{ "held", "approve", 1, 1, "", "ID", cmd_held_approve },
+	{ "held", "reject", 1, 1, "reason=", "ID [--reason R]", cmd_held_reject },
+	{ "held", "discard", 1, 1, "", "ID", cmd_held_discard },
+	{ "held", "assign", 2, 2, "", "ID GROUP", cmd_held_assign },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

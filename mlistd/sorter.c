@@ -19,6 +19,7 @@
 #include "store.h"
 #include "store_delivery.h"
 #include "store_group.h"
+#include "store_held.h"
 #include "store_message.h"
 
 struct sorter {
@@ -146,6 +147,35 @@ static void by_rule(struct sorter *so, const char *body, size_t len, struct plac
 }
 
 /*
+ * Splits the places by each group's posting policy for author: pl keeps
+ * where the post goes now, hold gets where it waits for a moderator (with
+ * hold_reason), and a refusal (announce) sets refuse_reason.
+ */
+static int apply_policies(struct sorter *so, const char *author, struct places *pl, struct places *hold,
+			  const char **hold_reason, const char **refuse_reason)
+{
+	struct places ok = { .n = 0, .how = pl->how };
+
+	hold->how = pl->how;
+	for (int i = 0; i < pl->n; i++) {
+		const char *why = NULL;
+		int r = store_policy_check(so->st, pl->group[i], author, &why);
+		if (r < 0 && r != -2)
+			return -1;
+		if (r == 1) {
+			add_place(&ok, pl->group[i], pl->thread[i], pl->names[i]);
+		} else if (r == 0) {
+			add_place(hold, pl->group[i], pl->thread[i], pl->names[i]);
+			*hold_reason = why;
+		} else {
+			*refuse_reason = why;
+		}
+	}
+	*pl = ok;
+	return 0;
+}
+
+/*
  * Records one message.  Returns 0 (recorded, or recognised as recorded
  * already, or a duplicate set aside), or -1 on a store error.
  * *move_to says where the spool file goes next; note gets the line to
@@ -214,9 +244,16 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 		pl.how = "default";
 	}
 
+	/* 6. Each group's policy: the post goes out, waits for a moderator, or is refused there. */
+	const char *author = *info.from_addr ? info.from_addr : msg.env.mail_from.buf;
+	struct places hold = { .n = 0 };
+	const char *hold_reason = NULL, *refuse_reason = NULL;
+	if (apply_policies(so, author, &pl, &hold, &hold_reason, &refuse_reason) < 0)
+		goto out;
+
 	struct message_record rec = {
 		message_id, info.message_id == NULL, id,
-		pl.n ? "queued" : service ? "service" : "unsorted",
+		pl.n || hold.n ? "queued" : service ? "service" : refuse_reason ? "queued" : "unsorted",
 		msg.env.mail_from.buf, info.from_addr, info.from_name, info.subject,
 		info.date, msg.received, (long long)msg.body_len, msg.env.imap_key[0] ? msg.env.imap_key : NULL,
 	};
@@ -243,13 +280,33 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 		sbuf_release(&names);
 		goto out;
 	}
+	/* Held: for the groups' moderators, or (unsorted) for the general group's. */
+	long long held = 0;
+	int unsorted = !pl.n && !hold.n && !service && !refuse_reason;
+	if ((hold.n || unsorted) &&
+	    (held = store_held_add(so->st, mid, hold.n ? hold_reason : "it fits no group", msg.received)) < 0) {
+		sbuf_release(&names);
+		goto out;
+	}
+	for (int i = 0; i < hold.n; i++) {
+		if (store_held_place(so->st, held, hold.group[i], hold.thread[i], hold.how) < 0) {
+			sbuf_release(&names);
+			goto out;
+		}
+	}
 	if (pl.n)
 		sbuf_addf(note, "sorter: %s <%s> sorted into %s (by %s), %lld cop%s queued", id, message_id, names.buf,
 			  pl.how, copies, copies == 1 ? "y" : "ies");
 	else if (service)
 		sbuf_addf(note, "sorter: %s <%s> is for a service address; kept for the command stage", id, message_id);
-	else
-		sbuf_addf(note, "sorter: %s <%s> fits no group; kept as unsorted for a moderator", id, message_id);
+	else if (unsorted)
+		sbuf_addf(note, "sorter: %s <%s> fits no group; held %lld as unsorted for a moderator", id, message_id, held);
+	for (int i = 0; i < hold.n; i++)
+		sbuf_addf(note, "%ssorter: %s <%s> held %lld for the moderators of %s: %s", note->len ? "\n" : "", id,
+			  message_id, held, hold.names[i], hold_reason);
+	if (refuse_reason)
+		sbuf_addf(note, "%ssorter: %s <%s> from %s refused: %s", note->len ? "\n" : "", id, message_id, author,
+			  refuse_reason);
 	sbuf_release(&names);
 	r = 0;
 out:

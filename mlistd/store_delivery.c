@@ -139,8 +139,10 @@ int store_delivery_finished(struct store *st, long long message)
 {
 	long long open = 0;
 
+	/* A held post keeps its spool file: a moderator may still approve it. */
 	if (store_int(st, &open, "SELECT (SELECT archived = 0 FROM messages WHERE id = ?1)"
-		      " + (SELECT count(*) FROM deliveries WHERE message_id = ?1 AND state = 'pending')",
+		      " + (SELECT count(*) FROM deliveries WHERE message_id = ?1 AND state = 'pending')"
+		      " + (SELECT count(*) FROM held WHERE message_id = ?1)",
 		      "i", message) < 0)
 		return -1;
 	return open == 0;

@@ -146,6 +146,34 @@ const char *const store_migrations[] = {
 	"DROP TABLE message_groups;"
 	"ALTER TABLE message_groups_v4 RENAME TO message_groups;"
 	"CREATE INDEX message_groups_thread ON message_groups(thread_id);",
+
+	/* 5: the held queue: posts waiting for a moderator, and where they go once approved */
+	"CREATE TABLE held ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id INTEGER NOT NULL UNIQUE REFERENCES messages(id) ON DELETE CASCADE,"
+	"  reason TEXT NOT NULL,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE TABLE held_places ("
+	"  held_id INTEGER NOT NULL REFERENCES held(id) ON DELETE CASCADE,"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	"  thread_id INTEGER NOT NULL DEFAULT 0,"   /* the thread a reply joins; 0: a new thread */
+	"  sorted_by TEXT NOT NULL,"
+	"  PRIMARY KEY (held_id, group_id)"
+	");"
+	"ALTER TABLE messages ADD COLUMN decision TEXT NOT NULL DEFAULT '';" /* approved, rejected, discarded */
+	/* a moderator's "held assign" is a way of sorting too */
+	"CREATE TABLE message_groups_v5 ("
+	"  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	"  thread_id INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,"
+	"  sorted_by TEXT NOT NULL CHECK (sorted_by IN ('thread', 'address', 'tag', 'rule', 'default', 'moderator')),"
+	"  PRIMARY KEY (message_id, group_id)"
+	");"
+	"INSERT INTO message_groups_v5 SELECT message_id, group_id, thread_id, sorted_by FROM message_groups ORDER BY rowid;"
+	"DROP TABLE message_groups;"
+	"ALTER TABLE message_groups_v5 RENAME TO message_groups;"
+	"CREATE INDEX message_groups_thread ON message_groups(thread_id);",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

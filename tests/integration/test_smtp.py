@@ -17,12 +17,12 @@ DOMAIN = "lists.example.org"
 
 
 def with_groups(extra_config=""):
-    """A listening setup with a change line, a project linked to it and a general group."""
+    """A listening setup with a change line, a project linked to it and a general group, all open to anyone."""
     s = Setup(extra_config, listen=True)
-    s.ctl("group", "add", "veilig-dichtbij", "--kind", "change-line")
-    s.ctl("group", "add", "ruwaard-oss", "--kind", "project", "--title", "Proeftuin Ruwaard Oss")
+    s.ctl("group", "add", "veilig-dichtbij", "--kind", "change-line", "--policy", "open")
+    s.ctl("group", "add", "ruwaard-oss", "--kind", "project", "--title", "Proeftuin Ruwaard Oss", "--policy", "open")
     s.ctl("group", "link", "ruwaard-oss", "veilig-dichtbij")
-    s.ctl("group", "add", "koersenkansen", "--kind", "general")
+    s.ctl("group", "add", "koersenkansen", "--kind", "general", "--policy", "open")
     return s
 
 

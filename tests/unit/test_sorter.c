@@ -14,6 +14,7 @@
 #include "spool.h"
 #include "store.h"
 #include "store_group.h"
+#include "store_held.h"
 #include "store_message.h"
 
 struct world {
@@ -45,10 +46,10 @@ static void world_open(struct world *w)
 		fprintf(stderr, "%s\n", err.buf);
 		exit(1);
 	}
-	store_group_add(w->st, "veilig-dichtbij", "change-line", "", "members");
-	store_group_add(w->st, "ruwaard-oss", "project", "", "members");
-	store_group_add(w->st, "pga-jeugd", "project", "", "members");
-	store_group_add(w->st, "koersenkansen", "general", "", "members");
+	store_group_add(w->st, "veilig-dichtbij", "change-line", "", "open");
+	store_group_add(w->st, "ruwaard-oss", "project", "", "open");
+	store_group_add(w->st, "pga-jeugd", "project", "", "open");
+	store_group_add(w->st, "koersenkansen", "general", "", "open");
 	w->so = sorter_new(&w->cfg, w->st, w->sp);
 	sbuf_release(&path);
 	sbuf_release(&err);
@@ -158,6 +159,32 @@ static void tag_rule_and_unsorted_without_address(void)
 	world_close(&w);
 }
 
+static int first_held(const struct held_row *h, void *ctx)
+{
+	*(long long *)ctx = h->id;
+	return 1;
+}
+
+static void unsorted_is_held_then_assigned_and_approved(void)
+{
+	struct world w;
+	long long held = 0;
+
+	world_open(&w);
+	deliver(&w, NULL, "Message-ID: <lost@x>\r\nSubject: waar hoort dit?\r\n\r\n");
+	CHECK(placed(&w, "lost@x", "unsorted"));
+	/* held for the general group's moderators */
+	CHECK(store_held_each(w.st, "koersenkansen", first_held, &held) == 0 && held > 0);
+	CHECK(store_held_approve(w.st, held, 1) < 0);
+	CHECK_CONTAINS(store_error(w.st), "not sorted into a group yet");
+	CHECK(store_held_assign(w.st, held, "pga-jeugd") == 0);
+	CHECK(store_held_approve(w.st, held, 1) == 0); /* nobody subscribed: no copies */
+	CHECK(placed(&w, "lost@x", "pga-jeugd:moderator;"));
+	held = 0;
+	CHECK(store_held_each(w.st, NULL, first_held, &held) == 0 && held == 0);
+	world_close(&w);
+}
+
 static void service_addresses_are_not_posts(void)
 {
 	struct world w;
@@ -218,6 +245,7 @@ static const struct check_case cases[] = {
 	{ "address_then_thread", address_then_thread },
 	{ "cross_post_and_its_replies", cross_post_and_its_replies },
 	{ "tag_rule_and_unsorted_without_address", tag_rule_and_unsorted_without_address },
+	{ "unsorted_is_held_then_assigned_and_approved", unsorted_is_held_then_assigned_and_approved },
 	{ "service_addresses_are_not_posts", service_addresses_are_not_posts },
 	{ "sorting_twice_changes_nothing", sorting_twice_changes_nothing },
 	{ "list_addresses", list_addresses },

@@ -1,0 +1,188 @@
+/*
+ * cmd_held: mlistctl held list|show|approve|reject|discard|assign -- the
+ * moderators' queue.  An approved post goes out exactly like a post that
+ * needed no approval: mlistd-deliver archives it and sends its copies
+ * within seconds.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "config.h"
+#include "json_out.h"
+#include "sbuf.h"
+#include "spool.h"
+#include "store.h"
+#include "store_delivery.h"
+#include "store_held.h"
+
+static int print_held(const struct held_row *h, void *ctx)
+{
+	struct lister *l = ctx;
+	FILE *out = l->c->out;
+
+	if (l->c->json) {
+		fputs(l->count ? ",\n  {" : "\n  {", out);
+		fprintf(out, "\"id\": %lld, ", h->id);
+		json_pair(out, "groups", h->groups);
+		fputs(", ", out);
+		json_pair(out, "reason", h->reason);
+		fputs(", ", out);
+		json_pair(out, "message_id", h->message_id);
+		fputs(", ", out);
+		json_pair(out, "from", h->from_addr);
+		fputs(", ", out);
+		json_pair(out, "subject", h->subject);
+		fputs(", \"held_since\": ", out);
+		json_time(out, h->created);
+		fputc('}', out);
+	} else {
+		fprintf(out, "%5lld  ", h->id);
+		write_utc(out, h->created, "%Y-%m-%d %H:%M");
+		fprintf(out, "  %-24s %-28s %s  (%s)\n", *h->groups ? h->groups : "(unsorted)", h->from_addr,
+			*h->subject ? h->subject : "(no subject)", h->reason);
+	}
+	l->count++;
+	return 0;
+}
+
+int cmd_held_list(struct cli *c)
+{
+	struct lister l = { c, 0 };
+
+	if (c->json)
+		fputc('[', c->out);
+	if (store_held_each(c->store, c->n_args ? c->arg[0] : NULL, print_held, &l) < 0)
+		return cli_store_fail(c);
+	if (c->json)
+		fputs(l.count ? "\n]\n" : "]\n", c->out);
+	else if (l.count == 0)
+		fputs("nothing is held\n", c->out);
+	return 0;
+}
+
+/* The held post's id from the command line, refusing anything but a positive number. */
+static long long held_id(const char *arg)
+{
+	char *end;
+	long long id = strtoll(arg, &end, 10);
+
+	return *arg && !*end && id > 0 ? id : -1;
+}
+
+static int show_held(const struct held_row *h, void *ctx)
+{
+	struct cli *c = ctx;
+	struct sbuf err = SBUF_INIT;
+	struct spool *sp = spool_attach(c->cfg->spool, &err);
+	struct spool_message msg;
+	int r = 0;
+
+	fprintf(c->out, "held:       %lld, since ", h->id);
+	write_utc(c->out, h->created, "%Y-%m-%d %H:%M UTC");
+	fprintf(c->out, "\nreason:     %s\ngroups:     %s\n\n", h->reason, *h->groups ? h->groups : "(unsorted)");
+	if (!sp || spool_read(sp, "queue", h->spool_id, &msg, &err) < 0) {
+		r = cli_fail("cannot read the held post: %s", err.buf);
+	} else {
+		fwrite(msg.raw.buf + msg.body_offset, 1, msg.body_len, c->out);
+		spool_message_release(&msg);
+	}
+	spool_close(sp);
+	sbuf_release(&err);
+	return r ? -1 : 0;
+}
+
+int cmd_held_show(struct cli *c)
+{
+	long long id = held_id(c->arg[0]);
+
+	if (id < 0)
+		return cli_fail("'%s' is not a held post's number", c->arg[0]);
+	if (store_held_get(c->store, id, show_held, c) < 0)
+		return *store_error(c->store) ? cli_store_fail(c) : 1;
+	return 0;
+}
+
+int cmd_held_approve(struct cli *c)
+{
+	long long id = held_id(c->arg[0]), copies;
+
+	if (id < 0)
+		return cli_fail("'%s' is not a held post's number", c->arg[0]);
+	if (store_begin(c->store) < 0)
+		return cli_store_fail(c);
+	if ((copies = store_held_approve(c->store, id, (long long)time(NULL))) < 0 || store_commit(c->store) < 0) {
+		int r = cli_store_fail(c);
+		store_rollback(c->store);
+		return r;
+	}
+	fprintf(c->out, "approved %lld: %lld cop%s queued\n", id, copies, copies == 1 ? "y" : "ies");
+	return 0;
+}
+
+/* Held post id is finished with: its spool file goes when nothing else needs it. */
+static void release_spool_file(struct cli *c, const char *spool_id, long long message)
+{
+	struct sbuf err = SBUF_INIT;
+	struct spool *sp = spool_attach(c->cfg->spool, &err);
+
+	if (sp && store_delivery_finished(c->store, message) == 1)
+		spool_remove(sp, "queue", spool_id);
+	spool_close(sp);
+	sbuf_release(&err);
+}
+
+struct dropped {
+	char *spool_id;
+	long long message;
+};
+
+static int note_dropped(const struct held_row *h, void *ctx)
+{
+	struct dropped *d = ctx;
+
+	d->spool_id = xstrdup(h->spool_id);
+	d->message = h->message;
+	return 0;
+}
+
+static int drop(struct cli *c, const char *decision)
+{
+	long long id = held_id(c->arg[0]);
+	struct dropped d = { NULL, 0 };
+
+	if (id < 0)
+		return cli_fail("'%s' is not a held post's number", c->arg[0]);
+	if (store_held_get(c->store, id, note_dropped, &d) < 0 || store_held_drop(c->store, id, decision) < 0) {
+		free(d.spool_id);
+		return cli_store_fail(c);
+	}
+	release_spool_file(c, d.spool_id, d.message);
+	free(d.spool_id);
+	const char *reason = cli_opt(c, "reason");
+	fprintf(c->out, "%s %lld%s%s\n", decision, id, reason ? ": " : "", reason ? reason : "");
+	return 0;
+}
+
+int cmd_held_reject(struct cli *c)
+{
+	return drop(c, "rejected");
+}
+
+int cmd_held_discard(struct cli *c)
+{
+	return drop(c, "discarded");
+}
+
+int cmd_held_assign(struct cli *c)
+{
+	long long id = held_id(c->arg[0]);
+
+	if (id < 0)
+		return cli_fail("'%s' is not a held post's number", c->arg[0]);
+	if (store_held_assign(c->store, id, c->arg[1]) < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, "held post %lld goes to %s once approved: mlistctl held approve %lld\n", id, c->arg[1], id);
+	return 0;
+}

@@ -1,0 +1,123 @@
+"""Posting policies and the held queue, through real SMTP and mlistctl:
+who posts where, what is held for a moderator, and approving, rejecting,
+discarding and assigning held posts."""
+import os
+import smtplib
+
+from harness import Setup, wait_until
+
+DOMAIN = "lists.example.org"
+
+
+def groups(policy):
+    """A project with the given policy, a member, a moderator and a reader."""
+    s = Setup(listen=True)
+    s.ctl("group", "add", "pga-jeugd", "--kind", "project", "--policy", policy)
+    s.ctl("member", "add", "pga-jeugd", "lid@example.org")
+    s.ctl("member", "add", "pga-jeugd", "lezer@example.org")
+    s.ctl("moderator", "add", "pga-jeugd", "mod@example.org")
+    return s
+
+
+def post(s, sender, message_id, subject="Bericht"):
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail(sender, [f"pga-jeugd@{DOMAIN}"],
+                      f"From: {sender}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n\r\nInhoud van {subject}.\r\n")
+
+
+def copies(s, address):
+    base = s.path(f"spool/outbox/{address}/new")
+    return os.listdir(base) if os.path.isdir(base) else []
+
+
+def test_members_policy():
+    s = groups("members")
+    d = s.start()
+    post(s, "lid@example.org", "m1@example.org")
+    d.wait_for("m1@example.org> sorted into pga-jeugd")
+    post(s, "mod@example.org", "m2@example.org")
+    d.wait_for("m2@example.org> sorted into pga-jeugd")
+    post(s, "vreemde@example.net", "m3@example.org")
+    line = d.wait_for("m3@example.org> held")
+    assert "for the moderators of pga-jeugd: the sender is not a member" in line, line
+    held = s.ctl_json("held", "list", "pga-jeugd")
+    assert [(h["from"], h["groups"], h["reason"]) for h in held] == [
+        ("vreemde@example.net", "pga-jeugd", "the sender is not a member")]
+    wait_until(lambda: len(copies(s, "lezer@example.org")) == 2, what="two copies for the reader")
+    assert len(copies(s, "lezer@example.org")) == 2
+
+
+def test_moderated_policy_holds_all_but_moderators():
+    s = groups("moderated")
+    d = s.start()
+    post(s, "lid@example.org", "mod1@example.org")
+    d.wait_for("mod1@example.org> held")
+    post(s, "mod@example.org", "mod2@example.org")
+    d.wait_for("mod2@example.org> sorted into pga-jeugd")
+    assert [h["reason"] for h in s.ctl_json("held", "list")] == ["every post to this group is moderated"]
+
+
+def test_announce_policy_refuses_others():
+    s = groups("announce")
+    d = s.start()
+    post(s, "lid@example.org", "a1@example.org")
+    line = d.wait_for("a1@example.org> from lid@example.org refused")
+    assert "only the group's moderators post to it" in line
+    post(s, "mod@example.org", "a2@example.org")
+    d.wait_for("a2@example.org> sorted into pga-jeugd")
+    assert s.ctl_json("held", "list") == []
+    wait_until(lambda: len(copies(s, "lezer@example.org")) == 1, what="the announcement")
+    assert len(copies(s, "lezer@example.org")) == 1
+
+
+def test_approve_sends_once_and_only_once():
+    s = groups("moderated")
+    d = s.start()
+    post(s, "lid@example.org", "wait@example.org", subject="Wacht")
+    d.wait_for("wait@example.org> held")
+    [held] = s.ctl_json("held", "list")
+    out, _ = s.ctl("held", "show", str(held["id"]))
+    assert "reason:     every post to this group is moderated" in out and "Inhoud van Wacht." in out
+    assert copies(s, "lezer@example.org") == []
+    out, _ = s.ctl("held", "approve", str(held["id"]))
+    assert "2 copies queued" in out, out  # the two members; the author, lid, gets their own copy
+    wait_until(lambda: len(copies(s, "lezer@example.org")) == 1, what="the approved post")
+    assert [t["subject"] for t in s.ctl_json("thread", "list", "pga-jeugd")] == ["Wacht"]
+    _, err = s.ctl("held", "approve", str(held["id"]), expect=1)
+    assert f"no held post with id {held['id']}" in err
+    assert s.ctl_json("held", "list") == []
+    d.stop()
+    assert len(copies(s, "lezer@example.org")) == 1 and len(copies(s, "lid@example.org")) == 1
+
+
+def test_reject_and_discard_send_nothing():
+    s = groups("moderated")
+    d = s.start()
+    post(s, "lid@example.org", "r1@example.org")
+    post(s, "lid@example.org", "r2@example.org")
+    d.wait_for("r2@example.org> held")
+    first, second = s.ctl_json("held", "list")
+    out, _ = s.ctl("held", "reject", str(first["id"]), "--reason", "buiten het onderwerp")
+    assert out.strip() == f"rejected {first['id']}: buiten het onderwerp"
+    out, _ = s.ctl("held", "discard", str(second["id"]))
+    assert out.strip() == f"discarded {second['id']}"
+    assert s.ctl_json("held", "list") == []
+    wait_until(lambda: os.listdir(s.path("spool/queue")) == [], what="the spool to let go of them")
+    assert copies(s, "lezer@example.org") == []
+    assert s.ctl_json("thread", "list", "pga-jeugd") == []
+
+
+def test_held_cli_refusals():
+    s = groups("moderated")
+    for verb in ("show", "approve", "reject", "discard"):
+        _, err = s.ctl("held", verb, "abc", expect=1)
+        assert "'abc' is not a held post's number" in err, err
+        _, err = s.ctl("held", verb, "42", expect=1)
+        assert "no held post with id 42" in err, err
+    s.ctl("held", "assign", "1", expect=2)
+    _, err = s.ctl("held", "assign", "1", "nowhere", expect=1)
+    assert "no group named 'nowhere'" in err
+    _, err = s.ctl("held", "list", "nowhere", expect=1)
+    assert "no group named 'nowhere'" in err
+    out, _ = s.ctl("held", "list")
+    assert out == "nothing is held\n"
