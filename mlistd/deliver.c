@@ -19,6 +19,7 @@
 #include "spool.h"
 #include "store.h"
 #include "store_delivery.h"
+#include "store_notice.h"
 #include "transport.h"
 
 #define ROUND_LIMIT 20000          /* copies taken from the queue per round */
@@ -309,6 +310,103 @@ static int deliver_round(struct deliverer *d)
 	return handled;
 }
 
+/* mlist's own mail (notices): each is sent as it is, to its one recipient. */
+struct notice_due {
+	long long id, attempts, created;
+	char *spool_id, *from, *to;
+	struct spool_message msg;
+	int readable;
+	struct transport_result result;
+};
+
+struct notice_round {
+	struct notice_due *rows;
+	int n;
+};
+
+static int take_notice(const struct notice_row *n, void *ctx)
+{
+	struct notice_round *r = ctx;
+
+	r->rows = xrealloc(r->rows, (size_t)(r->n + 1) * sizeof(*r->rows));
+	struct notice_due *x = &r->rows[r->n++];
+	memset(x, 0, sizeof(*x));
+	x->id = n->id;
+	x->attempts = n->attempts;
+	x->created = n->created;
+	x->spool_id = xstrdup(n->spool_id);
+	x->from = xstrdup(n->from);
+	x->to = xstrdup(n->to);
+	return 0;
+}
+
+static void notice_round(struct deliverer *d)
+{
+	struct notice_round r = { NULL, 0 };
+	long long now = time(NULL);
+
+	if (store_notice_due(d->st, now, take_notice, &r) < 0 || r.n == 0) {
+		free(r.rows);
+		return;
+	}
+	struct transport_job *jobs = xcalloc((size_t)r.n, sizeof(*jobs));
+	int n_jobs = 0;
+	int *job_of = xcalloc((size_t)r.n, sizeof(int));
+	for (int i = 0; i < r.n; i++) {
+		struct notice_due *x = &r.rows[i];
+		struct sbuf err = SBUF_INIT;
+		x->readable = spool_read(d->sp, "notices", x->spool_id, &x->msg, &err) == 0;
+		job_of[i] = -1;
+		if (!x->readable) {
+			log_msg(LOG_ERR, "deliver: notice %s", err.buf);
+		} else {
+			struct transport_job *j = &jobs[n_jobs];
+			j->from = x->from;
+			j->rcpt = &x->to;
+			j->n_rcpt = 1;
+			j->data = x->msg.raw.buf + x->msg.body_offset;
+			j->len = x->msg.body_len;
+			j->name = x->spool_id;
+			j->results = &x->result;
+			job_of[i] = n_jobs++;
+		}
+		sbuf_release(&err);
+	}
+	transport_run(d->transport, jobs, n_jobs);
+	if (store_begin(d->st) == 0) {
+		int ok = 1;
+		for (int i = 0; ok && i < r.n; i++) {
+			struct notice_due *x = &r.rows[i];
+			int code = x->readable ? x->result.code : 554;
+			const char *state = code >= 200 && code < 300 ? "sent"
+					    : code >= 500 || now - x->created >= d->cfg->delivery.retry_lifetime ? "bounced"
+					    : "pending";
+			ok = store_notice_done(d->st, x->id, state, now + backoff(d->cfg, x->attempts),
+					       x->readable ? x->result.text : "the notice's spool file is unreadable") == 0;
+			if (strcmp(state, "pending") != 0)
+				log_msg(LOG_INFO, "deliver: notice to %s %s", x->to, state);
+		}
+		if (ok && store_commit(d->st) == 0) {
+			for (int i = 0; i < r.n; i++) {
+				int code = r.rows[i].result.code;
+				if (!r.rows[i].readable || code >= 500 || (code >= 200 && code < 300))
+					spool_remove(d->sp, "notices", r.rows[i].spool_id);
+			}
+		} else {
+			store_rollback(d->st);
+		}
+	}
+	for (int i = 0; i < r.n; i++) {
+		spool_message_release(&r.rows[i].msg);
+		free(r.rows[i].spool_id);
+		free(r.rows[i].from);
+		free(r.rows[i].to);
+	}
+	free(r.rows);
+	free(jobs);
+	free(job_of);
+}
+
 /* Archiving: what the sorter queued goes to each of its groups' archives before any copy is sent. */
 struct archiving {
 	struct deliverer *d;
@@ -398,6 +496,7 @@ void deliver_loop(const struct config *cfg, struct store *st, struct spool *sp, 
 
 	while (!d->stop) {
 		archive_round(d);
+		notice_round(d);
 		int handled = deliver_round(d);
 		long long next = store_delivery_next(d->st), now = time(NULL);
 		int wait = IDLE_WAIT_MS;

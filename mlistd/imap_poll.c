@@ -371,8 +371,14 @@ static int wait_for_news(struct poller *p, struct sbuf *err)
 		sbuf_addf(err, "IDLE failed: %s", server_said(p));
 		return -1;
 	}
+	/*
+	 * A message that arrived between the last search and the IDLE
+	 * command may not be announced: look again after `interval` at the
+	 * latest, IDLE or not.
+	 */
 	struct pollfd pfd[2] = { { mailimap_idle_get_fd(p->imap), POLLIN, 0 }, { p->control_fd, POLLIN, 0 } };
-	if (poll(pfd, 2, IDLE_MAX * 1000) > 0 && (pfd[1].revents & (POLLIN | POLLHUP)))
+	int wait = p->m->interval < IDLE_MAX ? p->m->interval : IDLE_MAX;
+	if (poll(pfd, 2, wait * 1000) > 0 && (pfd[1].revents & (POLLIN | POLLHUP)))
 		check_control(p);
 	if (mailimap_idle_done(p->imap) != MAILIMAP_NO_ERROR) {
 		sbuf_addf(err, "ending IDLE failed: %s", server_said(p));

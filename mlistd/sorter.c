@@ -14,6 +14,7 @@
 #include "list_address.h"
 #include "log.h"
 #include "message.h"
+#include "moderation.h"
 #include "sbuf.h"
 #include "spool.h"
 #include "store.h"
@@ -307,6 +308,28 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 	if (refuse_reason)
 		sbuf_addf(note, "%ssorter: %s <%s> from %s refused: %s", note->len ? "\n" : "", id, message_id, author,
 			  refuse_reason);
+	int automatic = moderation_is_automatic(body, msg.body_len, msg.env.mail_from.buf);
+	if (held) {
+		struct held_notice hn = { held, hold.n ? hold.names[0] : NULL, hold.n ? hold_reason : "it fits no group",
+					  info.from_addr, info.from_name, info.subject, body, msg.body_len, automatic };
+		if (moderation_held(so->cfg, so->st, so->sp, &hn, note) < 0) {
+			sbuf_release(&names);
+			goto out;
+		}
+	}
+	/* A reply to a GROUP-confirm+TOKEN@ address: a moderator's decision, perhaps. */
+	for (int i = 0; i < msg.env.n_rcpt; i++) {
+		struct list_address la;
+		if (list_address_parse(msg.env.rcpt[i], so->cfg->domain, &la) < 0 || la.role != ROLE_CONFIRM)
+			continue;
+		if (note->len)
+			sbuf_addch(note, '\n');
+		if (moderation_reply(so->cfg, so->st, so->sp, la.group, la.ext, author, body, msg.body_len, automatic,
+				     note) < 0) {
+			sbuf_release(&names);
+			goto out;
+		}
+	}
 	sbuf_release(&names);
 	r = 0;
 out:

@@ -35,12 +35,13 @@ struct spool_entry {
 	int err;
 	spool_done_fn done;       /* told about the commit; NULL once the waiter left */
 	void *ctx;
+	int dest_fd;              /* where the commit puts it: incoming/, or notices/ for mlist's own mail */
 	struct spool_entry *next; /* in the pending list */
 };
 
 struct spool {
 	char *dir;                   /* the spool folder */
-	int dir_fd, tmp_fd, incoming_fd; /* open folders, for *at() calls and fsync */
+	int dir_fd, tmp_fd, incoming_fd, notices_fd; /* open folders, for *at() calls and fsync */
 	unsigned counter;            /* makes ids unique within this process */
 	struct spool_entry *pending; /* finished, waiting for the group commit (newest first) */
 	int n_pending;
@@ -87,10 +88,11 @@ struct spool *spool_attach(const char *dir, struct sbuf *err)
 	struct spool *sp = xcalloc(1, sizeof(*sp));
 
 	sp->dir = xstrdup(dir);
-	sp->tmp_fd = sp->incoming_fd = -1;
+	sp->tmp_fd = sp->incoming_fd = sp->notices_fd = -1;
 	sp->dir_fd = open_folder(AT_FDCWD, dir);
 	if (sp->dir_fd < 0 || (sp->tmp_fd = open_folder(sp->dir_fd, "tmp")) < 0 ||
-	    (sp->incoming_fd = open_folder(sp->dir_fd, "incoming")) < 0) {
+	    (sp->incoming_fd = open_folder(sp->dir_fd, "incoming")) < 0 ||
+	    (sp->notices_fd = open_folder(sp->dir_fd, "notices")) < 0) {
 		sbuf_addf(err, "%s: cannot open the spool: %s", dir, strerror(errno));
 		spool_close(sp);
 		return NULL;
@@ -131,6 +133,8 @@ void spool_close(struct spool *sp)
 		close(sp->tmp_fd);
 	if (sp->incoming_fd >= 0)
 		close(sp->incoming_fd);
+	if (sp->notices_fd >= 0)
+		close(sp->notices_fd);
 	free(sp->dir);
 	free(sp);
 }
@@ -172,6 +176,7 @@ struct spool_entry *spool_begin(struct spool *sp, const struct envelope *env)
 	snprintf(e->id, sizeof(e->id), "%lld.%06ld.%d.%u", (long long)tv.tv_sec, (long)tv.tv_usec,
 		 (int)getpid(), sp->counter++);
 	e->sp = sp;
+	e->dest_fd = sp->incoming_fd;
 	sbuf_init(&e->buf);
 	e->fd = openat(sp->tmp_fd, e->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (e->fd < 0) {
@@ -270,15 +275,18 @@ int spool_commit(struct spool *sp)
 	if (!synced)
 		log_msg(LOG_ERR, "spool: syncfs failed: %s", strerror(errno));
 	for (struct spool_entry *e = list; e; e = e->next) {
-		if (!synced || e->failed || renameat(sp->tmp_fd, e->id, sp->incoming_fd, e->id) < 0) {
+		if (!synced || e->failed || renameat(sp->tmp_fd, e->id, e->dest_fd, e->id) < 0) {
 			log_msg(LOG_ERR, "spool: cannot commit %s: %s", e->id,
 				strerror(e->failed ? e->err : errno));
 			unlinkat(sp->tmp_fd, e->id, 0);
 			e->failed = 1;
 		}
 	}
-	/* The renames are durable once incoming/ is. */
-	if (fsync(sp->incoming_fd) < 0) {
+	/* The renames are durable once incoming/ (and notices/, if used) are. */
+	int notices = 0;
+	for (struct spool_entry *e = list; e; e = e->next)
+		notices |= e->dest_fd == sp->notices_fd;
+	if (fsync(sp->incoming_fd) < 0 || (notices && fsync(sp->notices_fd) < 0)) {
 		log_msg(LOG_ERR, "spool: fsync of incoming/ failed: %s", strerror(errno));
 		for (struct spool_entry *e = list; e; e = e->next)
 			e->failed = 1;
@@ -303,11 +311,19 @@ static void put_done(void *ctx, int ok, const char *id)
 
 int spool_put(struct spool *sp, const struct envelope *env, const void *data, size_t len, struct sbuf *id_out)
 {
+	return spool_put_in(sp, "incoming", env, data, len, id_out);
+}
+
+int spool_put_in(struct spool *sp, const char *folder, const struct envelope *env, const void *data, size_t len,
+		 struct sbuf *id_out)
+{
 	struct spool_entry *e = spool_begin(sp, env);
 	int ok = 0;
 
 	if (!e)
 		return -1;
+	if (strcmp(folder, "notices") == 0)
+		e->dest_fd = sp->notices_fd;
 	sbuf_addstr(id_out, e->id);
 	if (spool_write(e, data, len) < 0) {
 		spool_abort(e);

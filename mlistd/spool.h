@@ -97,6 +97,9 @@ int spool_pending(const struct spool *sp);
  * finish and commit.  Returns 0 with the new id in id_out, or -1.
  */
 int spool_put(struct spool *sp, const struct envelope *env, const void *data, size_t len, struct sbuf *id_out);
+/* spool_put into "incoming" or "notices" (mlist's own mail, which the sorter does not take). */
+int spool_put_in(struct spool *sp, const char *folder, const struct envelope *env, const void *data, size_t len,
+		 struct sbuf *id_out);
 
 /* Calls fn for the id of every committed message in incoming/, oldest first. */
 int spool_each_incoming(struct spool *sp, void (*fn)(const char *id, void *ctx), void *ctx);

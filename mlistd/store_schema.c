@@ -174,6 +174,29 @@ const char *const store_migrations[] = {
 	"DROP TABLE message_groups;"
 	"ALTER TABLE message_groups_v5 RENAME TO message_groups;"
 	"CREATE INDEX message_groups_thread ON message_groups(thread_id);",
+
+	/* 6: mlist's own mail (notices), confirmation tokens, and when an author was last told */
+	"CREATE TABLE notices ("
+	"  id INTEGER PRIMARY KEY,"
+	"  spool_id TEXT NOT NULL,"                  /* spool/notices/ID */
+	"  envelope_from TEXT NOT NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'bounced')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE INDEX notices_due ON notices(state, next_attempt);"
+	"CREATE TABLE tokens ("
+	"  token TEXT PRIMARY KEY,"                  /* 128 random bits, hex */
+	"  kind TEXT NOT NULL CHECK (kind IN ('moderate')),"
+	"  held_id INTEGER REFERENCES held(id) ON DELETE SET NULL,"   /* NULL once the post is decided */
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE author_notices (address TEXT PRIMARY KEY COLLATE NOCASE, last INTEGER NOT NULL);",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

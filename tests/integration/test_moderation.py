@@ -3,6 +3,7 @@ who posts where, what is held for a moderator, and approving, rejecting,
 discarding and assigning held posts."""
 import os
 import smtplib
+import time
 
 from harness import Setup, wait_until
 
@@ -87,7 +88,8 @@ def test_approve_sends_once_and_only_once():
     assert f"no held post with id {held['id']}" in err
     assert s.ctl_json("held", "list") == []
     d.stop()
-    assert len(copies(s, "lezer@example.org")) == 1 and len(copies(s, "lid@example.org")) == 1
+    assert len(copies(s, "lezer@example.org")) == 1
+    assert len(copies(s, "lid@example.org")) == 2 and len(notices(s, "lid@example.org")) == 1  # the post and the "awaits approval" note
 
 
 def test_reject_and_discard_send_nothing():
@@ -121,3 +123,116 @@ def test_held_cli_refusals():
     assert "no group named 'nowhere'" in err
     out, _ = s.ctl("held", "list")
     assert out == "nothing is held\n"
+
+
+def notices(s, address):
+    """The notices (mlist's own mail) in a maildir, parsed."""
+    import email
+    base = s.path(f"spool/outbox/{address}/new")
+    out = []
+    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+        with open(os.path.join(base, name), "rb") as f:
+            msg = email.message_from_binary_file(f)
+        if msg["Auto-Submitted"] == "auto-generated":
+            out.append(msg)
+    return out
+
+
+def confirm_address(s, moderator="mod@example.org"):
+    wait_until(lambda: notices(s, moderator), what="the moderator's notice")
+    [notice] = notices(s, moderator)
+    reply_to = notice["Reply-To"]
+    assert reply_to.startswith("pga-jeugd-confirm+") and reply_to.endswith("@" + DOMAIN), reply_to
+    assert len(reply_to.split("+")[1].split("@")[0]) == 32
+    return notice, reply_to
+
+
+def reply(s, sender, to, text, extra=""):
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail(sender, [to], f"From: {sender}\r\nTo: {to}\r\nSubject: Re: Held\r\n{extra}\r\n{text}\r\n")
+
+
+def test_moderator_approves_by_mail():
+    s = groups("members")
+    d = s.start()
+    post(s, "vreemde@example.net", "viamail@example.org", subject="Van buiten")
+    notice, confirm = confirm_address(s)
+    body = notice.get_payload()
+    assert "vreemde@example.net" in body and "Van buiten" in body and "the sender is not a member" in body
+    assert "> Inhoud van Van buiten." in body
+    wait_until(lambda: notices(s, "vreemde@example.net"), what="the author's note")
+    assert "awaits approval" in notices(s, "vreemde@example.net")[0]["Subject"]
+    reply(s, "mod@example.org", confirm, "approve\r\n\r\n> quoted text that says reject")
+    d.wait_for("confirm: mod@example.org approved held post")
+    wait_until(lambda: len(copies(s, "lezer@example.org")) == 1, what="the approved post")
+    # the token is single-use
+    reply(s, "mod@example.org", confirm, "approve")
+    d.wait_for("ignored: the post it was for is no longer held")
+    d.stop()
+    assert len(copies(s, "lezer@example.org")) == 1
+    assert s.ctl_json("held", "list") == []
+
+
+def test_only_a_moderator_counts_and_bad_tokens_do_nothing():
+    s = groups("moderated")
+    d = s.start()
+    post(s, "lid@example.org", "guarded@example.org")
+    _, confirm = confirm_address(s)
+    reply(s, "lid@example.org", confirm, "approve")
+    d.wait_for("ignored: not one of its moderators")
+    wrong = confirm.split("+")[0] + "+" + "0" * 32 + "@" + DOMAIN
+    reply(s, "mod@example.org", wrong, "approve")
+    d.wait_for("ignored: no such token")
+    reply(s, "mod@example.org", confirm, "Thanks, I will look at it")
+    d.wait_for("ignored: no approve, reject or discard in it")
+    reply(s, "mod@example.org", confirm, "approve", extra="Auto-Submitted: auto-replied\r\n")
+    d.wait_for("an automatic reply from mod@example.org")
+    assert len(s.ctl_json("held", "list")) == 1 and copies(s, "lezer@example.org") == []
+    # none of that used the token up
+    reply(s, "MOD@example.org", confirm, "Approve")
+    d.wait_for("approved held post")
+    wait_until(lambda: len(copies(s, "lezer@example.org")) == 1, what="the approved post")
+
+
+def test_reject_by_mail_tells_the_author_why():
+    s = groups("moderated")
+    d = s.start()
+    post(s, "lid@example.org", "nee@example.org", subject="Offtopic")
+    _, confirm = confirm_address(s)
+    reply(s, "mod@example.org", confirm, "reject: dit hoort in de andere groep")
+    d.wait_for("rejected held post")
+    wait_until(lambda: any("not accepted" in n["Subject"] for n in notices(s, "lid@example.org")), what="the note")
+    note = next(n for n in notices(s, "lid@example.org") if "not accepted" in n["Subject"])
+    assert "dit hoort in de andere groep" in note.get_payload()
+    assert copies(s, "lezer@example.org") == []
+
+
+def test_expired_token_does_nothing():
+    import sqlite3
+    s = groups("moderated")
+    d = s.start()
+    post(s, "lid@example.org", "late@example.org")
+    _, confirm = confirm_address(s)
+    db = sqlite3.connect(s.store)
+    db.execute("UPDATE tokens SET expires = 1")
+    db.commit()
+    db.close()
+    reply(s, "mod@example.org", confirm, "approve")
+    d.wait_for("ignored: it has expired")
+    assert len(s.ctl_json("held", "list")) == 1
+
+
+def test_author_told_once_a_day_and_never_for_automatic_mail():
+    s = groups("moderated")
+    d = s.start()
+    post(s, "lid@example.org", "day1@example.org")
+    post(s, "lid@example.org", "day2@example.org")
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("robot@example.org", [f"pga-jeugd@{DOMAIN}"],
+                      "From: robot@example.org\r\nAuto-Submitted: auto-generated\r\nSubject: x\r\n"
+                      "Message-ID: <robot@example.org>\r\n\r\nx\r\n")
+    d.wait_for("robot@example.org> held")
+    wait_until(lambda: len(notices(s, "mod@example.org")) == 3, what="three moderator notices")
+    time.sleep(1)
+    assert len(notices(s, "lid@example.org")) == 1
+    assert notices(s, "robot@example.org") == []

@@ -1,0 +1,304 @@
+/*
+ * moderation: notices for held posts and replies to confirm addresses;
+ * see moderation.h.
+ */
+#include "moderation.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "config.h"
+#include "message.h"
+#include "notice.h"
+#include "sbuf.h"
+#include "store.h"
+#include "store_group.h"
+#include "store_held.h"
+#include "store_member.h"
+#include "store_notice.h"
+
+#define TOKEN_LIFETIME (7 * 86400)
+#define QUOTED_LINES 15
+
+int moderation_is_automatic(const char *text, size_t len, const char *envelope_from)
+{
+	char *auto_submitted = message_header(text, len, "Auto-Submitted");
+	char *precedence = message_header(text, len, "Precedence");
+	int automatic = !*envelope_from ||
+			(auto_submitted && strncasecmp(auto_submitted, "no", 2) != 0) ||
+			(precedence && (!strcasecmp(precedence, "bulk") || !strcasecmp(precedence, "junk") ||
+					!strcasecmp(precedence, "list")));
+
+	free(auto_submitted);
+	free(precedence);
+	return automatic;
+}
+
+/* The moderators a held post's notice goes to, collected without repeats. */
+struct addresses {
+	char **list;
+	int n;
+};
+
+static int collect_moderator(const struct subscription_row *s, void *ctx)
+{
+	struct addresses *a = ctx;
+
+	for (int i = 0; i < a->n; i++) {
+		if (strcasecmp(a->list[i], s->address) == 0)
+			return 0;
+	}
+	a->list = xrealloc(a->list, (size_t)(a->n + 1) * sizeof(char *));
+	a->list[a->n++] = xstrdup(s->address);
+	return 0;
+}
+
+struct general_walk {
+	struct store *st;
+	struct addresses *a;
+	char first[65]; /* the first general group, whose owner address signs the notice */
+};
+
+static int general_moderators(const struct group_row *g, void *ctx)
+{
+	struct general_walk *w = ctx;
+
+	if (!w->first[0])
+		snprintf(w->first, sizeof(w->first), "%s", g->name);
+	return store_moderator_each(w->st, g->name, collect_moderator, w->a) < 0 ? -1 : 0;
+}
+
+/* Appends the first lines of the post's body, quoted. */
+static void quote_start(struct sbuf *out, const char *body, size_t len)
+{
+	size_t i = 0, header = 0;
+	int lines = 0;
+
+	/* skip the header */
+	for (; header + 1 < len; header++) {
+		if (body[header] == '\n' && (body[header + 1] == '\n' || body[header + 1] == '\r'))
+			break;
+	}
+	i = header < len ? header + 1 : len;
+	while (i < len && (body[i] == '\r' || body[i] == '\n'))
+		i++;
+	while (i < len && lines < QUOTED_LINES) {
+		const char *eol = memchr(body + i, '\n', len - i);
+		size_t n = eol ? (size_t)(eol - (body + i)) : len - i;
+		size_t text = n && body[i + n - 1] == '\r' ? n - 1 : n;
+		sbuf_addstr(out, "> ");
+		sbuf_add(out, body + i, text);
+		sbuf_addch(out, '\n');
+		lines++;
+		i += n + (eol ? 1 : 0);
+	}
+	if (i < len)
+		sbuf_addstr(out, "> ...\n");
+}
+
+int moderation_held(const struct config *cfg, struct store *st, struct spool *sp, const struct held_notice *h,
+		    struct sbuf *note)
+{
+	struct addresses mods = { NULL, 0 };
+	struct general_walk walk = { st, &mods, "" };
+	char token[33];
+	long long now = time(NULL);
+	int r = -1;
+
+	if (h->group ? store_moderator_each(st, h->group, collect_moderator, &mods) < 0
+		     : store_group_each(st, "general", general_moderators, &walk) < 0)
+		goto out;
+	const char *group = h->group ? h->group : walk.first;
+	if (!*group || notice_token(token) < 0 || store_token_add(st, token, h->held, now, now + TOKEN_LIFETIME) < 0)
+		goto done; /* no group to sign with: the post waits for `mlistctl held` */
+	struct sbuf from = SBUF_INIT, reply = SBUF_INIT, body = SBUF_INIT;
+	sbuf_addf(&from, "%s-owner@%s", group, cfg->domain);
+	sbuf_addf(&reply, "%s-confirm+%s@%s", group, token, cfg->domain);
+	sbuf_addf(&body, "A post %s%s is held for a moderator.\n\n"
+		  "From:    %s%s%s%s\nSubject: %s\nReason:  %s\n\n"
+		  "Reply to this message to decide; the first word of your reply (or its subject) counts:\n"
+		  "  approve           the post goes out\n"
+		  "  reject <reason>   the post is dropped and the author gets your reason\n"
+		  "  discard           the post is dropped without a word to the author\n"
+		  "Or from the shell: mlistctl held approve %lld\n\n"
+		  "The start of the post:\n\n",
+		  h->group ? "to " : "that fits no group yet", h->group ? h->group : "",
+		  h->from_name, *h->from_name ? " <" : "", h->from_addr, *h->from_name ? ">" : "",
+		  h->subject, h->reason, h->held);
+	quote_start(&body, h->body, h->body_len);
+	struct sbuf subject = SBUF_INIT;
+	sbuf_addf(&subject, "Held for moderation in %s (post %lld)", group, h->held);
+	for (int i = 0; i < mods.n; i++) {
+		if (notice_queue(st, sp, cfg->domain, from.buf, reply.buf, mods.list[i], subject.buf, body.buf) < 0) {
+			sbuf_release(&from);
+			sbuf_release(&reply);
+			sbuf_release(&body);
+			sbuf_release(&subject);
+			goto out;
+		}
+	}
+	sbuf_addf(note, "; %d moderator(s) notified", mods.n);
+	/* The author hears of it once a day at most, and never when the post itself was automatic. */
+	int due = h->automatic || !*h->from_addr ? 0 : store_author_notice_due(st, h->from_addr, now);
+	if (due < 0)
+		goto release;
+	if (due) {
+		sbuf_reset(&body);
+		sbuf_reset(&subject);
+		sbuf_addf(&subject, "Your post to %s awaits approval", group);
+		sbuf_addf(&body, "Your post \"%s\" to %s is held until a moderator has looked at it (%s).\n"
+			  "You will not hear again about this post unless it is rejected.\n", h->subject, group, h->reason);
+		if (notice_queue(st, sp, cfg->domain, from.buf, NULL, h->from_addr, subject.buf, body.buf) < 0)
+			goto release;
+	}
+	r = 0;
+release:
+	sbuf_release(&from);
+	sbuf_release(&reply);
+	sbuf_release(&body);
+	sbuf_release(&subject);
+	goto out;
+done:
+	r = 0;
+out:
+	for (int i = 0; i < mods.n; i++)
+		free(mods.list[i]);
+	free(mods.list);
+	return r;
+}
+
+/*
+ * The decision in a reply: the first word of its subject (after Re: and
+ * tags) or of its first line of text that is not quoted.  rest gets what
+ * follows the word on that line (a reason).
+ */
+static const char *decision(const char *text, size_t len, struct sbuf *rest)
+{
+	static const char *const words[] = { "approve", "reject", "discard", NULL };
+	struct message_info info;
+	struct sbuf candidates = SBUF_INIT;
+	const char *found = NULL;
+
+	message_parse(text, len, &info);
+	char *subject = message_base_subject(info.subject);
+	sbuf_addf(&candidates, "%s\n", subject);
+	free(subject);
+	for (size_t i = info.header_len; i < len;) {
+		const char *eol = memchr(text + i, '\n', len - i);
+		size_t n = eol ? (size_t)(eol - (text + i)) : len - i;
+		const char *line = text + i;
+		size_t skip = 0;
+		while (skip < n && isspace((unsigned char)line[skip]))
+			skip++;
+		if (skip < n && line[skip] != '>') {
+			sbuf_add(&candidates, line + skip, n - skip);
+			sbuf_addch(&candidates, '\n');
+			break;
+		}
+		i += n + (eol ? 1 : 0);
+	}
+	for (char *line = strtok(candidates.buf, "\n"); line && !found; line = strtok(NULL, "\n")) {
+		while (*line == ' ')
+			line++;
+		for (int k = 0; words[k]; k++) {
+			size_t w = strlen(words[k]);
+			if (strncasecmp(line, words[k], w) == 0 && !isalpha((unsigned char)line[w])) {
+				found = words[k];
+				const char *r = line + w;
+				while (*r == ' ' || *r == ':' || *r == '\r')
+					r++;
+				sbuf_addstr(rest, r);
+				while (rest->len && (rest->buf[rest->len - 1] == '\r' || rest->buf[rest->len - 1] == ' '))
+					rest->buf[--rest->len] = '\0';
+				break;
+			}
+		}
+	}
+	message_info_release(&info);
+	sbuf_release(&candidates);
+	return found;
+}
+
+/* The author of held post id, for a rejection notice. */
+struct author {
+	char *addr, *subject;
+};
+
+static int take_author(const struct held_row *h, void *ctx)
+{
+	struct author *a = ctx;
+
+	a->addr = xstrdup(h->from_addr);
+	a->subject = xstrdup(h->subject);
+	return 0;
+}
+
+int moderation_reply(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
+		     const char *token, const char *sender, const char *text, size_t len, int automatic,
+		     struct sbuf *note)
+{
+	long long held = 0, now = time(NULL);
+	const char *why = NULL;
+
+	if (automatic) {
+		sbuf_addf(note, "confirm: an automatic reply from %s for token %.8s... ignored", sender, token);
+		return 0;
+	}
+	int valid = store_token_check(st, token, now, &held, &why);
+	if (valid < 0)
+		return -1;
+	if (!valid) {
+		sbuf_addf(note, "confirm: reply from %s with token %.8s... ignored: %s", sender, token, why);
+		return 0;
+	}
+	int moderator = store_token_moderator(st, held, sender);
+	if (moderator < 0)
+		return -1;
+	if (!moderator) {
+		sbuf_addf(note, "confirm: reply from %s for held post %lld ignored: not one of its moderators", sender, held);
+		return 0;
+	}
+	struct sbuf reason = SBUF_INIT;
+	const char *word = decision(text, len, &reason);
+	if (!word) {
+		sbuf_addf(note, "confirm: reply from %s for held post %lld ignored: no approve, reject or discard in it",
+			  sender, held);
+		sbuf_release(&reason);
+		return 0;
+	}
+	struct author author = { NULL, NULL };
+	int r = store_held_get(st, held, take_author, &author);
+	if (r == 0 && store_token_use(st, token) < 0)
+		r = -1;
+	if (r == 0 && strcmp(word, "approve") == 0) {
+		long long copies = store_held_approve(st, held, now);
+		if (copies < 0)
+			r = -1;
+		else
+			sbuf_addf(note, "confirm: %s approved held post %lld: %lld copies queued", sender, held, copies);
+	} else if (r == 0) {
+		r = store_held_drop(st, held, strcmp(word, "reject") == 0 ? "rejected" : "discarded");
+		if (r == 0 && strcmp(word, "reject") == 0 && *author.addr) {
+			struct sbuf from = SBUF_INIT, body = SBUF_INIT, subject = SBUF_INIT;
+			sbuf_addf(&from, "%s-owner@%s", group, cfg->domain);
+			sbuf_addf(&subject, "Your post to %s was not accepted", group);
+			sbuf_addf(&body, "A moderator of %s did not accept your post \"%s\".\n%s%s%s", group, author.subject,
+				  reason.len ? "Their reason: " : "", reason.buf, reason.len ? "\n" : "");
+			r = notice_queue(st, sp, cfg->domain, from.buf, NULL, author.addr, subject.buf, body.buf);
+			sbuf_release(&from);
+			sbuf_release(&body);
+			sbuf_release(&subject);
+		}
+		if (r == 0)
+			sbuf_addf(note, "confirm: %s %s held post %lld", sender, strcmp(word, "reject") == 0 ? "rejected" : "discarded",
+				  held);
+	}
+	free(author.addr);
+	free(author.subject);
+	sbuf_release(&reason);
+	return r;
+}

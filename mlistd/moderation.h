@@ -1,0 +1,49 @@
+/*
+ * moderation: what happens by mail around a held post.  When a post is
+ * held, every moderator who may decide on it gets a notice with a
+ * GROUP-confirm+TOKEN@ reply address (128 random bits, single-use, bound
+ * to that post, expiring), and the author is told, at most once a day and
+ * never in answer to automatic mail.  A reply to the confirm address is
+ * acted on only when its token is valid and it comes from one of those
+ * moderators: "approve" sends the post like any other, "reject [reason]"
+ * drops it and tells the author why, "discard" drops it silently.
+ * Everything else is logged and ignored.  Runs inside the sorter's
+ * transaction.
+ */
+#ifndef MLIST_MODERATION_H
+#define MLIST_MODERATION_H
+
+#include <stddef.h>
+
+struct config;
+struct store;
+struct spool;
+struct sbuf;
+
+struct held_notice {
+	long long held;         /* the held post's id */
+	const char *group;      /* the group whose moderators decide, or NULL for an unsorted post */
+	const char *reason;
+	const char *from_addr, *from_name, *subject;
+	const char *body;       /* the post, for its first lines */
+	size_t body_len;
+	int automatic;          /* the post is auto-generated: do not answer its author */
+};
+
+/* Sends the moderators' notices and the author's note for a post just held. */
+int moderation_held(const struct config *cfg, struct store *st, struct spool *sp, const struct held_notice *h,
+		    struct sbuf *note);
+
+/*
+ * Acts on a reply to GROUP-confirm+TOKEN@: sender is who sent it, text
+ * the message.  Writes what was done (or why nothing) to note.  Returns -1
+ * only on a store failure.
+ */
+int moderation_reply(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
+		     const char *token, const char *sender, const char *text, size_t len, int automatic,
+		     struct sbuf *note);
+
+/* Whether a message is automatic (Auto-Submitted, Precedence bulk/junk/list, a null sender). */
+int moderation_is_automatic(const char *text, size_t len, const char *envelope_from);
+
+#endif

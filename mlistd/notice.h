@@ -1,0 +1,25 @@
+/*
+ * notice: mail mlist writes itself -- a moderator's notification, a note
+ * to an author.  Each is a complete message (marked Auto-Submitted, so
+ * auto-responders leave it alone, and with mlist's X-Loop), written
+ * durably to spool/notices and queued in the store for mlistd-deliver,
+ * which sends it as it is, with the same retries as a post's copies.
+ */
+#ifndef MLIST_NOTICE_H
+#define MLIST_NOTICE_H
+
+struct store;
+struct spool;
+
+/*
+ * Queues a notice from FROM (header and envelope sender) to TO.  reply_to
+ * may be NULL.  The store row is written in the caller's transaction.
+ * Returns 0 or -1 (reason in the store's error or errno).
+ */
+int notice_queue(struct store *st, struct spool *sp, const char *domain, const char *from, const char *reply_to,
+		 const char *to, const char *subject, const char *body);
+
+/* Fills out with 32 hex digits of fresh randomness (a token); returns 0 or -1. */
+int notice_token(char out[33]);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * store_notice: notices, tokens, author notes; see store_notice.h.
+ */
+#include "store_notice.h"
+
+#include "store_internal.h"
+
+int store_notice_add(struct store *st, const char *spool_id, const char *from, const char *to, long long now)
+{
+	return store_run(st, store_stmt(st, "INSERT INTO notices (spool_id, envelope_from, rcpt, next_attempt, created)"
+					 " VALUES (?, ?, ?, ?, ?)", "sssii", spool_id, from, to, now, now)) < 0 ? -1 : 0;
+}
+
+int store_notice_due(struct store *st, long long now, int (*fn)(const struct notice_row *n, void *ctx), void *ctx)
+{
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT id, attempts, created, spool_id, envelope_from, rcpt FROM notices"
+					" WHERE state = 'pending' AND next_attempt <= ? ORDER BY id LIMIT 1000", "i", now);
+	int r;
+
+	if (!stmt)
+		return -1;
+	while ((r = store_row(st, stmt)) == 1) {
+		struct notice_row n = { sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
+					sqlite3_column_int64(stmt, 2), store_col_text(stmt, 3), store_col_text(stmt, 4),
+					store_col_text(stmt, 5) };
+		if ((r = fn(&n, ctx)) != 0)
+			break;
+	}
+	store_done(st, stmt);
+	return r < 0 ? -1 : 0;
+}
+
+int store_notice_done(struct store *st, long long id, const char *state, long long next, const char *error)
+{
+	return store_run(st, store_stmt(st, "UPDATE notices SET state = ?, attempts = attempts + 1, next_attempt = ?,"
+					 " last_error = ? WHERE id = ?", "sisi", state, next, error, id)) < 0 ? -1 : 0;
+}
+
+int store_token_add(struct store *st, const char *token, long long held, long long now, long long expires)
+{
+	return store_run(st, store_stmt(st, "INSERT INTO tokens (token, kind, held_id, created, expires)"
+					 " VALUES (?, 'moderate', ?, ?, ?)", "siii", token, held, now, expires)) < 0 ? -1 : 0;
+}
+
+int store_token_check(struct store *st, const char *token, long long now, long long *held, const char **why)
+{
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT held_id, used, expires FROM tokens WHERE token = ?", "s", token);
+	int r;
+
+	if (!stmt)
+		return -1;
+	r = store_row(st, stmt);
+	if (r == 1) {
+		*held = sqlite3_column_int64(stmt, 0);
+		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+			*why = "the post it was for is no longer held";
+			r = 0;
+		} else if (sqlite3_column_int(stmt, 1)) {
+			*why = "it was used already";
+			r = 0;
+		} else if (sqlite3_column_int64(stmt, 2) < now) {
+			*why = "it has expired";
+			r = 0;
+		}
+	} else if (r == 0) {
+		*why = "no such token";
+	}
+	store_done(st, stmt);
+	return r;
+}
+
+int store_token_use(struct store *st, const char *token)
+{
+	return store_run(st, store_stmt(st, "UPDATE tokens SET used = 1 WHERE token = ?", "s", token)) < 0 ? -1 : 0;
+}
+
+int store_token_moderator(struct store *st, long long held, const char *addr)
+{
+	long long n = 0;
+
+	if (store_int(st, &n,
+		      "SELECT count(*) FROM moderators x JOIN members m ON m.id = x.member_id"
+		      " WHERE m.address = ?2 COLLATE NOCASE AND ("
+		      "  x.group_id IN (SELECT group_id FROM held_places WHERE held_id = ?1)"
+		      "  OR (NOT EXISTS (SELECT 1 FROM held_places WHERE held_id = ?1)"
+		      "      AND x.group_id IN (SELECT id FROM groups WHERE kind = 'general')))",
+		      "is", held, addr) < 0)
+		return -1;
+	return n > 0;
+}
+
+int store_author_notice_due(struct store *st, const char *addr, long long now)
+{
+	long long last = 0;
+	int r = store_int(st, &last, "SELECT last FROM author_notices WHERE address = ?", "s", addr);
+
+	if (r < 0)
+		return -1;
+	if (r == 1 && now - last < 86400)
+		return 0;
+	return store_run(st, store_stmt(st, "INSERT OR REPLACE INTO author_notices (address, last) VALUES (?, ?)",
+					 "si", addr, now)) < 0 ? -1 : 1;
+}

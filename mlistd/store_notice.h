@@ -1,0 +1,37 @@
+/*
+ * store_notice: the queue of mlist's own mail (see notice.h), the
+ * confirmation tokens moderators reply with, and when an author was last
+ * told a post awaits approval.
+ */
+#ifndef MLIST_STORE_NOTICE_H
+#define MLIST_STORE_NOTICE_H
+
+struct store;
+
+int store_notice_add(struct store *st, const char *spool_id, const char *from, const char *to, long long now);
+
+/* A due notice; strings valid during a callback only. */
+struct notice_row {
+	long long id, attempts, created;
+	const char *spool_id, *from, *to;
+};
+int store_notice_due(struct store *st, long long now, int (*fn)(const struct notice_row *n, void *ctx), void *ctx);
+int store_notice_done(struct store *st, long long id, const char *state, long long next, const char *error);
+
+/* Creates a token for held post held, valid until expires. */
+int store_token_add(struct store *st, const char *token, long long held, long long now, long long expires);
+/*
+ * Looks a token up: 1 and *held if it is a valid, unused, unexpired
+ * moderation token, 0 if not (with why), -1 on error.  Nothing changes:
+ * the token is only used up by store_token_use, once the reply is known
+ * to come from a moderator.
+ */
+int store_token_check(struct store *st, const char *token, long long now, long long *held, const char **why);
+int store_token_use(struct store *st, const char *token);
+/* Whether addr moderates a group held post held waits for (or, unsorted, a general group): 1, 0, -1. */
+int store_token_moderator(struct store *st, long long held, const char *addr);
+
+/* 1 if the author may be told now (not told in the last day; noted now), 0 if not, -1 on error. */
+int store_author_notice_due(struct store *st, const char *addr, long long now);
+
+#endif
