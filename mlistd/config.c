@@ -109,6 +109,11 @@ static const struct field rule_fields[] = {
 	END_FIELDS
 };
 
+static const struct field moderation_fields[] = {
+	{ "self_subscribe", FIELD_BOOL, 0, offsetof(struct config_moderation, self_subscribe), 0, 0, NULL, NULL, 0, 0 },
+	END_FIELDS
+};
+
 static const struct field top_fields[] = {
 	{ "domain", FIELD_STRING, 1, offsetof(struct config, domain), 0, 0, NULL, NULL, 0, 0 },
 	{ "spool", FIELD_PATH, 1, offsetof(struct config, spool), 0, 0, NULL, NULL, 0, 0 },
@@ -119,6 +124,7 @@ static const struct field top_fields[] = {
 	{ "delivery", FIELD_GROUP, 0, offsetof(struct config, delivery), 0, 0, NULL, delivery_fields, 0, 0 },
 	{ "limits", FIELD_GROUP, 0, offsetof(struct config, limits), 0, 0, NULL, limits_fields, 0, 0 },
 	{ "copies", FIELD_GROUP, 0, offsetof(struct config, copies), 0, 0, NULL, copies_fields, 0, 0 },
+	{ "moderation", FIELD_GROUP, 0, offsetof(struct config, moderation), 0, 0, NULL, moderation_fields, 0, 0 },
 	{ "sort_rules", FIELD_LIST, 0, offsetof(struct config, rules), 0, 0, NULL, rule_fields,
 	  sizeof(struct config_rule), offsetof(struct config, n_rules) },
 	{ "imap", FIELD_LIST, 0, offsetof(struct config, imap), 0, 0, NULL, imap_fields,
@@ -312,6 +318,7 @@ static void set_defaults(struct config *cfg)
 	cfg->delivery.retry_lifetime = 5 * 86400;
 	cfg->delivery.bounce_disable = 5;
 	cfg->copies.subject_prefix = 1;
+	cfg->moderation.self_subscribe = 1;
 	cfg->limits.max_message_size = 10 * 1024 * 1024;
 	cfg->limits.max_recipients = 100;
 	cfg->limits.max_connections = 200;

@@ -82,6 +82,9 @@ struct config {
 	size_t n_listen;
 	struct config_delivery delivery;
 	struct config_copies copies;
+	struct config_moderation {
+		int self_subscribe; /* GROUP-request@ subscribe works (double opt-in); else it goes to the moderators */
+	} moderation;
 	struct config_limits limits;
 	struct config_rule *rules; /* header rules for sorting, tried in order */
 	size_t n_rules;

@@ -61,3 +61,23 @@ int notice_queue(struct store *st, struct spool *sp, const char *domain, const c
 	sbuf_release(&id);
 	return r;
 }
+
+int notice_forward(struct store *st, struct spool *sp, const char *domain, const char *envelope_from, const char *to,
+		   const char *text, size_t len)
+{
+	struct sbuf msg = SBUF_INIT, id = SBUF_INIT;
+	struct envelope env;
+
+	sbuf_addf(&msg, "X-Loop: mlist@%s\r\n", domain);
+	sbuf_add(&msg, text, len);
+	envelope_init(&env);
+	sbuf_addstr(&env.mail_from, envelope_from);
+	envelope_add_rcpt(&env, to);
+	int r = spool_put_in(sp, "notices", &env, msg.buf, msg.len, &id);
+	if (r == 0)
+		r = store_notice_add(st, id.buf, envelope_from, to, (long long)time(NULL));
+	envelope_release(&env);
+	sbuf_release(&msg);
+	sbuf_release(&id);
+	return r;
+}

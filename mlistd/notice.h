@@ -8,6 +8,8 @@
 #ifndef MLIST_NOTICE_H
 #define MLIST_NOTICE_H
 
+#include <stddef.h>
+
 struct store;
 struct spool;
 
@@ -18,6 +20,10 @@ struct spool;
  */
 int notice_queue(struct store *st, struct spool *sp, const char *domain, const char *from, const char *reply_to,
 		 const char *to, const char *subject, const char *body);
+
+/* Queues a message as it is (a -owner@ forward), with mlist's X-Loop added on top. */
+int notice_forward(struct store *st, struct spool *sp, const char *domain, const char *envelope_from, const char *to,
+		   const char *text, size_t len);
 
 /* Fills out with 32 hex digits of fresh randomness (a token); returns 0 or -1. */
 int notice_token(char out[33]);

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "list_address.h"
 #include "log.h"
+#include "commands.h"
 #include "message.h"
 #include "moderation.h"
 #include "sbuf.h"
@@ -22,6 +23,7 @@
 #include "store_group.h"
 #include "store_held.h"
 #include "store_message.h"
+#include "store_notice.h"
 
 struct sorter {
 	const struct config *cfg;
@@ -145,6 +147,39 @@ static void by_rule(struct sorter *so, const char *body, size_t len, struct plac
 		free(value);
 	}
 	pl->how = "rule";
+}
+
+static int token_kind(const struct token_row *t, void *ctx)
+{
+	snprintf(ctx, 16, "%s", t->kind);
+	return 0;
+}
+
+/* Hands mail for one of a group's service addresses to the code that answers it. */
+static int serve(struct sorter *so, const struct list_address *la, const char *author, const struct envelope *env,
+		 const char *text, size_t len, int automatic, struct sbuf *note)
+{
+	struct command_mail m = { la->group, author, env->mail_from.buf, text, len };
+	char kind[16] = "";
+
+	switch (la->role) {
+	case ROLE_REQUEST:
+		return commands_request(so->cfg, so->st, so->sp, &m, note);
+	case ROLE_OWNER:
+		return commands_owner(so->cfg, so->st, so->sp, &m, note);
+	case ROLE_CONFIRM:
+		if (store_token_get(so->st, la->ext, token_kind, kind) < 0)
+			return -1;
+		if (strcmp(kind, "subscribe") == 0 || strcmp(kind, "unsubscribe") == 0)
+			return commands_confirm(so->cfg, so->st, so->sp, &m, la->ext, note);
+		return moderation_reply(so->cfg, so->st, so->sp, la->group, la->ext, author, text, len, automatic, note);
+	case ROLE_BOUNCES:
+		sbuf_addf(note, "bounce for %s%s%s kept (bounce mail is read in a later stage)", la->group,
+			  la->ext[0] ? " about " : "", la->ext);
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -317,15 +352,14 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 			goto out;
 		}
 	}
-	/* A reply to a GROUP-confirm+TOKEN@ address: a moderator's decision, perhaps. */
+	/* Mail to a group's service addresses: commands, the owners, confirmations. */
 	for (int i = 0; i < msg.env.n_rcpt; i++) {
 		struct list_address la;
-		if (list_address_parse(msg.env.rcpt[i], so->cfg->domain, &la) < 0 || la.role != ROLE_CONFIRM)
+		if (list_address_parse(msg.env.rcpt[i], so->cfg->domain, &la) < 0 || la.role == ROLE_POST)
 			continue;
 		if (note->len)
 			sbuf_addch(note, '\n');
-		if (moderation_reply(so->cfg, so->st, so->sp, la.group, la.ext, author, body, msg.body_len, automatic,
-				     note) < 0) {
+		if (serve(so, &la, author, &msg.env, body, msg.body_len, automatic, note) < 0) {
 			sbuf_release(&names);
 			goto out;
 		}

@@ -265,3 +265,14 @@ int store_moderator_each(struct store *st, const char *group, subscription_fn fn
 	return each_subscription_row(st, store_stmt(st, MODERATOR_COLUMNS "WHERE x.group_id = ?"
 						    " ORDER BY m.address", "i", gid), fn, ctx);
 }
+
+int store_is_subscribed(struct store *st, const char *group, const char *addr)
+{
+	long long n = 0;
+
+	if (store_int(st, &n, "SELECT count(*) FROM subscriptions s JOIN members m ON m.id = s.member_id"
+		      " JOIN groups g ON g.id = s.group_id WHERE g.name = ? AND m.address = ? COLLATE NOCASE",
+		      "ss", group, addr) < 0)
+		return -1;
+	return n > 0;
+}

@@ -41,6 +41,8 @@ int store_subscribe(struct store *st, const char *group, const char *addr, const
 		    const char *mode, int follow_line, enum subscribe_existing existing);
 /* Whether the person at addr receives copies of their own posts (1, the default) or not (0). */
 int store_person_set_self_copy(struct store *st, const char *addr, int self_copy);
+/* 1 if addr is subscribed to group (in any mode), 0 if not, -1 on error. */
+int store_is_subscribed(struct store *st, const char *group, const char *addr);
 int store_unsubscribe(struct store *st, const char *group, const char *addr);
 /* Calls fn for every subscription of group, by address. */
 int store_subscription_each(struct store *st, const char *group, subscription_fn fn, void *ctx);

@@ -101,3 +101,31 @@ int store_author_notice_due(struct store *st, const char *addr, long long now)
 	return store_run(st, store_stmt(st, "INSERT OR REPLACE INTO author_notices (address, last) VALUES (?, ?)",
 					 "si", addr, now)) < 0 ? -1 : 1;
 }
+
+int store_token_add_membership(struct store *st, const char *token, const char *kind, long long group_id,
+			       const char *addr, long long now, long long expires)
+{
+	return store_run(st, store_stmt(st, "INSERT INTO tokens (token, kind, group_id, address, created, expires)"
+					 " VALUES (?, ?, ?, ?, ?, ?)", "ssisii", token, kind, group_id, addr, now,
+					 expires)) < 0 ? -1 : 0;
+}
+
+int store_token_get(struct store *st, const char *token, int (*fn)(const struct token_row *t, void *ctx), void *ctx)
+{
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT t.kind, t.address, coalesce(g.name, ''), coalesce(t.held_id, 0),"
+					" t.used, t.expires FROM tokens t LEFT JOIN groups g ON g.id = t.group_id"
+					" WHERE t.token = ?", "s", token);
+	int r;
+
+	if (!stmt)
+		return -1;
+	if ((r = store_row(st, stmt)) == 1) {
+		struct token_row t = { store_col_text(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 2),
+				       sqlite3_column_int64(stmt, 3), sqlite3_column_int(stmt, 4),
+				       sqlite3_column_int64(stmt, 5) };
+		if (fn(&t, ctx) < 0)
+			r = -1;
+	}
+	store_done(st, stmt);
+	return r;
+}

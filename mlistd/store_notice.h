@@ -20,6 +20,20 @@ int store_notice_done(struct store *st, long long id, const char *state, long lo
 
 /* Creates a token for held post held, valid until expires. */
 int store_token_add(struct store *st, const char *token, long long held, long long now, long long expires);
+/* Creates a token that confirms subscribing (or, with unsubscribe, leaving) addr to group. */
+int store_token_add_membership(struct store *st, const char *token, const char *kind, long long group_id,
+			       const char *addr, long long now, long long expires);
+
+/* A token's row; strings valid during a callback only. */
+struct token_row {
+	const char *kind, *address, *group; /* group: "" unless subscribe/unsubscribe */
+	long long held;                     /* 0 unless moderate and still held */
+	int used;
+	long long expires;
+};
+/* Calls fn with the token's row; 0 if there is no such token (fn not called), -1 on error. */
+int store_token_get(struct store *st, const char *token, int (*fn)(const struct token_row *t, void *ctx), void *ctx);
+
 /*
  * Looks a token up: 1 and *held if it is a valid, unused, unexpired
  * moderation token, 0 if not (with why), -1 on error.  Nothing changes:

@@ -197,6 +197,22 @@ const char *const store_migrations[] = {
 	"  used INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE TABLE author_notices (address TEXT PRIMARY KEY COLLATE NOCASE, last INTEGER NOT NULL);",
+
+	/* 7: tokens also confirm subscribing and unsubscribing (double opt-in) */
+	"CREATE TABLE tokens_v7 ("
+	"  token TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('moderate', 'subscribe', 'unsubscribe')),"
+	"  held_id INTEGER REFERENCES held(id) ON DELETE SET NULL,"
+	"  group_id INTEGER REFERENCES groups(id) ON DELETE CASCADE,"  /* subscribe, unsubscribe */
+	"  address TEXT NOT NULL DEFAULT '',"                          /* subscribe, unsubscribe */
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0"
+	");"
+	"INSERT INTO tokens_v7 (token, kind, held_id, created, expires, used)"
+	" SELECT token, kind, held_id, created, expires, used FROM tokens;"
+	"DROP TABLE tokens;"
+	"ALTER TABLE tokens_v7 RENAME TO tokens;",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

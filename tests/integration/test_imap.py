@@ -85,8 +85,9 @@ def test_idle_takes_a_new_message_within_seconds():
     time.sleep(0.5)
     start = time.monotonic()
     dovecot.append(mail("Nu", "idle@example.org"))
-    d.wait_for("idle@example.org> sorted into koersenkansen", timeout=10)
-    assert time.monotonic() - start < 5
+    d.wait_for("idle@example.org> sorted into koersenkansen", timeout=20)
+    # the poll interval is an hour: only IDLE can have brought it this soon (a loaded CI machine is slow)
+    assert time.monotonic() - start < 15
 
 
 def test_crash_between_spooling_and_recording_posts_once():
@@ -134,8 +135,7 @@ def test_kill_9_mid_way_then_restart_posts_everything_once():
     for i in range(100):
         dovecot.append(mail(f"Bericht {i}", f"k{i}@example.org"))
     d = s.start()
-    wait_until(lambda: len(os.listdir(s.path("spool/queue"))) > 0 if os.path.isdir(s.path("spool/queue")) else False,
-               what="the first messages")
+    wait_until(lambda: messages_in(s, "koersenkansen") > 0, timeout=60, what="the first messages")
     subprocess.run(["pkill", "-9", "-f", f"mlistd-imap -c {s.config}"])
     d.proc.kill()
     d.wait()

@@ -1,0 +1,319 @@
+/*
+ * commands: -request, -owner and subscription confirmations; see commands.h.
+ */
+#define _GNU_SOURCE
+#include "commands.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "address.h"
+#include "config.h"
+#include "message.h"
+#include "moderation.h"
+#include "notice.h"
+#include "sbuf.h"
+#include "store.h"
+#include "store_group.h"
+#include "store_member.h"
+#include "store_notice.h"
+
+#define TOKEN_LIFETIME (7 * 86400)
+
+int commands_unanswerable(const struct config *cfg, const struct command_mail *m, const char **why)
+{
+	char *list_id = message_header(m->text, m->len, "List-Id");
+	char *x_loop = message_header(m->text, m->len, "X-Loop");
+	struct sbuf ours = SBUF_INIT;
+	int r = 0;
+
+	sbuf_addf(&ours, ".%s>", cfg->domain);
+	if ((list_id && strcasestr(list_id, ours.buf)) || (x_loop && strcasestr(x_loop, cfg->domain))) {
+		*why = "it came from this list server (List-Id or X-Loop): a loop";
+		r = 1;
+	} else if (!*m->envelope_from || strncasecmp(m->sender, "mailer-daemon@", 14) == 0) {
+		*why = "it is a bounce";
+		r = 1;
+	} else if (moderation_is_automatic(m->text, m->len, m->envelope_from)) {
+		*why = "it is automatic mail";
+		r = 1;
+	}
+	free(list_id);
+	free(x_loop);
+	sbuf_release(&ours);
+	return r;
+}
+
+/* The command: the first word of the subject (after Re:) or of the first five lines of text. */
+static char *command_word(const struct command_mail *m)
+{
+	struct message_info info;
+	struct sbuf lines = SBUF_INIT;
+	char *word = NULL;
+
+	message_parse(m->text, m->len, &info);
+	char *subject = message_base_subject(info.subject);
+	sbuf_addf(&lines, "%s\n", subject);
+	free(subject);
+	int taken = 0;
+	for (size_t i = info.header_len; i < m->len && taken < 5;) {
+		const char *eol = memchr(m->text + i, '\n', m->len - i);
+		size_t n = eol ? (size_t)(eol - (m->text + i)) : m->len - i;
+		sbuf_add(&lines, m->text + i, n);
+		sbuf_addch(&lines, '\n');
+		taken++;
+		i += n + (eol ? 1 : 0);
+	}
+	static const char *const known[] = { "subscribe", "unsubscribe", "help", "who", NULL };
+	for (char *line = strtok(lines.buf, "\n"); line && !word; line = strtok(NULL, "\n")) {
+		while (isspace((unsigned char)*line))
+			line++;
+		for (int k = 0; known[k]; k++) {
+			size_t w = strlen(known[k]);
+			if (strncasecmp(line, known[k], w) == 0 && !isalpha((unsigned char)line[w]))
+				word = xstrdup(known[k]);
+		}
+	}
+	message_info_release(&info);
+	sbuf_release(&lines);
+	return word;
+}
+
+static int reply_to(const struct config *cfg, struct store *st, struct spool *sp, const struct command_mail *m,
+		    const char *reply_addr, const char *subject, const char *body)
+{
+	struct sbuf from = SBUF_INIT;
+	int r;
+
+	sbuf_addf(&from, "%s-request@%s", m->group, cfg->domain);
+	r = notice_queue(st, sp, cfg->domain, from.buf, reply_addr, m->sender, subject, body);
+	sbuf_release(&from);
+	return r;
+}
+
+static void help_text(const struct config *cfg, const char *group, struct sbuf *out)
+{
+	sbuf_addf(out, "Commands for %s, sent to %s-request@%s as the subject or the first line:\n\n"
+		  "  subscribe     join the group (you will be asked to confirm)\n"
+		  "  unsubscribe   leave the group (you will be asked to confirm)\n"
+		  "  help          this text\n\n"
+		  "To post, write to %s@%s.  Who is in the group is not told to anyone.\n",
+		  group, group, cfg->domain, group, cfg->domain);
+}
+
+/* Is addr subscribed to the group?  1, 0 or -1. */
+static int is_member(struct store *st, const char *group, const char *addr)
+{
+	return store_is_subscribed(st, group, addr);
+}
+
+static int note_announce(const struct group_row *g, void *ctx)
+{
+	*(int *)ctx = strcmp(g->policy, "announce") == 0;
+	return 0;
+}
+
+/* Whether the group takes self-subscriptions (not announce groups, not when the config closes them). */
+static int self_subscribe_open(const struct config *cfg, struct store *st, const char *group)
+{
+	int announce = 1;
+
+	if (!cfg->moderation.self_subscribe || store_group_get(st, group, note_announce, &announce) < 0)
+		return 0;
+	return !announce;
+}
+
+static int ask_confirmation(const struct config *cfg, struct store *st, struct spool *sp,
+			    const struct command_mail *m, const char *kind, struct sbuf *note)
+{
+	char token[33];
+	long long now = time(NULL), gid = store_group_id(st, m->group);
+	struct sbuf confirm = SBUF_INIT, subject = SBUF_INIT, body = SBUF_INIT;
+	int r = -1;
+
+	if (gid < 0 || notice_token(token) < 0 ||
+	    store_token_add_membership(st, token, kind, gid, m->sender, now, now + TOKEN_LIFETIME) < 0)
+		goto out;
+	sbuf_addf(&confirm, "%s-confirm+%s@%s", m->group, token, cfg->domain);
+	sbuf_addf(&subject, "Confirm: %s %s %s", kind, strcmp(kind, "subscribe") == 0 ? "to" : "from", m->group);
+	sbuf_addf(&body, "Someone, probably you, asked to %s %s %s with this address, %s.\n\n"
+		  "To confirm, reply to this message (the text does not matter).\n"
+		  "If you did not ask for this, ignore it: nothing changes.\n",
+		  kind, strcmp(kind, "subscribe") == 0 ? "to" : "from", m->group, m->sender);
+	r = reply_to(cfg, st, sp, m, confirm.buf, subject.buf, body.buf);
+	if (r == 0)
+		sbuf_addf(note, "request: %s asked to %s %s; confirmation sent", m->sender, kind, m->group);
+out:
+	sbuf_release(&confirm);
+	sbuf_release(&subject);
+	sbuf_release(&body);
+	return r;
+}
+
+int commands_request(const struct config *cfg, struct store *st, struct spool *sp, const struct command_mail *m,
+		     struct sbuf *note)
+{
+	const char *why = NULL;
+	struct sbuf body = SBUF_INIT, why_bad = SBUF_INIT;
+	int r = 0;
+
+	if (commands_unanswerable(cfg, m, &why)) {
+		sbuf_addf(note, "request: mail from %s to %s-request not answered: %s", m->sender, m->group, why);
+		return 0;
+	}
+	if (address_check(m->sender, &why_bad) < 0) {
+		sbuf_addf(note, "request: mail to %s-request from an unusable address not answered (%s)", m->group,
+			  why_bad.buf);
+		sbuf_release(&why_bad);
+		return 0;
+	}
+	sbuf_release(&why_bad);
+	char *word = command_word(m);
+	int member = is_member(st, m->group, m->sender);
+	if (member < 0) {
+		free(word);
+		return -1;
+	}
+	if (word && strcmp(word, "who") == 0) {
+		sbuf_addf(&body, "Who is in %s is private: the list server does not tell.\n", m->group);
+		r = reply_to(cfg, st, sp, m, NULL, "Rosters are private", body.buf);
+		sbuf_addf(note, "request: %s asked who is in %s; refused", m->sender, m->group);
+	} else if (word && strcmp(word, "subscribe") == 0 && member) {
+		sbuf_addf(&body, "%s is already subscribed to %s.\n", m->sender, m->group);
+		r = reply_to(cfg, st, sp, m, NULL, "Already subscribed", body.buf);
+		sbuf_addf(note, "request: %s is subscribed to %s already", m->sender, m->group);
+	} else if (word && strcmp(word, "subscribe") == 0 && !self_subscribe_open(cfg, st, m->group)) {
+		/* Closed: the moderators decide (and add the member with mlistctl). */
+		struct command_mail to_mods = *m;
+		r = commands_owner(cfg, st, sp, &to_mods, note);
+		sbuf_addf(&body, "%s takes no self-subscriptions; your request went to its moderators.\n", m->group);
+		if (r == 0)
+			r = reply_to(cfg, st, sp, m, NULL, "Your request went to the moderators", body.buf);
+	} else if (word && strcmp(word, "subscribe") == 0) {
+		r = ask_confirmation(cfg, st, sp, m, "subscribe", note);
+	} else if (word && strcmp(word, "unsubscribe") == 0 && !member) {
+		sbuf_addf(&body, "%s is not subscribed to %s.\n", m->sender, m->group);
+		r = reply_to(cfg, st, sp, m, NULL, "Not subscribed", body.buf);
+		sbuf_addf(note, "request: %s is not subscribed to %s", m->sender, m->group);
+	} else if (word && strcmp(word, "unsubscribe") == 0) {
+		r = ask_confirmation(cfg, st, sp, m, "unsubscribe", note);
+	} else {
+		help_text(cfg, m->group, &body);
+		r = reply_to(cfg, st, sp, m, NULL, "Help", body.buf);
+		sbuf_addf(note, "request: %s got help for %s", m->sender, m->group);
+	}
+	free(word);
+	sbuf_release(&body);
+	return r;
+}
+
+/* The moderators of the group, for -owner forwarding. */
+struct forward {
+	const struct config *cfg;
+	struct store *st;
+	struct spool *sp;
+	const struct command_mail *m;
+	int sent, failed;
+};
+
+static int forward_to(const struct subscription_row *s, void *ctx)
+{
+	struct forward *f = ctx;
+	struct sbuf from = SBUF_INIT;
+
+	sbuf_addf(&from, "%s-bounces@%s", f->m->group, f->cfg->domain);
+	if (notice_forward(f->st, f->sp, f->cfg->domain, from.buf, s->address, f->m->text, f->m->len) < 0)
+		f->failed = 1;
+	else
+		f->sent++;
+	sbuf_release(&from);
+	return f->failed ? -1 : 0;
+}
+
+int commands_owner(const struct config *cfg, struct store *st, struct spool *sp, const struct command_mail *m,
+		   struct sbuf *note)
+{
+	const char *why = NULL;
+	struct forward f = { cfg, st, sp, m, 0, 0 };
+
+	if (commands_unanswerable(cfg, m, &why) && strcmp(why, "it is automatic mail") != 0) {
+		sbuf_addf(note, "owner: mail from %s to %s-owner not forwarded: %s", m->sender, m->group, why);
+		return 0;
+	}
+	if (store_moderator_each(st, m->group, forward_to, &f) < 0)
+		return -1;
+	if (note->len)
+		sbuf_addch(note, '\n');
+	sbuf_addf(note, "owner: mail from %s to %s-owner forwarded to %d moderator(s)", m->sender, m->group, f.sent);
+	return 0;
+}
+
+struct membership_token {
+	char *kind, *address, *group;
+	int used;
+	long long expires;
+};
+
+static int take_token(const struct token_row *t, void *ctx)
+{
+	struct membership_token *x = ctx;
+
+	x->kind = xstrdup(t->kind);
+	x->address = xstrdup(t->address);
+	x->group = xstrdup(t->group);
+	x->used = t->used;
+	x->expires = t->expires;
+	return 0;
+}
+
+int commands_confirm(const struct config *cfg, struct store *st, struct spool *sp, const struct command_mail *m,
+		     const char *token, struct sbuf *note)
+{
+	struct membership_token t = { NULL, NULL, NULL, 0, 0 };
+	const char *why = NULL;
+	int r = 0;
+
+	if (commands_unanswerable(cfg, m, &why)) {
+		sbuf_addf(note, "confirm: mail from %s not acted on: %s", m->sender, why);
+		return 0;
+	}
+	if (store_token_get(st, token, take_token, &t) <= 0 || !t.kind) {
+		r = t.kind ? -1 : 0;
+		goto out;
+	}
+	if (t.used || t.expires < time(NULL)) {
+		sbuf_addf(note, "confirm: reply from %s with token %.8s... ignored: %s", m->sender, token,
+			  t.used ? "it was used already" : "it has expired");
+		goto out;
+	}
+	struct command_mail to_person = *m;
+	to_person.sender = t.address;
+	to_person.group = t.group;
+	struct sbuf body = SBUF_INIT;
+	int member = is_member(st, t.group, t.address);
+	if (member < 0) {
+		r = -1;
+	} else if (strcmp(t.kind, "subscribe") == 0) {
+		r = member ? 0 : store_subscribe(st, t.group, t.address, NULL, "each", 0, SUBSCRIBE_UPDATE) < 0 ? -1 : 0;
+		sbuf_addf(&body, "Welcome: %s is subscribed to %s.\n", t.address, t.group);
+	} else {
+		r = member ? store_unsubscribe(st, t.group, t.address) : 0;
+		sbuf_addf(&body, "%s has left %s.\n", t.address, t.group);
+	}
+	if (r == 0 && (r = store_token_use(st, token)) == 0)
+		r = reply_to(cfg, st, sp, &to_person, NULL, strcmp(t.kind, "subscribe") == 0 ? "Welcome" : "Goodbye",
+			     body.buf);
+	if (r == 0)
+		sbuf_addf(note, "confirm: %s %s %s", t.address, strcmp(t.kind, "subscribe") == 0 ? "joined" : "left",
+			  t.group);
+	sbuf_release(&body);
+out:
+	free(t.kind);
+	free(t.address);
+	free(t.group);
+	return r;
+}
