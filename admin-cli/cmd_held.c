@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "config.h"
 #include "json_out.h"
+#include "moderation.h"
 #include "sbuf.h"
 #include "spool.h"
 #include "store.h"
@@ -134,33 +135,64 @@ static void release_spool_file(struct cli *c, const char *spool_id, long long me
 }
 
 struct dropped {
-	char *spool_id;
+	char *spool_id, *author, *subject, *group;
 	long long message;
 };
 
 static int note_dropped(const struct held_row *h, void *ctx)
 {
 	struct dropped *d = ctx;
+	const char *comma = strchr(h->groups, ',');
+	struct sbuf g = SBUF_INIT;
 
 	d->spool_id = xstrdup(h->spool_id);
+	d->author = xstrdup(h->from_addr);
+	d->subject = xstrdup(h->subject);
+	sbuf_add(&g, h->groups, comma ? (size_t)(comma - h->groups) : strlen(h->groups));
+	d->group = sbuf_detach(&g);
 	d->message = h->message;
 	return 0;
+}
+
+static void free_dropped(struct dropped *d)
+{
+	free(d->spool_id);
+	free(d->author);
+	free(d->subject);
+	free(d->group);
 }
 
 static int drop(struct cli *c, const char *decision)
 {
 	long long id = held_id(c->arg[0]);
-	struct dropped d = { NULL, 0 };
+	struct dropped d = { NULL, NULL, NULL, NULL, 0 };
+	const char *reason = cli_opt(c, "reason");
+	struct sbuf err = SBUF_INIT;
+	struct spool *sp = NULL;
+	int failed;
 
 	if (id < 0)
 		return cli_fail("'%s' is not a held post's number", c->arg[0]);
-	if (store_held_get(c->store, id, note_dropped, &d) < 0 || store_held_drop(c->store, id, decision) < 0) {
-		free(d.spool_id);
-		return cli_store_fail(c);
+	/* The decision and the note to the author are one transaction: both or neither. */
+	failed = store_begin(c->store) < 0 || store_held_get(c->store, id, note_dropped, &d) < 0 ||
+		 store_held_drop(c->store, id, decision) < 0;
+	if (!failed && strcmp(decision, "rejected") == 0 && *d.author) {
+		sp = spool_attach(c->cfg->spool, &err);
+		failed = !sp || moderation_tell_author(c->cfg, c->store, sp, *d.group ? d.group : "postmaster", d.author,
+						       d.subject, "was not accepted", reason ? reason : "") < 0;
 	}
+	if (failed || store_commit(c->store) < 0) {
+		int r = err.len ? cli_fail("%s", err.buf) : cli_store_fail(c);
+		store_rollback(c->store);
+		spool_close(sp);
+		sbuf_release(&err);
+		free_dropped(&d);
+		return r;
+	}
+	spool_close(sp);
+	sbuf_release(&err);
 	release_spool_file(c, d.spool_id, d.message);
-	free(d.spool_id);
-	const char *reason = cli_opt(c, "reason");
+	free_dropped(&d);
 	fprintf(c->out, "%s %lld%s%s\n", decision, id, reason ? ": " : "", reason ? reason : "");
 	return 0;
 }

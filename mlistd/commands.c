@@ -22,8 +22,6 @@
 #include "store_member.h"
 #include "store_notice.h"
 
-#define TOKEN_LIFETIME (7 * 86400)
-
 int commands_unanswerable(const struct config *cfg, const struct command_mail *m, const char **why)
 {
 	char *list_id = message_header(m->text, m->len, "List-Id");
@@ -136,7 +134,7 @@ static int ask_confirmation(const struct config *cfg, struct store *st, struct s
 	int r = -1;
 
 	if (gid < 0 || notice_token(token) < 0 ||
-	    store_token_add_membership(st, token, kind, gid, m->sender, now, now + TOKEN_LIFETIME) < 0)
+	    store_token_add_membership(st, token, kind, gid, m->sender, now, now + cfg->moderation.hold_lifetime) < 0)
 		goto out;
 	sbuf_addf(&confirm, "%s-confirm+%s@%s", m->group, token, cfg->domain);
 	sbuf_addf(&subject, "Confirm: %s %s %s", kind, strcmp(kind, "subscribe") == 0 ? "to" : "from", m->group);

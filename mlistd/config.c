@@ -111,6 +111,8 @@ static const struct field rule_fields[] = {
 
 static const struct field moderation_fields[] = {
 	{ "self_subscribe", FIELD_BOOL, 0, offsetof(struct config_moderation, self_subscribe), 0, 0, NULL, NULL, 0, 0 },
+	{ "hold_lifetime", FIELD_INT, 0, offsetof(struct config_moderation, hold_lifetime), 1, 365 * 86400,
+	  NULL, NULL, 0, 0 },
 	END_FIELDS
 };
 
@@ -319,6 +321,7 @@ static void set_defaults(struct config *cfg)
 	cfg->delivery.bounce_disable = 5;
 	cfg->copies.subject_prefix = 1;
 	cfg->moderation.self_subscribe = 1;
+	cfg->moderation.hold_lifetime = 7 * 86400;
 	cfg->limits.max_message_size = 10 * 1024 * 1024;
 	cfg->limits.max_recipients = 100;
 	cfg->limits.max_connections = 200;

@@ -84,6 +84,7 @@ struct config {
 	struct config_copies copies;
 	struct config_moderation {
 		int self_subscribe; /* GROUP-request@ subscribe works (double opt-in); else it goes to the moderators */
+		int hold_lifetime;  /* seconds a held post (and its tokens) waits before it is discarded */
 	} moderation;
 	struct config_limits limits;
 	struct config_rule *rules; /* header rules for sorting, tried in order */

@@ -21,7 +21,6 @@
 #include "store_member.h"
 #include "store_notice.h"
 
-#define TOKEN_LIFETIME (7 * 86400)
 #define QUOTED_LINES 15
 
 int moderation_is_automatic(const char *text, size_t len, const char *envelope_from)
@@ -113,7 +112,7 @@ int moderation_held(const struct config *cfg, struct store *st, struct spool *sp
 		     : store_group_each(st, "general", general_moderators, &walk) < 0)
 		goto out;
 	const char *group = h->group ? h->group : walk.first;
-	if (!*group || notice_token(token) < 0 || store_token_add(st, token, h->held, now, now + TOKEN_LIFETIME) < 0)
+	if (!*group || notice_token(token) < 0 || store_token_add(st, token, h->held, now, now + cfg->moderation.hold_lifetime) < 0)
 		goto done; /* no group to sign with: the post waits for `mlistctl held` */
 	struct sbuf from = SBUF_INIT, reply = SBUF_INIT, body = SBUF_INIT;
 	sbuf_addf(&from, "%s-owner@%s", group, cfg->domain);
@@ -223,6 +222,23 @@ static const char *decision(const char *text, size_t len, struct sbuf *rest)
 	return found;
 }
 
+int moderation_tell_author(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
+			   const char *author, const char *subject, const char *what, const char *reason)
+{
+	struct sbuf from = SBUF_INIT, body = SBUF_INIT, title = SBUF_INIT;
+	int r;
+
+	sbuf_addf(&from, "%s-owner@%s", group, cfg->domain);
+	sbuf_addf(&title, "Your post to %s %s", group, what);
+	sbuf_addf(&body, "Your post \"%s\" to %s %s.\n%s%s%s", subject, group, what, *reason ? "Reason: " : "", reason,
+		  *reason ? "\n" : "");
+	r = notice_queue(st, sp, cfg->domain, from.buf, NULL, author, title.buf, body.buf);
+	sbuf_release(&from);
+	sbuf_release(&body);
+	sbuf_release(&title);
+	return r;
+}
+
 /* The author of held post id, for a rejection notice. */
 struct author {
 	char *addr, *subject;
@@ -282,17 +298,9 @@ int moderation_reply(const struct config *cfg, struct store *st, struct spool *s
 			sbuf_addf(note, "confirm: %s approved held post %lld: %lld copies queued", sender, held, copies);
 	} else if (r == 0) {
 		r = store_held_drop(st, held, strcmp(word, "reject") == 0 ? "rejected" : "discarded");
-		if (r == 0 && strcmp(word, "reject") == 0 && *author.addr) {
-			struct sbuf from = SBUF_INIT, body = SBUF_INIT, subject = SBUF_INIT;
-			sbuf_addf(&from, "%s-owner@%s", group, cfg->domain);
-			sbuf_addf(&subject, "Your post to %s was not accepted", group);
-			sbuf_addf(&body, "A moderator of %s did not accept your post \"%s\".\n%s%s%s", group, author.subject,
-				  reason.len ? "Their reason: " : "", reason.buf, reason.len ? "\n" : "");
-			r = notice_queue(st, sp, cfg->domain, from.buf, NULL, author.addr, subject.buf, body.buf);
-			sbuf_release(&from);
-			sbuf_release(&body);
-			sbuf_release(&subject);
-		}
+		if (r == 0 && strcmp(word, "reject") == 0 && *author.addr)
+			r = moderation_tell_author(cfg, st, sp, group, author.addr, author.subject, "was not accepted",
+						   reason.buf);
 		if (r == 0)
 			sbuf_addf(note, "confirm: %s %s held post %lld", sender, strcmp(word, "reject") == 0 ? "rejected" : "discarded",
 				  held);

@@ -43,6 +43,10 @@ int moderation_reply(const struct config *cfg, struct store *st, struct spool *s
 		     const char *token, const char *sender, const char *text, size_t len, int automatic,
 		     struct sbuf *note);
 
+/* Tells the author what became of their held post ("was not accepted", "expired"), with a reason or "". */
+int moderation_tell_author(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
+			   const char *author, const char *subject, const char *what, const char *reason);
+
 /* Whether a message is automatic (Auto-Submitted, Precedence bulk/junk/list, a null sender). */
 int moderation_is_automatic(const char *text, size_t len, const char *envelope_from);
 

@@ -183,6 +183,10 @@ struct spool_entry *spool_begin(struct spool *sp, const struct envelope *env)
 		free(e);
 		return NULL;
 	}
+	/* mlistctl run as root writes notices too: they must stay readable by mlistd's account. */
+	struct stat dir;
+	if (geteuid() == 0 && fstat(sp->dir_fd, &dir) == 0 && fchown(e->fd, dir.st_uid, dir.st_gid) < 0)
+		log_msg(LOG_WARNING, "spool: cannot give %s to the spool's owner: %s", e->id, strerror(errno));
 	/* The length is a placeholder until spool_finish: an unfinished file is recognisably so. */
 	sbuf_addf(&e->buf, "%s%.*s\nfrom %s\n", HEADER_MAGIC, LENGTH_DIGITS, "????????????", env->mail_from.buf);
 	for (int i = 0; i < env->n_rcpt; i++)

@@ -104,6 +104,14 @@ int store_held_each(struct store *st, const char *group, int (*fn)(const struct 
 		" ORDER BY h.created, h.id", "s", group), fn, ctx, &count);
 }
 
+int store_held_expired(struct store *st, long long before, int (*fn)(const struct held_row *h, void *ctx), void *ctx)
+{
+	int count = 0;
+
+	return each_held_row(st, store_stmt(st, HELD_COLUMNS "WHERE h.created < ? ORDER BY h.id", "i", before),
+			     fn, ctx, &count);
+}
+
 int store_held_get(struct store *st, long long id, int (*fn)(const struct held_row *h, void *ctx), void *ctx)
 {
 	int count = 0;

@@ -23,6 +23,8 @@ struct held_row {
 };
 /* Calls fn for every held post (of one group, unless group is NULL), oldest first. */
 int store_held_each(struct store *st, const char *group, int (*fn)(const struct held_row *h, void *ctx), void *ctx);
+/* Calls fn for every post held since before `before` (to expire them). */
+int store_held_expired(struct store *st, long long before, int (*fn)(const struct held_row *h, void *ctx), void *ctx);
 /* Calls fn for held post id; refuses an unknown id. */
 int store_held_get(struct store *st, long long id, int (*fn)(const struct held_row *h, void *ctx), void *ctx);
 

@@ -107,6 +107,11 @@ def test_reject_and_discard_send_nothing():
     wait_until(lambda: os.listdir(s.path("spool/queue")) == [], what="the spool to let go of them")
     assert copies(s, "lezer@example.org") == []
     assert s.ctl_json("thread", "list", "pga-jeugd") == []
+    # the rejected post's author hears why; a discarded post is dropped without a word
+    wait_until(lambda: any("not accepted" in n["Subject"] for n in notices(s, "lid@example.org")), what="the note")
+    time.sleep(1)
+    [note] = [n for n in notices(s, "lid@example.org") if "not accepted" in n["Subject"]]
+    assert "buiten het onderwerp" in note.get_payload()
 
 
 def test_held_cli_refusals():
@@ -236,3 +241,15 @@ def test_author_told_once_a_day_and_never_for_automatic_mail():
     time.sleep(1)
     assert len(notices(s, "lid@example.org")) == 1
     assert notices(s, "robot@example.org") == []
+
+
+def test_held_posts_expire_with_a_note_to_the_author():
+    s = Setup("moderation = { hold_lifetime = 1; };\n", listen=True)
+    s.ctl("group", "add", "pga-jeugd", "--kind", "project", "--policy", "moderated")
+    s.ctl("moderator", "add", "pga-jeugd", "mod@example.org")
+    d = s.start()
+    post(s, "lid@example.org", "old@example.org", subject="Te laat")
+    d.wait_for("old@example.org> held")
+    d.wait_for("expired and was discarded", timeout=30)
+    assert s.ctl_json("held", "list") == []
+    wait_until(lambda: any("expired" in n["Subject"] for n in notices(s, "lid@example.org")), what="the note")

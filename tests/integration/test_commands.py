@@ -1,0 +1,132 @@
+"""Mail to a group's -request and -owner addresses, through real SMTP:
+double opt-in subscribing and unsubscribing, help, the private roster,
+closed groups, forwarding to the owners, and no answers that could loop."""
+import email
+import os
+import smtplib
+import time
+
+from harness import Setup, wait_until
+
+DOMAIN = "lists.example.org"
+
+
+def group(policy="members", extra_config=""):
+    s = Setup(extra_config, listen=True)
+    s.ctl("group", "add", "pga-jeugd", "--kind", "project", "--policy", policy)
+    s.ctl("member", "add", "pga-jeugd", "lid@example.org")
+    s.ctl("moderator", "add", "pga-jeugd", "mod@example.org")
+    return s
+
+
+def send(s, sender, to, subject="", body="", extra="", envelope=None):
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail(sender if envelope is None else envelope, [to],
+                      f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n{extra}\r\n{body}\r\n")
+
+
+def mailbox(s, address):
+    base = s.path(f"spool/outbox/{address}/new")
+    out = []
+    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+        with open(os.path.join(base, name), "rb") as f:
+            out.append(email.message_from_binary_file(f))
+    return out
+
+
+def members(s):
+    return [m["address"] for m in s.ctl_json("member", "list", "pga-jeugd")]
+
+
+def wait_mail(s, address, n=1):
+    wait_until(lambda: len(mailbox(s, address)) >= n, what=f"{n} message(s) for {address}")
+    return mailbox(s, address)
+
+
+def test_subscribe_needs_confirmation():
+    s = group()
+    d = s.start()
+    send(s, "nieuw@example.org", f"pga-jeugd-request@{DOMAIN}", subject="subscribe")
+    [confirm] = wait_mail(s, "nieuw@example.org")
+    assert confirm["Subject"] == "Confirm: subscribe to pga-jeugd"
+    assert confirm["From"] == f"pga-jeugd-request@{DOMAIN}" and confirm["Auto-Submitted"] == "auto-generated"
+    assert "nieuw@example.org" not in members(s)
+    send(s, "nieuw@example.org", confirm["Reply-To"], subject="Re: " + confirm["Subject"], body="ja")
+    d.wait_for("confirm: nieuw@example.org joined pga-jeugd")
+    assert "nieuw@example.org" in members(s)
+    welcome = wait_mail(s, "nieuw@example.org", 2)[1]
+    assert welcome["Subject"] == "Welcome"
+    # the token works once
+    send(s, "nieuw@example.org", confirm["Reply-To"], body="nog eens")
+    d.wait_for("ignored: it was used already")
+
+
+def test_unsubscribe_needs_confirmation_so_nobody_else_can():
+    s = group()
+    d = s.start()
+    # someone pretending to be lid asks; the confirmation goes to lid, who does nothing
+    send(s, "lid@example.org", f"pga-jeugd-request@{DOMAIN}", body="unsubscribe\r\n", envelope="evil@example.net")
+    [confirm] = wait_mail(s, "lid@example.org")
+    assert confirm["Subject"] == "Confirm: unsubscribe from pga-jeugd"
+    time.sleep(1)
+    assert "lid@example.org" in members(s)
+    # lid confirms after all
+    send(s, "lid@example.org", confirm["Reply-To"], body="yes")
+    d.wait_for("confirm: lid@example.org left pga-jeugd")
+    assert "lid@example.org" not in members(s)
+
+
+def test_who_is_refused_and_help_is_given():
+    s = group()
+    s.start()
+    send(s, "vraag@example.org", f"pga-jeugd-request@{DOMAIN}", subject="who")
+    [answer] = wait_mail(s, "vraag@example.org")
+    assert answer["Subject"] == "Rosters are private"
+    raw = answer.as_string()
+    assert "lid@example.org" not in raw and "mod@example.org" not in raw
+    send(s, "vraag@example.org", f"pga-jeugd-request@{DOMAIN}", subject="wat kan ik hier?")
+    help_mail = wait_mail(s, "vraag@example.org", 2)[1]
+    assert help_mail["Subject"] == "Help" and "subscribe" in help_mail.get_payload()
+
+
+def test_closed_groups_send_requests_to_the_moderators():
+    s = group("announce")
+    d = s.start()
+    send(s, "nieuw@example.org", f"pga-jeugd-request@{DOMAIN}", subject="subscribe", body="Graag!")
+    [told] = wait_mail(s, "nieuw@example.org")
+    assert told["Subject"] == "Your request went to the moderators"
+    [forwarded] = wait_mail(s, "mod@example.org")
+    assert forwarded["Subject"] == "subscribe" and forwarded["X-Loop"] == f"mlist@{DOMAIN}"
+    d.stop()
+    assert "nieuw@example.org" not in members(s)
+    s2 = group("members", "moderation = { self_subscribe = false; };\n")
+    s2.start()
+    send(s2, "nieuw@example.org", f"pga-jeugd-request@{DOMAIN}", subject="subscribe")
+    assert wait_mail(s2, "nieuw@example.org")[0]["Subject"] == "Your request went to the moderators"
+
+
+def test_owner_address_reaches_the_moderators():
+    s = group()
+    d = s.start()
+    send(s, "vraag@example.org", f"pga-jeugd-owner@{DOMAIN}", subject="Vraag aan de beheerders", body="Hallo")
+    [forwarded] = wait_mail(s, "mod@example.org")
+    assert forwarded["Subject"] == "Vraag aan de beheerders" and "Hallo" in forwarded.get_payload()
+    d.wait_for("forwarded to 1 moderator(s)")
+    assert mailbox(s, "lid@example.org") == []
+
+
+def test_nothing_that_could_loop_is_answered():
+    s = group()
+    d = s.start()
+    request = f"pga-jeugd-request@{DOMAIN}"
+    send(s, "robot@example.org", request, subject="subscribe", extra="Auto-Submitted: auto-replied\r\n")
+    d.wait_for("not answered: it is automatic mail")
+    send(s, "bulk@example.org", request, subject="help", extra="Precedence: bulk\r\n")
+    d.wait_for("from bulk@example.org to pga-jeugd-request not answered: it is automatic mail")
+    send(s, "lijst@example.org", request, subject="help", extra=f"List-Id: <pga-jeugd.{DOMAIN}>\r\n")
+    d.wait_for("not answered: it came from this list server")
+    send(s, "MAILER-DAEMON@example.org", request, subject="Undelivered Mail", envelope="")
+    d.wait_for("not answered: it is a bounce")
+    time.sleep(1)
+    for who in ("robot@example.org", "bulk@example.org", "lijst@example.org", "mailer-daemon@example.org"):
+        assert mailbox(s, who) == [], who
