@@ -16,6 +16,7 @@
 #include "spool.h"
 #include "store.h"
 #include "store_delivery.h"
+#include "store_group.h"
 #include "store_held.h"
 
 static int print_held(const struct held_row *h, void *ctx)
@@ -207,14 +208,42 @@ int cmd_held_discard(struct cli *c)
 	return drop(c, "discarded");
 }
 
+/* The author of a held post, for applying a group's policy to it. */
+static int note_author(const struct held_row *h, void *ctx)
+{
+	sbuf_addstr(ctx, h->from_addr);
+	return 0;
+}
+
 int cmd_held_assign(struct cli *c)
 {
-	long long id = held_id(c->arg[0]);
+	long long id = held_id(c->arg[0]), gid, copies;
+	struct sbuf author = SBUF_INIT;
+	const char *why = NULL;
+	int r = 0;
 
 	if (id < 0)
 		return cli_fail("'%s' is not a held post's number", c->arg[0]);
-	if (store_held_assign(c->store, id, c->arg[1]) < 0)
+	if ((gid = store_group_id(c->store, c->arg[1])) < 0 || store_begin(c->store) < 0)
 		return cli_store_fail(c);
-	fprintf(c->out, "held post %lld goes to %s once approved: mlistctl held approve %lld\n", id, c->arg[1], id);
-	return 0;
+	/* Sorted into the group, the post meets the group's policy like any other post. */
+	int allowed = store_held_assign(c->store, id, c->arg[1]) < 0 ||
+			      store_held_get(c->store, id, note_author, &author) < 0
+		      ? -1 : store_policy_check(c->store, gid, author.buf, &why);
+	if (allowed == 1 && (copies = store_held_approve(c->store, id, (long long)time(NULL))) >= 0 &&
+	    store_commit(c->store) == 0) {
+		fprintf(c->out, "held post %lld sorted into %s and sent: %lld cop%s queued\n", id, c->arg[1], copies,
+			copies == 1 ? "y" : "ies");
+	} else if (allowed == 0 && store_commit(c->store) == 0) {
+		fprintf(c->out, "held post %lld sorted into %s; it stays held there (%s): mlistctl held approve %lld\n",
+			id, c->arg[1], why, id);
+	} else if (allowed == -2) {
+		store_rollback(c->store);
+		r = cli_fail("%s: %s; reject or discard the post instead", c->arg[1], why);
+	} else {
+		r = cli_store_fail(c);
+		store_rollback(c->store);
+	}
+	sbuf_release(&author);
+	return r;
 }

@@ -185,10 +185,10 @@ static int serve(struct sorter *so, const struct list_address *la, const char *a
 /*
  * Splits the places by each group's posting policy for author: pl keeps
  * where the post goes now, hold gets where it waits for a moderator (with
- * hold_reason), and a refusal (announce) sets refuse_reason.
+ * hold_reason), and a refusal (announce) sets refuse_reason and refused_group.
  */
 static int apply_policies(struct sorter *so, const char *author, struct places *pl, struct places *hold,
-			  const char **hold_reason, const char **refuse_reason)
+			  const char **hold_reason, const char **refuse_reason, char refused_group[65])
 {
 	struct places ok = { .n = 0, .how = pl->how };
 
@@ -205,6 +205,7 @@ static int apply_policies(struct sorter *so, const char *author, struct places *
 			*hold_reason = why;
 		} else {
 			*refuse_reason = why;
+			snprintf(refused_group, 65, "%s", pl->names[i]);
 		}
 	}
 	*pl = ok;
@@ -284,7 +285,8 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 	const char *author = *info.from_addr ? info.from_addr : msg.env.mail_from.buf;
 	struct places hold = { .n = 0 };
 	const char *hold_reason = NULL, *refuse_reason = NULL;
-	if (apply_policies(so, author, &pl, &hold, &hold_reason, &refuse_reason) < 0)
+	char refused_group[65] = "";
+	if (apply_policies(so, author, &pl, &hold, &hold_reason, &refuse_reason, refused_group) < 0)
 		goto out;
 
 	struct message_record rec = {
@@ -344,6 +346,12 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 		sbuf_addf(note, "%ssorter: %s <%s> from %s refused: %s", note->len ? "\n" : "", id, message_id, author,
 			  refuse_reason);
 	int automatic = moderation_is_automatic(body, msg.body_len, msg.env.mail_from.buf);
+	if (refuse_reason && !automatic && *info.from_addr && !pl.n && !hold.n &&
+	    moderation_tell_author(so->cfg, so->st, so->sp, refused_group, info.from_addr, info.subject,
+				   "was not accepted", refuse_reason) < 0) {
+		sbuf_release(&names);
+		goto out;
+	}
 	if (held) {
 		struct held_notice hn = { held, hold.n ? hold.names[0] : NULL, hold.n ? hold_reason : "it fits no group",
 					  info.from_addr, info.from_name, info.subject, body, msg.body_len, automatic };

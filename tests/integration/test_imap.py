@@ -255,3 +255,24 @@ def test_uidvalidity_change_does_not_repost():
     d.wait_for("repeats Message-ID <old1@example.org>")
     d.stop()
     assert messages_in(s, "koersenkansen") == 2
+
+
+def test_unsorted_post_is_assigned_and_delivered():
+    dovecot, s = polled()
+    s.write_config(open(s.config).read().replace('default_group = "koersenkansen"', 'default_group = "nergens"'))
+    s.ctl("moderator", "add", "koersenkansen", "mod@example.org")
+    s.ctl("member", "add", "ruwaard-oss", "lezer@example.org")
+    s.ctl("group", "add", "besloten", "--kind", "project", "--policy", "moderated")
+    dovecot.append(mail("Waar hoort dit", "where@example.org"))
+    dovecot.append(mail("En dit", "where2@example.org"))
+    d = s.start()
+    d.wait_for("where2@example.org> fits no group")
+    held = s.ctl_json("held", "list", "koersenkansen")
+    assert [h["groups"] for h in held] == ["", ""], held
+    out, _ = s.ctl("held", "assign", str(held[0]["id"]), "ruwaard-oss")
+    assert "sorted into ruwaard-oss and sent: 1 copy queued" in out, out
+    wait_until(lambda: os.path.isdir(s.path("spool/outbox/lezer@example.org/new")) and
+               os.listdir(s.path("spool/outbox/lezer@example.org/new")), what="the copy")
+    out, _ = s.ctl("held", "assign", str(held[1]["id"]), "besloten")
+    assert "stays held there (every post to this group is moderated)" in out, out
+    assert [h["groups"] for h in s.ctl_json("held", "list")] == ["besloten"]

@@ -69,6 +69,10 @@ def test_announce_policy_refuses_others():
     assert s.ctl_json("held", "list") == []
     wait_until(lambda: len(copies(s, "lezer@example.org")) == 1, what="the announcement")
     assert len(copies(s, "lezer@example.org")) == 1
+    # the refused author is told why
+    wait_until(lambda: notices(s, "lid@example.org"), what="the explanation")
+    [note] = notices(s, "lid@example.org")
+    assert "was not accepted" in note["Subject"] and "only the group's moderators post to it" in note.get_payload()
 
 
 def test_approve_sends_once_and_only_once():
@@ -253,3 +257,16 @@ def test_held_posts_expire_with_a_note_to_the_author():
     d.wait_for("expired and was discarded", timeout=30)
     assert s.ctl_json("held", "list") == []
     wait_until(lambda: any("expired" in n["Subject"] for n in notices(s, "lid@example.org")), what="the note")
+
+
+def test_a_token_from_another_group_does_not_work():
+    s = groups("moderated")
+    s.ctl("group", "add", "andere", "--kind", "project", "--policy", "moderated")
+    s.ctl("moderator", "add", "andere", "ander@example.org")
+    d = s.start()
+    post(s, "lid@example.org", "theirs@example.org")
+    _, confirm = confirm_address(s)
+    # the moderator of another group replies with this group's token
+    reply(s, "ander@example.org", confirm, "approve")
+    d.wait_for("ignored: not one of its moderators")
+    assert len(s.ctl_json("held", "list")) == 1
