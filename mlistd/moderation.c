@@ -119,7 +119,8 @@ int moderation_held(const struct config *cfg, struct store *st, struct spool *sp
 	sbuf_addf(&reply, "%s-confirm+%s@%s", group, token, cfg->domain);
 	sbuf_addf(&body, "A post %s%s is held for a moderator.\n\n"
 		  "From:    %s%s%s%s\nSubject: %s\nReason:  %s\n\n"
-		  "Reply to this message to decide; the first word of your reply (or its subject) counts:\n"
+		  "Reply to this message (it goes to %s) to decide;\n"
+		  "the first word of your reply (or its subject) counts:\n"
 		  "  approve           the post goes out\n"
 		  "  reject <reason>   the post is dropped and the author gets your reason\n"
 		  "  discard           the post is dropped without a word to the author\n"
@@ -127,7 +128,7 @@ int moderation_held(const struct config *cfg, struct store *st, struct spool *sp
 		  "The start of the post:\n\n",
 		  h->group ? "to " : "that fits no group yet", h->group ? h->group : "",
 		  h->from_name, *h->from_name ? " <" : "", h->from_addr, *h->from_name ? ">" : "",
-		  h->subject, h->reason, h->held);
+		  h->subject, h->reason, reply.buf, h->held);
 	quote_start(&body, h->body, h->body_len);
 	struct sbuf subject = SBUF_INIT;
 	sbuf_addf(&subject, "Held for moderation in %s (post %lld)", group, h->held);

@@ -169,6 +169,7 @@ def test_moderator_approves_by_mail():
     body = notice.get_payload()
     assert "vreemde@example.net" in body and "Van buiten" in body and "the sender is not a member" in body
     assert "> Inhoud van Van buiten." in body
+    assert f"(it goes to {confirm})" in body and "mlistctl held approve" in body
     wait_until(lambda: notices(s, "vreemde@example.net"), what="the author's note")
     assert "awaits approval" in notices(s, "vreemde@example.net")[0]["Subject"]
     reply(s, "mod@example.org", confirm, "approve\r\n\r\n> quoted text that says reject")
