@@ -15,7 +15,6 @@
 #include "sbuf.h"
 #include "spool.h"
 #include "store.h"
-#include "store_delivery.h"
 #include "store_group.h"
 #include "store_held.h"
 
@@ -123,21 +122,8 @@ int cmd_held_approve(struct cli *c)
 	return 0;
 }
 
-/* Held post id is finished with: its spool file goes when nothing else needs it. */
-static void release_spool_file(struct cli *c, const char *spool_id, long long message)
-{
-	struct sbuf err = SBUF_INIT;
-	struct spool *sp = spool_attach(c->cfg->spool, &err);
-
-	if (sp && store_delivery_finished(c->store, message) == 1)
-		spool_remove(sp, "queue", spool_id);
-	spool_close(sp);
-	sbuf_release(&err);
-}
-
 struct dropped {
-	char *spool_id, *author, *subject, *group;
-	long long message;
+	char *author, *subject, *group;
 };
 
 static int note_dropped(const struct held_row *h, void *ctx)
@@ -146,18 +132,15 @@ static int note_dropped(const struct held_row *h, void *ctx)
 	const char *comma = strchr(h->groups, ',');
 	struct sbuf g = SBUF_INIT;
 
-	d->spool_id = xstrdup(h->spool_id);
 	d->author = xstrdup(h->from_addr);
 	d->subject = xstrdup(h->subject);
 	sbuf_add(&g, h->groups, comma ? (size_t)(comma - h->groups) : strlen(h->groups));
 	d->group = sbuf_detach(&g);
-	d->message = h->message;
 	return 0;
 }
 
 static void free_dropped(struct dropped *d)
 {
-	free(d->spool_id);
 	free(d->author);
 	free(d->subject);
 	free(d->group);
@@ -166,7 +149,7 @@ static void free_dropped(struct dropped *d)
 static int drop(struct cli *c, const char *decision)
 {
 	long long id = held_id(c->arg[0]);
-	struct dropped d = { NULL, NULL, NULL, NULL, 0 };
+	struct dropped d = { NULL, NULL, NULL };
 	const char *reason = cli_opt(c, "reason");
 	struct sbuf err = SBUF_INIT;
 	struct spool *sp = NULL;
@@ -192,7 +175,6 @@ static int drop(struct cli *c, const char *decision)
 	}
 	spool_close(sp);
 	sbuf_release(&err);
-	release_spool_file(c, d.spool_id, d.message);
 	free_dropped(&d);
 	fprintf(c->out, "%s %lld%s%s\n", decision, id, reason ? ": " : "", reason ? reason : "");
 	return 0;

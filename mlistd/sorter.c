@@ -332,11 +332,14 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 			goto out;
 		}
 	}
+	/* Mail only for service addresses is answered below, in this transaction: its file is not needed after. */
+	if (service && !pl.n && !hold.n)
+		*move_to = NULL;
 	if (pl.n)
 		sbuf_addf(note, "sorter: %s <%s> sorted into %s (by %s), %lld cop%s queued", id, message_id, names.buf,
 			  pl.how, copies, copies == 1 ? "y" : "ies");
 	else if (service)
-		sbuf_addf(note, "sorter: %s <%s> is for a service address; kept for the command stage", id, message_id);
+		sbuf_addf(note, "sorter: %s <%s> is for a service address", id, message_id);
 	else if (unsorted)
 		sbuf_addf(note, "sorter: %s <%s> fits no group; held %lld as unsorted for a moderator", id, message_id, held);
 	for (int i = 0; i < hold.n; i++)
@@ -424,7 +427,8 @@ void sorter_run(struct sorter *so)
 		spool_move(so->sp, b.ids, dest, b.n, moved);
 	for (int i = 0; i < b.n; i++) {
 		if (ok && !moved[i])
-			log_msg(LOG_ERR, "sorter: cannot move %s to spool/%s: %s", b.ids[i], dest[i], strerror(errno));
+			log_msg(LOG_ERR, "sorter: cannot move %s to spool/%s: %s", b.ids[i], dest[i] ? dest[i] : "(removed)",
+				strerror(errno));
 		else if (ok && notes[i].len)
 			log_msg(LOG_INFO, "%s", notes[i].buf);
 		sbuf_release(&notes[i]);

@@ -654,6 +654,12 @@ int spool_move(struct spool *sp, char *const *ids, const char *const *dests, int
 	int fds[8], n_dirs = 0, failed = 0;
 
 	for (int i = 0; i < n; i++) {
+		if (!dests[i]) {
+			/* Handled, nothing kept (mail to a service address, answered in the same transaction). */
+			ok[i] = unlinkat(sp->incoming_fd, ids[i], 0) == 0;
+			failed |= !ok[i];
+			continue;
+		}
 		int k = 0;
 		while (k < n_dirs && strcmp(names[k], dests[i]) != 0)
 			k++;

@@ -110,7 +110,8 @@ int spool_remove(struct spool *sp, const char *folder, const char *id);
 void spool_message_release(struct spool_message *msg);
 /*
  * Moves incoming/IDS[i] to DESTS[i]/IDS[i] (e.g. "queue") for all n, then
- * flushes the folders involved once each.  ok[i] says whether each moved.
+ * flushes the folders involved once each.  A NULL destination removes the
+ * file instead.  ok[i] says whether each moved.
  * Returns 0 if all did, else -1.
  */
 int spool_move(struct spool *sp, char *const *ids, const char *const *dests, int n, int *ok);

@@ -191,7 +191,13 @@ int store_held_drop(struct store *st, long long id, const char *decision)
 
 	if (store_held_get(st, id, take_held, &m) < 0)
 		return -1;
-	int r = store_run(st, store_stmt(st, "UPDATE messages SET decision = ? WHERE id = ?", "si", decision, m.message)) < 0 ||
+	/*
+	 * archived = 0 hands it back to mlistd-deliver, which archives what
+	 * was placed (nothing, for a post held as a whole) and then, finding
+	 * nothing left to do, lets go of its spool file.
+	 */
+	int r = store_run(st, store_stmt(st, "UPDATE messages SET decision = ?, archived = 0, state = 'queued'"
+					 " WHERE id = ?", "si", decision, m.message)) < 0 ||
 		store_run(st, store_stmt(st, "DELETE FROM held WHERE id = ?", "i", id)) < 0 ? -1 : 0;
 	release_held(&m);
 	return r;

@@ -34,7 +34,11 @@ int store_held_get(struct store *st, long long id, int (*fn)(const struct held_r
  * number of copies queued, or -1.
  */
 long long store_held_approve(struct store *st, long long id, long long now);
-/* Ends held post id without sending it: decision "rejected" or "discarded". */
+/*
+ * Ends held post id without sending it: decision "rejected" or
+ * "discarded".  Its spool file goes once mlistd-deliver sees nothing is
+ * left to do with it.
+ */
 int store_held_drop(struct store *st, long long id, const char *decision);
 /* Sorts an unsorted held post into group (its places are replaced). */
 int store_held_assign(struct store *st, long long id, const char *group);

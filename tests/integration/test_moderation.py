@@ -211,6 +211,8 @@ def test_reject_by_mail_tells_the_author_why():
     _, confirm = confirm_address(s)
     reply(s, "mod@example.org", confirm, "reject: dit hoort in de andere groep")
     d.wait_for("rejected held post")
+    # nothing is left to do with it: its spool file goes
+    wait_until(lambda: os.listdir(s.path("spool/queue")) == [], what="the spool to let go of it")
     wait_until(lambda: any("not accepted" in n["Subject"] for n in notices(s, "lid@example.org")), what="the note")
     note = next(n for n in notices(s, "lid@example.org") if "not accepted" in n["Subject"])
     assert "dit hoort in de andere groep" in note.get_payload()
