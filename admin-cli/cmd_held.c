@@ -129,13 +129,10 @@ struct dropped {
 static int note_dropped(const struct held_row *h, void *ctx)
 {
 	struct dropped *d = ctx;
-	const char *comma = strchr(h->groups, ',');
-	struct sbuf g = SBUF_INIT;
 
 	d->author = xstrdup(h->from_addr);
 	d->subject = xstrdup(h->subject);
-	sbuf_add(&g, h->groups, comma ? (size_t)(comma - h->groups) : strlen(h->groups));
-	d->group = sbuf_detach(&g);
+	d->group = xstrdup(h->first_group);
 	return 0;
 }
 

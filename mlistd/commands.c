@@ -103,12 +103,6 @@ static void help_text(const struct config *cfg, const char *group, struct sbuf *
 		  group, group, cfg->domain, group, cfg->domain);
 }
 
-/* Is addr subscribed to the group?  1, 0 or -1. */
-static int is_member(struct store *st, const char *group, const char *addr)
-{
-	return store_is_subscribed(st, group, addr);
-}
-
 static int note_announce(const struct group_row *g, void *ctx)
 {
 	*(int *)ctx = strcmp(g->policy, "announce") == 0;
@@ -171,7 +165,7 @@ int commands_request(const struct config *cfg, struct store *st, struct spool *s
 	}
 	sbuf_release(&why_bad);
 	char *word = command_word(m);
-	int member = is_member(st, m->group, m->sender);
+	int member = store_is_subscribed(st, m->group, m->sender);
 	if (member < 0) {
 		free(word);
 		return -1;
@@ -252,8 +246,6 @@ int commands_owner(const struct config *cfg, struct store *st, struct spool *sp,
 
 struct membership_token {
 	char *kind, *address, *group;
-	int used;
-	long long expires;
 };
 
 static int take_token(const struct token_row *t, void *ctx)
@@ -263,36 +255,36 @@ static int take_token(const struct token_row *t, void *ctx)
 	x->kind = xstrdup(t->kind);
 	x->address = xstrdup(t->address);
 	x->group = xstrdup(t->group);
-	x->used = t->used;
-	x->expires = t->expires;
 	return 0;
 }
 
 int commands_confirm(const struct config *cfg, struct store *st, struct spool *sp, const struct command_mail *m,
 		     const char *token, struct sbuf *note)
 {
-	struct membership_token t = { NULL, NULL, NULL, 0, 0 };
+	struct membership_token t = { NULL, NULL, NULL };
 	const char *why = NULL;
+	long long held;
 	int r = 0;
 
 	if (commands_unanswerable(cfg, m, &why)) {
 		sbuf_addf(note, "confirm: mail from %s not acted on: %s", m->sender, why);
 		return 0;
 	}
-	if (store_token_get(st, token, take_token, &t) <= 0 || !t.kind) {
-		r = t.kind ? -1 : 0;
-		goto out;
+	int valid = store_token_check(st, token, time(NULL), &held, &why);
+	if (valid <= 0) {
+		if (valid == 0)
+			sbuf_addf(note, "confirm: reply from %s with token %.8s... ignored: %s", m->sender, token, why);
+		return valid;
 	}
-	if (t.used || t.expires < time(NULL)) {
-		sbuf_addf(note, "confirm: reply from %s with token %.8s... ignored: %s", m->sender, token,
-			  t.used ? "it was used already" : "it has expired");
+	if (store_token_get(st, token, take_token, &t) <= 0) {
+		r = -1;
 		goto out;
 	}
 	struct command_mail to_person = *m;
 	to_person.sender = t.address;
 	to_person.group = t.group;
 	struct sbuf body = SBUF_INIT;
-	int member = is_member(st, t.group, t.address);
+	int member = store_is_subscribed(st, t.group, t.address);
 	if (member < 0) {
 		r = -1;
 	} else if (strcmp(t.kind, "subscribe") == 0) {

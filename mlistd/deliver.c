@@ -419,7 +419,6 @@ struct expired {
 static int take_expired(const struct held_row *h, void *ctx)
 {
 	struct expired *e = ctx;
-	const char *comma = strchr(h->groups, ',');
 
 	e->ids = xrealloc(e->ids, (size_t)(e->n + 1) * sizeof(long long));
 	e->authors = xrealloc(e->authors, (size_t)(e->n + 1) * sizeof(char *));
@@ -428,9 +427,7 @@ static int take_expired(const struct held_row *h, void *ctx)
 	e->ids[e->n] = h->id;
 	e->authors[e->n] = xstrdup(h->from_addr);
 	e->subjects[e->n] = xstrdup(h->subject);
-	struct sbuf g = SBUF_INIT;
-	sbuf_add(&g, h->groups, comma ? (size_t)(comma - h->groups) : strlen(h->groups));
-	e->groups[e->n++] = sbuf_detach(&g);
+	e->groups[e->n++] = xstrdup(h->first_group);
 	return 0;
 }
 

@@ -65,6 +65,8 @@ int store_held_place(struct store *st, long long held, long long group_id, long 
 	"SELECT h.id, h.message_id, h.created, h.reason," \
 	" coalesce((SELECT group_concat(g.name, ', ') FROM held_places p JOIN groups g ON g.id = p.group_id" \
 	"           WHERE p.held_id = h.id), '')," \
+	" coalesce((SELECT g.name FROM held_places p JOIN groups g ON g.id = p.group_id" \
+	"           WHERE p.held_id = h.id ORDER BY p.rowid LIMIT 1), '')," \
 	" m.message_id, m.spool_id, m.from_addr, m.from_name, m.subject" \
 	" FROM held h JOIN messages m ON m.id = h.message_id "
 
@@ -79,7 +81,7 @@ static int each_held_row(struct store *st, sqlite3_stmt *stmt, int (*fn)(const s
 		struct held_row h = { sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
 				      sqlite3_column_int64(stmt, 2), store_col_text(stmt, 3), store_col_text(stmt, 4),
 				      store_col_text(stmt, 5), store_col_text(stmt, 6), store_col_text(stmt, 7),
-				      store_col_text(stmt, 8), store_col_text(stmt, 9) };
+				      store_col_text(stmt, 8), store_col_text(stmt, 9), store_col_text(stmt, 10) };
 		(*count)++;
 		if ((r = fn(&h, ctx)) != 0)
 			break;

@@ -19,6 +19,7 @@ int store_held_place(struct store *st, long long held, long long group_id, long 
 struct held_row {
 	long long id, message, created;
 	const char *reason, *groups; /* groups: names joined with ", ", "" for an unsorted post */
+	const char *first_group;     /* the first of them, "" for an unsorted post */
 	const char *message_id, *spool_id, *from_addr, *from_name, *subject;
 };
 /* Calls fn for every held post (of one group, unless group is NULL), oldest first. */

@@ -3,6 +3,8 @@
  */
 #include "store_notice.h"
 
+#include <string.h>
+
 #include "store_internal.h"
 
 int store_notice_add(struct store *st, const char *spool_id, const char *from, const char *to, long long now)
@@ -44,7 +46,7 @@ int store_token_add(struct store *st, const char *token, long long held, long lo
 
 int store_token_check(struct store *st, const char *token, long long now, long long *held, const char **why)
 {
-	sqlite3_stmt *stmt = store_stmt(st, "SELECT held_id, used, expires FROM tokens WHERE token = ?", "s", token);
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT held_id, used, expires, kind FROM tokens WHERE token = ?", "s", token);
 	int r;
 
 	if (!stmt)
@@ -52,7 +54,7 @@ int store_token_check(struct store *st, const char *token, long long now, long l
 	r = store_row(st, stmt);
 	if (r == 1) {
 		*held = sqlite3_column_int64(stmt, 0);
-		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL && strcmp(store_col_text(stmt, 3), "moderate") == 0) {
 			*why = "the post it was for is no longer held";
 			r = 0;
 		} else if (sqlite3_column_int(stmt, 1)) {
@@ -112,17 +114,14 @@ int store_token_add_membership(struct store *st, const char *token, const char *
 
 int store_token_get(struct store *st, const char *token, int (*fn)(const struct token_row *t, void *ctx), void *ctx)
 {
-	sqlite3_stmt *stmt = store_stmt(st, "SELECT t.kind, t.address, coalesce(g.name, ''), coalesce(t.held_id, 0),"
-					" t.used, t.expires FROM tokens t LEFT JOIN groups g ON g.id = t.group_id"
-					" WHERE t.token = ?", "s", token);
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT t.kind, t.address, coalesce(g.name, '')"
+					" FROM tokens t LEFT JOIN groups g ON g.id = t.group_id WHERE t.token = ?", "s", token);
 	int r;
 
 	if (!stmt)
 		return -1;
 	if ((r = store_row(st, stmt)) == 1) {
-		struct token_row t = { store_col_text(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 2),
-				       sqlite3_column_int64(stmt, 3), sqlite3_column_int(stmt, 4),
-				       sqlite3_column_int64(stmt, 5) };
+		struct token_row t = { store_col_text(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 2) };
 		if (fn(&t, ctx) < 0)
 			r = -1;
 	}

@@ -26,17 +26,15 @@ int store_token_add_membership(struct store *st, const char *token, const char *
 
 /* A token's row; strings valid during a callback only. */
 struct token_row {
-	const char *kind, *address, *group; /* group: "" unless subscribe/unsubscribe */
-	long long held;                     /* 0 unless moderate and still held */
-	int used;
-	long long expires;
+	const char *kind, *address, *group; /* address, group: "" unless subscribe/unsubscribe */
 };
-/* Calls fn with the token's row; 0 if there is no such token (fn not called), -1 on error. */
+/* Calls fn with the token's row (whether valid or not: see store_token_check); 0 if there is none, -1 on error. */
 int store_token_get(struct store *st, const char *token, int (*fn)(const struct token_row *t, void *ctx), void *ctx);
 
 /*
- * Looks a token up: 1 and *held if it is a valid, unused, unexpired
- * moderation token, 0 if not (with why), -1 on error.  Nothing changes:
+ * Looks a token up: 1 if it is valid (unused, unexpired, and for a
+ * moderation token its post still held; *held gets that post, 0 for other
+ * kinds), 0 if not (with why), -1 on error.  Nothing changes:
  * the token is only used up by store_token_use, once the reply is known
  * to come from a moderator.
  */
