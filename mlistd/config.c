@@ -29,6 +29,7 @@ enum field_kind {
 	FIELD_BOOL,   /* int: 0 or 1 */
 	FIELD_GROUP,  /* nested group described by its own table */
 	FIELD_LIST,   /* list of groups, each described by the same table */
+	FIELD_NETWORKS, /* array of "ADDRESS/PREFIX" strings -> struct network array + size_t count */
 };
 
 struct field {
@@ -40,7 +41,7 @@ struct field {
 	const char *const *choices;   /* FIELD_ENUM: NULL-terminated */
 	const struct field *fields;   /* FIELD_GROUP, FIELD_LIST: the nested table */
 	size_t elem_size;             /* FIELD_LIST: size of one element */
-	size_t count_offset;          /* FIELD_LIST: offset of the size_t count */
+	size_t count_offset;          /* FIELD_LIST, FIELD_NETWORKS: offset of the size_t count */
 };
 
 static const char *const protocol_names[] = { "smtp", "lmtp", NULL };
@@ -87,6 +88,11 @@ static const struct field limits_fields[] = {
 	{ "max_connections_per_client", FIELD_INT, 0, offsetof(struct config_limits, max_connections_per_client),
 	  1, 100000, NULL, NULL, 0, 0 },
 	{ "timeout", FIELD_INT, 0, offsetof(struct config_limits, timeout), 1, 3600, NULL, NULL, 0, 0 },
+	{ "min_data_rate", FIELD_INT, 0, offsetof(struct config_limits, min_data_rate), 1, 1 << 30, NULL, NULL, 0, 0 },
+	{ "stress_timeout", FIELD_INT, 0, offsetof(struct config_limits, stress_timeout), 1, 3600, NULL, NULL, 0, 0 },
+	{ "spool_reserve", FIELD_SIZE, 0, offsetof(struct config_limits, spool_reserve), 0, 1LL << 60, NULL, NULL, 0, 0 },
+	{ "bare_lf_networks", FIELD_NETWORKS, 0, offsetof(struct config_limits, bare_lf_networks), 0, 0, NULL, NULL,
+	  0, offsetof(struct config_limits, n_bare_lf_networks) },
 	END_FIELDS
 };
 
@@ -188,6 +194,7 @@ static int expected_type(enum field_kind kind)
 	case FIELD_BOOL: return CONFIG_TYPE_BOOL;
 	case FIELD_GROUP: return CONFIG_TYPE_GROUP;
 	case FIELD_LIST: return CONFIG_TYPE_LIST;
+	case FIELD_NETWORKS: return CONFIG_TYPE_ARRAY;
 	}
 	return CONFIG_TYPE_NONE;
 }
@@ -219,6 +226,24 @@ static int load_list(struct loader *ld, const config_setting_t *s, const struct 
 			return fail_at(ld, elem, "each entry of '%s' must be a group { ... }", f->name);
 		if (load_group(ld, elem, f->fields, array + (size_t)i * f->elem_size, f->name) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+/* Loads an array of network strings ("10.0.0.0/8", "::1") into a freshly allocated array. */
+static int load_networks(struct loader *ld, const config_setting_t *s, const struct field *f, void *target)
+{
+	int n = config_setting_length(s);
+	struct network *nets = xcalloc((size_t)(n ? n : 1), sizeof(*nets));
+
+	*(struct network **)((char *)target + f->offset) = nets;
+	*(size_t *)((char *)target + f->count_offset) = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		const char *text = config_setting_get_string_elem(s, i);
+		if (!text)
+			return fail_at(ld, s, "'%s' must be an array of strings such as [ \"192.0.2.0/24\" ]", f->name);
+		if (network_parse(text, &nets[i]) < 0)
+			return fail_at(ld, s, "'%s': \"%s\" is not a network (ADDRESS or ADDRESS/PREFIX)", f->name, text);
 	}
 	return 0;
 }
@@ -276,6 +301,8 @@ static int load_field(struct loader *ld, const config_setting_t *s, const struct
 		return load_group(ld, s, f->fields, slot, f->name);
 	case FIELD_LIST:
 		return load_list(ld, s, f, target);
+	case FIELD_NETWORKS:
+		return load_networks(ld, s, f, target);
 	}
 	return -1;
 }
@@ -327,6 +354,9 @@ static void set_defaults(struct config *cfg)
 	cfg->limits.max_connections = 200;
 	cfg->limits.max_connections_per_client = 20;
 	cfg->limits.timeout = 300; /* RFC 5321 4.5.3.2 asks for at least 5 minutes */
+	cfg->limits.min_data_rate = 500;  /* Postfix's smtpd_min_data_rate */
+	cfg->limits.stress_timeout = 10;  /* Postfix's stress-mode smtpd_timeout */
+	cfg->limits.spool_reserve = 64LL << 20;
 }
 
 /* Defaults that depend on other settings, and checks across settings. */
@@ -448,6 +478,7 @@ void config_free(struct config *cfg)
 		free(cfg->rules[i].group);
 	}
 	free(cfg->rules);
+	free(cfg->limits.bare_lf_networks);
 	free(cfg->delivery.maildir);
 	free(cfg->delivery.smarthost);
 	free(cfg->copies.footer);

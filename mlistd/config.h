@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "network.h"
+
 struct sbuf;
 
 enum listen_protocol { LISTEN_SMTP, LISTEN_LMTP };
@@ -51,7 +53,12 @@ struct config_limits {
 	int max_recipients;         /* RCPT commands accepted per transaction */
 	int max_connections;        /* SMTP/LMTP clients served at once */
 	int max_connections_per_client; /* ... of them from one address */
-	int timeout;                /* seconds a client may stay silent before 421 */
+	int timeout;                /* seconds a client has for each whole command, and the base of DATA's deadline */
+	int min_data_rate;          /* octets/s: each octet of DATA adds 1/rate s to its deadline */
+	int stress_timeout;         /* seconds that replace timeout while connections are above 80% of the cap */
+	long long spool_reserve;    /* octets the spool's file system keeps free: below it (plus the size) MAIL gets 452 */
+	struct network *bare_lf_networks; /* clients whose bare LFs become CRLF instead of being refused */
+	size_t n_bare_lf_networks;
 };
 
 struct config_imap {

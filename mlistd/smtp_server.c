@@ -46,7 +46,7 @@ static int listen_on(const struct config_listen *l)
 	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0) {
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, SOMAXCONN) < 0) {
 		log_msg(LOG_ERR, "listen: cannot listen on %s port %d: %s", l->address, l->port, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -106,6 +106,81 @@ static void peer_name(const struct sockaddr_storage *ss, char *out, size_t size)
 		snprintf(out, size, "unknown");
 }
 
+#define STRESS_PERCENT 80   /* connections in use, in % of the cap, from which timeouts shrink */
+#define EVICT_IDLE_MS 1000  /* a session idle this long may be closed to make room */
+
+/* The timeout in force: shorter while the server is under stress. */
+static int current_timeout(const struct smtp_server *srv)
+{
+	const struct config_limits *lim = &srv->cfg->limits;
+
+	if ((long long)srv->n_sessions * 100 > (long long)lim->max_connections * STRESS_PERCENT &&
+	    lim->stress_timeout < lim->timeout)
+		return lim->stress_timeout;
+	return lim->timeout;
+}
+
+/* How many sessions the client at peer has. */
+static int places_of(const struct smtp_server *srv, const char *peer)
+{
+	int n = 0;
+
+	for (struct session *s = srv->sessions; s; s = session_next(s))
+		n += strcmp(session_peer(s), peer) == 0;
+	return n;
+}
+
+/* A session as make_room sees it. */
+struct place {
+	const char *peer;  /* its client's address */
+	struct session *s;
+	long long idle;    /* session_idle_ms, -1 when busy */
+};
+
+static int by_peer(const void *a, const void *b)
+{
+	return strcmp(((const struct place *)a)->peer, ((const struct place *)b)->peer);
+}
+
+/*
+ * Closes a session between commands to make room for a newcomer whose
+ * client has `mine` places already: the one idle the longest among the
+ * clients that hold more places than the newcomer.  It must have been
+ * idle EVICT_IDLE_MS, unless its client holds at least two places more:
+ * then fairness alone decides, so a crowd reconnecting as fast as it is
+ * pushed out can neither keep a client with no place outside nor push
+ * out one that holds fewer places than itself.
+ * Returns 0 if a session was closed, -1 if none may be.
+ */
+static int make_room(struct smtp_server *srv, int mine)
+{
+	struct place *all = xcalloc((size_t)srv->n_sessions + 1, sizeof(*all));
+	long long now = evloop_now_ms(), longest = -1;
+	struct session *victim = NULL;
+	int n = 0;
+
+	for (struct session *s = srv->sessions; s; s = session_next(s))
+		all[n++] = (struct place){ session_peer(s), s, session_idle_ms(s, now) };
+	/* Sorted by client, each run's length is how many places that client holds. */
+	qsort(all, (size_t)n, sizeof(*all), by_peer);
+	for (int start = 0, end; start < n; start = end) {
+		for (end = start; end < n && strcmp(all[end].peer, all[start].peer) == 0; end++)
+			;
+		int held = end - start;
+		for (int i = start; held > mine && i < end; i++) {
+			if (all[i].idle > longest && (held > mine + 1 || all[i].idle >= EVICT_IDLE_MS)) {
+				longest = all[i].idle;
+				victim = all[i].s;
+			}
+		}
+	}
+	free(all);
+	if (!victim)
+		return -1;
+	session_evict(victim);
+	return 0;
+}
+
 /* Turns a client away before a session exists (best effort: the socket is new and empty). */
 static void refuse(int fd, const char *domain, const char *why)
 {
@@ -144,17 +219,16 @@ static void accept_clients(struct evloop *loop, int fd, unsigned events, void *c
 		}
 		char peer[64];
 		peer_name(&ss, peer, sizeof(peer));
-		int same = 0;
-		for (struct session *s = srv->sessions; s; s = session_next(s))
-			same += strcmp(session_peer(s), peer) == 0;
-		if (srv->n_sessions >= lim->max_connections) {
-			log_msg(LOG_WARNING, "smtp: %s turned away: %d connections already", peer, srv->n_sessions);
-			refuse(c, srv->cfg->domain, "Too many connections");
-			continue;
-		}
+		int same = places_of(srv, peer);
 		if (same >= lim->max_connections_per_client) {
 			log_msg(LOG_WARNING, "smtp: %s turned away: %d connections from it already", peer, same);
 			refuse(c, srv->cfg->domain, "Too many connections from your address");
+			continue;
+		}
+		if (srv->n_sessions >= lim->max_connections && make_room(srv, same) < 0) {
+			log_msg(LOG_WARNING, "smtp: %s turned away: %d connections already, none idle", peer,
+				srv->n_sessions);
+			refuse(c, srv->cfg->domain, "Too many connections");
 			continue;
 		}
 		int one = 1;
@@ -173,9 +247,10 @@ static void tick(struct evloop *loop, int fd, unsigned events, void *ctx)
 	(void)events;
 	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_msg(LOG_WARNING, "timer: %s", strerror(errno));
+	int timeout = current_timeout(srv);
 	for (struct session *s = srv->sessions, *next; s; s = next) {
 		next = session_next(s); /* s may be closed by the tick */
-		session_tick(s, now);
+		session_tick(s, now, timeout);
 	}
 }
 

@@ -1,8 +1,19 @@
 /*
  * smtp_server: the listening sockets (one per `listen` entry, SMTP or
  * LMTP), accepting clients within the connection limits, and the
- * once-a-second tick that times out silent clients.  Each accepted client
- * becomes an smtp_session.
+ * once-a-second tick that enforces each session's deadline.  Each
+ * accepted client becomes an smtp_session.
+ *
+ * Under stress (more than 80% of limits.max_connections in use, as when
+ * many idle clients hold connections open) the timeout in force drops
+ * from limits.timeout to limits.stress_timeout, as Postfix's stress mode
+ * does; and a client arriving when every place is taken gets the place
+ * of a session between commands, idle the longest, of a client holding
+ * more places than the newcomer (idle for at least a second, unless
+ * that client holds two places more), so a fresh client is served
+ * within seconds even while a crowd keeps reconnecting, and a client
+ * with few places is never pushed out by one with many.  One address
+ * never gets more than max_connections_per_client places.
  */
 #ifndef MLIST_SMTP_SERVER_H
 #define MLIST_SMTP_SERVER_H

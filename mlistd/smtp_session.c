@@ -4,8 +4,10 @@
  * States follow the dialogue: GREETED (before HELO/EHLO/LHLO), READY (no
  * transaction), MAIL (sender given), RCPT (recipients given), DATA
  * (message arriving), COMMIT (waiting for the spool's group commit),
- * HANDSHAKE (TLS being set up after STARTTLS), CLOSING (reply being
- * flushed before the connection ends).
+ * HANDSHAKE (TLS being set up after STARTTLS), CLOSING (last reply being
+ * flushed), DRAIN (reply sent and our side shut: what the client still
+ * sends is read and thrown away for a moment, so that closing does not
+ * reset the connection before the client has read the reply).
  */
 #include "smtp_session.h"
 
@@ -16,12 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "evloop.h"
 #include "list_address.h"
 #include "log.h"
+#include "network.h"
 #include "sbuf.h"
 #include "smtp_server.h"
 #include "spool.h"
@@ -31,8 +35,10 @@
 #define MAX_TEXT_LINE 1000    /* RFC 5321 4.5.3.1.6, CRLF included */
 #define MAX_OUTPUT 65536      /* stop reading while this much waits to be written */
 #define MAX_ERRORS 10         /* bad commands before the client is shown the door */
+#define CLOSING_MS 10000      /* a last reply the client will not read is given up after this */
+#define DRAIN_MS 2000         /* how long a closed session still swallows input */
 
-enum state { GREETED, READY, MAIL, RCPT, DATA, COMMIT, HANDSHAKE, CLOSING };
+enum state { GREETED, READY, MAIL, RCPT, DATA, COMMIT, HANDSHAKE, CLOSING, DRAIN };
 
 struct session {
 	struct smtp_server *srv;
@@ -47,9 +53,12 @@ struct session {
 	struct spool_entry *entry;  /* the message being received */
 	unsigned long long size;    /* message bytes so far */
 	int at_line_start;          /* DATA: the next byte begins a line */
-	int oversize, long_line, write_failed; /* DATA: reasons to refuse at the dot */
+	int oversize, long_line, nul; /* DATA: reasons to refuse at the dot */
+	int write_errno;            /* DATA: why writing to the spool failed, or 0 */
+	int lf_ok;                  /* the client is in limits.bare_lf_networks: a bare LF counts as CRLF */
 	int errors;                 /* bad commands so far */
 	long long last_active;      /* monotonic ms of the last input */
+	long long phase_start;      /* monotonic ms the current deadline counts from (last reply, DATA, closing) */
 	char peer[64];
 	void *tls_creds;            /* certificate credentials when STARTTLS is offered */
 	gnutls_session_t tls;       /* the TLS session once STARTTLS was given, else NULL */
@@ -137,8 +146,13 @@ static int flush(struct session *s)
 		s->out.buf[s->out.len] = '\0';
 	}
 	if (s->state == CLOSING && s->out.len == 0) {
-		session_close(s);
-		return -1;
+		/* Our side is done; the client's rest is swallowed until it closes too (or DRAIN_MS). */
+		if (shutdown(s->fd, SHUT_WR) < 0) {
+			session_close(s);
+			return -1;
+		}
+		s->state = DRAIN;
+		s->phase_start = evloop_now_ms();
 	}
 	unsigned want = 0;
 	if (s->out.len)
@@ -169,7 +183,8 @@ void session_start(struct smtp_server *srv, int fd, const char *peer, int lmtp, 
 	s->env.proto = lmtp ? "lmtp" : "smtp";
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	snprintf(s->env.client, sizeof(s->env.client), "%s", peer);
-	s->last_active = evloop_now_ms();
+	s->lf_ok = network_contains(srv->cfg->limits.bare_lf_networks, srv->cfg->limits.n_bare_lf_networks, peer);
+	s->last_active = s->phase_start = evloop_now_ms();
 	s->next = srv->sessions;
 	if (s->next)
 		s->next->prev = s;
@@ -179,19 +194,66 @@ void session_start(struct smtp_server *srv, int fd, const char *peer, int lmtp, 
 	flush(s);
 }
 
-void session_tick(struct session *s, long long now_ms)
+/* The last reply is queued: the connection ends once it is written; nothing more is read as SMTP. */
+static void start_closing(struct session *s)
 {
-	/* A session waiting for the spool is mlist's delay, not the client's. */
-	if (s->state == COMMIT || now_ms - s->last_active < (long long)s->srv->cfg->limits.timeout * 1000)
-		return;
-	log_msg(LOG_INFO, "smtp: %s timed out", s->peer);
 	if (s->entry) {
 		spool_abort(s->entry);
 		s->entry = NULL;
 	}
-	reply(s, "421 4.4.2 %s Timeout, closing connection", s->srv->cfg->domain);
 	s->state = CLOSING;
+	s->phase_start = evloop_now_ms();
+}
+
+/* Milliseconds the client has for what it is doing now, with timeout_s in force. */
+static long long allowed_ms(const struct session *s, int timeout_s)
+{
+	long long ms = (long long)timeout_s * 1000;
+
+	/* DATA: each octet received buys 1/min_data_rate s, so a steady sender is never cut, a trickle is. */
+	if (s->state == DATA)
+		ms += (long long)(s->size * 1000 / (unsigned long long)s->srv->cfg->limits.min_data_rate);
+	return ms;
+}
+
+void session_tick(struct session *s, long long now_ms, int timeout_s)
+{
+	long long waited = now_ms - s->phase_start;
+
+	/* A session waiting for the spool is mlist's delay, not the client's. */
+	if (s->state == COMMIT)
+		return;
+	if (s->state == CLOSING || s->state == DRAIN) {
+		if (waited >= (s->state == CLOSING ? CLOSING_MS : DRAIN_MS))
+			session_close(s);
+		return;
+	}
+	if (waited < allowed_ms(s, timeout_s))
+		return;
+	log_msg(LOG_INFO, "smtp: %s timed out %s", s->peer, s->state == DATA ? "in DATA" : "waiting for a command");
+	reply(s, "421 4.4.2 %s Timeout, closing connection", s->srv->cfg->domain);
+	start_closing(s);
 	flush(s);
+}
+
+long long session_idle_ms(const struct session *s, long long now_ms)
+{
+	if (s->state != GREETED && s->state != READY && s->state != MAIL && s->state != RCPT)
+		return -1;
+	return now_ms - s->last_active;
+}
+
+void session_evict(struct session *s)
+{
+	char line[160];
+	int n = snprintf(line, sizeof(line), "421 4.7.0 %s Server busy, closing idle connection\r\n",
+			 s->srv->cfg->domain);
+
+	/* Best effort and at once: the point is to free the place for a client that is waiting. */
+	if (!s->tls_active && write(s->fd, line, (size_t)n) < 0)
+		log_msg(LOG_DEBUG, "smtp: %s: %s", s->peer, strerror(errno));
+	log_msg(LOG_INFO, "smtp: %s closed to make room (idle)", s->peer);
+	session_close(s);
 }
 
 /* Counts a bad command; after too many the client is disconnected. */
@@ -199,8 +261,49 @@ static void bad_command(struct session *s)
 {
 	if (++s->errors >= MAX_ERRORS) {
 		reply(s, "421 4.7.0 %s Too many errors, closing connection", s->srv->cfg->domain);
-		s->state = CLOSING;
+		start_closing(s);
 	}
+}
+
+/*
+ * A bare LF or CR: the reply (one per recipient after LMTP DATA), and the
+ * end of the connection; see smtp_session.h for why.
+ */
+static void refuse_line_end(struct session *s, const char *what)
+{
+	int data = s->state == DATA;
+
+	log_msg(LOG_WARNING, "smtp: %s sent a bare %s %s; refused and disconnected", s->peer, what,
+		data ? "in DATA" : "in a command");
+	for (int i = 0; i < (data && s->lmtp ? s->env.n_rcpt : 1); i++)
+		reply(s, "%s 5.5.2 Bare %s received: lines must end with CRLF (RFC 5321 2.3.8); closing connection",
+		      data ? "550" : "500", what);
+	envelope_reset(&s->env);
+	start_closing(s);
+}
+
+/*
+ * Checks the line end of p[0..n) (n > 0, ending in LF unless partial) and
+ * gives the length of its text without the line end.  A bare LF (from a
+ * client not excused) or a CR anywhere but before the final LF refuses
+ * the session; returns -1 then.
+ */
+static int line_text(struct session *s, const char *p, size_t n, int partial, size_t *text)
+{
+	size_t t = partial ? n : n - 1;
+
+	if (!partial && t && p[t - 1] == '\r')
+		t--;
+	else if (!partial && !s->lf_ok) {
+		refuse_line_end(s, "LF");
+		return -1;
+	}
+	if (memchr(p, '\r', t)) {
+		refuse_line_end(s, "CR");
+		return -1;
+	}
+	*text = t;
+	return 0;
 }
 
 static void reset_transaction(struct session *s)
@@ -293,6 +396,7 @@ static void handshake(struct session *s)
 		return;
 	}
 	s->tls_active = 1;
+	s->phase_start = evloop_now_ms();
 	s->state = GREETED; /* RFC 3207 4.2: forget everything said before, HELO included */
 	s->env.helo[0] = '\0';
 	log_msg(LOG_INFO, "smtp: %s: TLS started", s->peer);
@@ -340,12 +444,17 @@ static void cmd_mail(struct session *s, const char *arg)
 		bad_command(s);
 		return;
 	}
-	if (strncasecmp(p, "FROM:", 5) != 0 || (p += 5, parse_path(&p, path, sizeof(path)) < 0)) {
-		reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
+	if (strncasecmp(p, "FROM:", 5) != 0 || (p += 5, parse_path(&p, path, sizeof(path)) < 0) ||
+	    (*p && *p != ' ')) {
+		reply(s, "501 5.5.4 Syntax: MAIL FROM:<address> [parameters]");
 		bad_command(s);
 		return;
 	}
-	/* ESMTP parameters: SIZE= is checked now; BODY= is accepted; others are refused. */
+	/*
+	 * ESMTP parameters: SIZE= is checked now; BODY= is accepted; anything
+	 * not advertised in EHLO (SMTPUTF8, RET=, ENVID=, ...) is refused.
+	 */
+	unsigned long long declared = 0;
 	while (*p) {
 		while (*p == ' ')
 			p++;
@@ -365,12 +474,21 @@ static void cmd_mail(struct session *s, const char *arg)
 				      s->srv->cfg->limits.max_message_size);
 				return;
 			}
+			declared = size;
 		} else if (!(n == 13 && strncasecmp(p, "BODY=8BITMIME", 13) == 0) &&
 			   !(n == 9 && strncasecmp(p, "BODY=7BIT", 9) == 0)) {
 			reply(s, "555 5.5.4 Unsupported parameter %.*s", (int)(n > 64 ? 64 : n), p);
 			return;
 		}
 		p += n;
+	}
+	/* A spool short of room says so now, before the client sends anything big (Postfix's queue_minfree). */
+	long long room = spool_free_space(s->srv->spool);
+	if (room >= 0 && (unsigned long long)room < (unsigned long long)s->srv->cfg->limits.spool_reserve + declared) {
+		log_msg(LOG_WARNING, "spool: only %lld octets free, below the reserve of %lld: mail is deferred",
+			room, s->srv->cfg->limits.spool_reserve);
+		reply(s, "452 4.3.1 Insufficient system storage, try again later");
+		return;
 	}
 	sbuf_reset(&s->env.mail_from);
 	sbuf_addstr(&s->env.mail_from, path);
@@ -398,9 +516,17 @@ static void cmd_rcpt(struct session *s, const char *arg)
 		bad_command(s);
 		return;
 	}
-	if (strncasecmp(p, "TO:", 3) != 0 || (p += 3, parse_path(&p, path, sizeof(path)) < 0)) {
+	if (strncasecmp(p, "TO:", 3) != 0 || (p += 3, parse_path(&p, path, sizeof(path)) < 0) ||
+	    (*p && *p != ' ')) {
 		reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
 		bad_command(s);
+		return;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p) {
+		/* No RCPT parameter is advertised (no DSN: NOTIFY=, ORCPT=), so none is taken. */
+		reply(s, "555 5.5.4 Unsupported parameter %.*s", (int)strcspn(p, " ") > 64 ? 64 : (int)strcspn(p, " "), p);
 		return;
 	}
 	if (s->env.n_rcpt >= s->srv->cfg->limits.max_recipients) {
@@ -417,6 +543,14 @@ static void cmd_rcpt(struct session *s, const char *arg)
 	reply(s, "250 2.1.5 Ok");
 }
 
+/* The temporary refusal for a spool that could not take a message: full (452) or failing (451). */
+static const char *no_room(int err)
+{
+	if (err == ENOSPC || err == EDQUOT)
+		return "452 4.3.1 Insufficient system storage, try again later";
+	return "451 4.3.0 Cannot queue the message now, try again later";
+}
+
 static void cmd_data(struct session *s)
 {
 	if (s->state != RCPT) {
@@ -427,12 +561,13 @@ static void cmd_data(struct session *s)
 	s->entry = spool_begin(s->srv->spool, &s->env);
 	if (!s->entry) {
 		log_msg(LOG_ERR, "spool: cannot start a message: %s", strerror(errno));
-		reply(s, "451 4.3.0 Cannot queue the message now, try again later");
+		reply(s, "%s", no_room(errno));
 		return;
 	}
 	s->size = 0;
 	s->at_line_start = 1;
-	s->oversize = s->long_line = s->write_failed = 0;
+	s->oversize = s->long_line = s->nul = s->write_errno = 0;
+	s->phase_start = evloop_now_ms();
 	s->state = DATA;
 	reply(s, "354 End data with <CR><LF>.<CR><LF>");
 }
@@ -453,6 +588,7 @@ static void committed(void *ctx, int ok, const char *id)
 			s->env.mail_from.buf, s->env.n_rcpt);
 	envelope_reset(&s->env);
 	s->state = READY;
+	s->phase_start = evloop_now_ms();
 	/* Commands that came after the dot have waited for this answer. */
 	process_input(s);
 }
@@ -463,7 +599,7 @@ static void end_of_data(struct session *s)
 	struct spool_entry *e = s->entry;
 
 	s->entry = NULL;
-	if (s->oversize || s->long_line || s->write_failed) {
+	if (s->oversize || s->long_line || s->nul || s->write_errno) {
 		spool_abort(e);
 		for (int i = 0; i < (s->lmtp ? s->env.n_rcpt : 1); i++) {
 			if (s->oversize)
@@ -471,11 +607,14 @@ static void end_of_data(struct session *s)
 				      s->srv->cfg->limits.max_message_size);
 			else if (s->long_line)
 				reply(s, "500 5.5.2 Line too long (the limit is %d octets)", MAX_TEXT_LINE);
+			else if (s->nul)
+				reply(s, "550 5.6.0 NUL octet in the message: not allowed in mail (RFC 5322, RFC 6152)");
 			else
-				reply(s, "451 4.3.0 Cannot queue the message now, try again later");
+				reply(s, "%s", no_room(s->write_errno));
 		}
 		envelope_reset(&s->env);
 		s->state = READY;
+		s->phase_start = evloop_now_ms();
 		return;
 	}
 	s->state = COMMIT;
@@ -488,16 +627,17 @@ static void data_bytes(struct session *s, const char *p, size_t n)
 	s->size += n;
 	if (s->size > (unsigned long long)s->srv->cfg->limits.max_message_size)
 		s->oversize = 1; /* keep reading to the dot, but store no more */
-	if (!s->oversize && !s->long_line && !s->write_failed && spool_write(s->entry, p, n) < 0)
-		s->write_failed = 1;
+	if (!s->oversize && !s->long_line && !s->nul && !s->write_errno && spool_write(s->entry, p, n) < 0)
+		s->write_errno = errno ? errno : EIO;
 }
 
 /*
- * Takes message data from the input.  Lines are stored with CRLF ends (a
- * bare LF becomes CRLF), a leading dot is unstuffed, and "." alone ends
- * the message.  A line without its end yet is taken in part only when it
- * is already too long, so memory stays bounded.  Returns 1 when the end
- * was reached.
+ * Takes message data from the input.  Lines are stored with CRLF ends, a
+ * leading dot is unstuffed, and "." alone on a CRLF line ends the
+ * message (a bare LF or CR ends the session instead, see line_text).  A
+ * line without its end yet is taken in part only when it is already too
+ * long, so memory stays bounded.  Returns 1 when the message ended or
+ * the session was refused.
  */
 static int take_data(struct session *s)
 {
@@ -505,17 +645,25 @@ static int take_data(struct session *s)
 		const char *p = s->in.buf + s->in_off;
 		size_t avail = s->in.len - s->in_off;
 		const char *lf = memchr(p, '\n', avail);
+		size_t n = lf ? (size_t)(lf - p) + 1 : avail, text;
 		if (!lf) {
 			if (avail <= MAX_TEXT_LINE)
 				return 0;
+			/* A CR at the end of this part may be half of a CRLF: it waits for the next read. */
+			if (p[n - 1] == '\r')
+				n--;
+			if (line_text(s, p, n, 1, &text) < 0)
+				return 1;
 			s->long_line = 1;
-			data_bytes(s, p, avail);
-			s->in_off += avail;
+			s->nul |= memchr(p, '\0', text) != NULL;
+			data_bytes(s, p, text);
+			s->in_off += n;
 			s->at_line_start = 0;
 			continue;
 		}
-		size_t n = (size_t)(lf - p) + 1;
-		size_t text = n - 1 - (n >= 2 && p[n - 2] == '\r');
+		if (line_text(s, p, n, 0, &text) < 0)
+			return 1;
+		s->nul |= memchr(p, '\0', text) != NULL;
 		if (s->at_line_start && text == 1 && p[0] == '.') {
 			s->in_off += n;
 			end_of_data(s);
@@ -565,7 +713,7 @@ static void command(struct session *s, char *line)
 	else if (!strcasecmp(verb, "QUIT")) {
 		reply(s, "221 2.0.0 %s Bye", s->srv->cfg->domain);
 		reset_transaction(s);
-		s->state = CLOSING;
+		start_closing(s);
 	} else if (!strcasecmp(verb, "VRFY"))
 		/* Rosters are private: never say who is on a list. */
 		reply(s, "252 2.5.2 Cannot VRFY; send mail and it will be delivered if the address is ours");
@@ -583,7 +731,7 @@ static void command(struct session *s, char *line)
 /* Takes every complete command or data line in the input, in order. */
 static void process_input(struct session *s)
 {
-	while (s->state != COMMIT && s->state != CLOSING && s->state != HANDSHAKE) {
+	while (s->state != COMMIT && s->state != CLOSING && s->state != DRAIN && s->state != HANDSHAKE) {
 		if (s->state == DATA) {
 			if (!take_data(s))
 				break;
@@ -614,7 +762,9 @@ static void process_input(struct session *s)
 			continue;
 		}
 		char line[MAX_COMMAND_LINE + 1];
-		size_t text = n - 1 - (n >= 2 && p[n - 2] == '\r');
+		size_t text;
+		if (line_text(s, p, n, 0, &text) < 0)
+			break;
 		memcpy(line, p, text);
 		line[text] = '\0';
 		if (strlen(line) != text) {
@@ -623,6 +773,8 @@ static void process_input(struct session *s)
 			continue;
 		}
 		command(s, line);
+		/* The next command's deadline counts from this reply. */
+		s->phase_start = evloop_now_ms();
 	}
 	/* Drop what was taken; keep a partial line. */
 	if (s->in_off) {
@@ -649,6 +801,18 @@ static ssize_t receive(struct session *s, char *buf, size_t size)
 	return n > 0 ? n : -1;
 }
 
+/* DRAIN: whatever still comes is thrown away unread; the client's end (or an error) closes the session. */
+static void drain(struct session *s)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(s->fd, buf, sizeof(buf))) > 0)
+		;
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		session_close(s);
+}
+
 static void session_io(struct evloop *loop, int fd, unsigned events, void *ctx)
 {
 	struct session *s = ctx;
@@ -663,6 +827,11 @@ static void session_io(struct evloop *loop, int fd, unsigned events, void *ctx)
 		/* The 220 for STARTTLS goes out in plain text before the handshake starts. */
 		if (s->out.len == 0)
 			handshake(s);
+		return;
+	}
+	if (s->state == DRAIN) {
+		if (events & EV_READ)
+			drain(s);
 		return;
 	}
 	if (!(events & EV_READ) || s->state == COMMIT || s->state == CLOSING)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -258,6 +259,15 @@ void spool_forget_waiter(struct spool *sp, void *ctx)
 int spool_pending(const struct spool *sp)
 {
 	return sp->n_pending;
+}
+
+long long spool_free_space(const struct spool *sp)
+{
+	struct statvfs fs;
+
+	if (fstatvfs(sp->dir_fd, &fs) < 0)
+		return -1;
+	return (long long)fs.f_bavail * (long long)fs.f_frsize;
 }
 
 int spool_commit(struct spool *sp)

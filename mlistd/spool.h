@@ -91,6 +91,8 @@ void spool_forget_waiter(struct spool *sp, void *ctx);
 int spool_commit(struct spool *sp);
 /* Whether messages are waiting for spool_commit. */
 int spool_pending(const struct spool *sp);
+/* Octets free for an unprivileged writer on the spool's file system, or -1 if it cannot be told. */
+long long spool_free_space(const struct spool *sp);
 
 /*
  * Writes a complete message in one go (IMAP, notifications): begin, write,

@@ -1,8 +1,9 @@
 /*
  * fuzz_smtp: an SMTP or LMTP dialogue of arbitrary bytes against a real
  * session (over a socketpair), with a real store and spool in a temporary
- * folder.  The first byte picks SMTP or LMTP; the rest is what the client
- * sends.
+ * folder.  The first byte picks SMTP or LMTP (bit 0) and whether the
+ * client is one excused from the bare-LF rule (bit 1); the rest is what
+ * the client sends.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include "config.h"
 #include "evloop.h"
 #include "fuzz.h"
+#include "network.h"
 #include "sbuf.h"
 #include "smtp_server.h"
 #include "smtp_session.h"
@@ -38,6 +40,7 @@ static void set_up(void)
 	char dir[] = "/tmp/mlist-fuzz-XXXXXX";
 	struct sbuf path = SBUF_INIT, err = SBUF_INIT;
 	static struct config cfg;
+	static struct network trusted;
 
 	if (!mkdtemp(dir))
 		abort();
@@ -47,6 +50,12 @@ static void set_up(void)
 	cfg.limits.max_connections = 10;
 	cfg.limits.max_connections_per_client = 10;
 	cfg.limits.timeout = 300;
+	cfg.limits.min_data_rate = 500;
+	cfg.limits.stress_timeout = 10;
+	if (network_parse("127.0.0.0/8", &trusted) < 0)
+		abort();
+	cfg.limits.bare_lf_networks = &trusted;
+	cfg.limits.n_bare_lf_networks = 1;
 	srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = &cfg;
 	sbuf_addf(&path, "%s/mlist.db", dir);
@@ -87,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		set_up();
 	if (size == 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
 		return 0;
-	session_start(srv, sv[0], "127.0.0.1", data[0] & 1, NULL);
+	session_start(srv, sv[0], data[0] & 2 ? "127.0.0.1" : "192.0.2.1", data[0] & 1, NULL);
 	size_t off = 1;
 	for (int rounds = 0; rounds < 10000 && srv->n_sessions > 0; rounds++) {
 		if (off < size) {

@@ -4,11 +4,11 @@ meson built (paths in $MLISTCTL and $MLISTD).
 """
 import os
 import pwd
-import select
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 SOURCE_ROOT = os.environ.get("MLIST_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -122,43 +122,53 @@ class Setup:
 
 
 class Daemon:
-    """A running mlistd whose stderr the test reads line by line."""
+    """A running mlistd whose stderr the test reads line by line.  A thread reads it all the time,
+    so a daemon that logs a lot while the test is busy elsewhere never blocks on a full pipe."""
 
     def __init__(self, setup, extra_args):
         self.proc = subprocess.Popen([MLISTD, "-c", setup.config, "--foreground", *extra_args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.log = []
-        self._partial = b""
+        self._changed = threading.Condition()
+        self._ended = False
+        self._reader = threading.Thread(target=self._read_all, daemon=True)
+        self._reader.start()
         _to_clean.append(self.kill)
 
-    def _read(self, timeout):
-        ready, _, _ = select.select([self.proc.stderr], [], [], timeout)
-        if not ready:
-            return False
-        chunk = os.read(self.proc.stderr.fileno(), 65536)
-        if not chunk:
-            return None
-        self._partial += chunk
-        *lines, self._partial = self._partial.split(b"\n")
-        self.log.extend(line.decode("utf-8", "replace") for line in lines)
-        return True
+    def _read_all(self):
+        partial = b""
+        while True:
+            chunk = os.read(self.proc.stderr.fileno(), 65536)
+            if chunk:
+                partial += chunk
+                *lines, partial = partial.split(b"\n")
+            else:
+                lines, partial = ([partial] if partial else []), b""
+            with self._changed:
+                self.log.extend(line.decode("utf-8", "replace") for line in lines)
+                self._ended = not chunk
+                self._changed.notify_all()
+            if not chunk:
+                return
 
     def wait_for(self, text, timeout=20):
         """Waits until a log line contains text; returns that line."""
         deadline = time.monotonic() + timeout
         seen = 0
-        while True:
-            for line in self.log[seen:]:
-                if text in line:
-                    return line
-            seen = len(self.log)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"mlistd did not log {text!r} within {timeout}s; log:\n" + "\n".join(self.log))
-            if self._read(left) is None:
-                self.proc.wait()
-                raise AssertionError(f"mlistd exited ({self.proc.returncode}) before logging {text!r}; log:\n"
-                                     + "\n".join(self.log + [self._partial.decode("utf-8", "replace")]))
+        with self._changed:
+            while True:
+                for line in self.log[seen:]:
+                    if text in line:
+                        return line
+                seen = len(self.log)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"mlistd did not log {text!r} within {timeout}s; log:\n" + "\n".join(self.log))
+                if self._ended:
+                    self.proc.wait()
+                    raise AssertionError(f"mlistd exited ({self.proc.returncode}) before logging {text!r}; log:\n"
+                                         + "\n".join(self.log))
+                self._changed.wait(left)
 
     def signal(self, sig):
         self.proc.send_signal(sig)
@@ -169,13 +179,11 @@ class Daemon:
         return self.wait(timeout)
 
     def wait(self, timeout=20):
-        deadline = time.monotonic() + timeout
-        while self.proc.poll() is None:
-            if time.monotonic() > deadline:
-                raise AssertionError("mlistd did not stop; log:\n" + "\n".join(self.log))
-            self._read(0.1)
-        while self._read(0) is True:
-            pass
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("mlistd did not stop; log:\n" + "\n".join(self.log))
+        self._reader.join(2)  # helpers that outlive a killed mlistd may hold its stderr open
         return self.proc.returncode
 
     def kill(self):

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "network.h"
 #include "sbuf.h"
 
 /* Loads text as a config file; returns the config or NULL with the error in err. */
@@ -190,7 +191,63 @@ static void list_entry_not_group(void)
 	CHECK(fails_with(MINIMAL "listen = ( 25 );\n", 4, "each entry of 'listen' must be a group"));
 }
 
+static void smtp_limits_and_networks(void)
+{
+	struct sbuf err = SBUF_INIT;
+	char path[512];
+	struct config *cfg = load_text(MINIMAL "limits = { timeout = 60; min_data_rate = 1000; stress_timeout = 5;\n"
+				       " spool_reserve = 1048576;\n"
+				       " bare_lf_networks = [ \"192.0.2.0/24\", \"2001:db8::/32\", \"10.1.2.3\" ]; };\n",
+				       &err, path, sizeof(path));
+
+	CHECK(cfg != NULL);
+	CHECK(cfg->limits.timeout == 60 && cfg->limits.min_data_rate == 1000 && cfg->limits.stress_timeout == 5);
+	CHECK(cfg->limits.spool_reserve == 1048576);
+	CHECK(cfg->limits.n_bare_lf_networks == 3);
+	const struct network *nets = cfg->limits.bare_lf_networks;
+	size_t n = cfg->limits.n_bare_lf_networks;
+	CHECK(network_contains(nets, n, "192.0.2.200") && !network_contains(nets, n, "192.0.3.1"));
+	CHECK(network_contains(nets, n, "2001:db8:1::5") && !network_contains(nets, n, "2001:db9::1"));
+	CHECK(network_contains(nets, n, "10.1.2.3") && !network_contains(nets, n, "10.1.2.4"));
+	CHECK(!network_contains(nets, n, "not an address"));
+	config_free(cfg);
+	cfg = load_text(MINIMAL, &err, path, sizeof(path));
+	CHECK(cfg->limits.n_bare_lf_networks == 0 && !network_contains(cfg->limits.bare_lf_networks, 0, "127.0.0.1"));
+	CHECK(cfg->limits.min_data_rate == 500 && cfg->limits.stress_timeout == 10);
+	config_free(cfg);
+	sbuf_release(&err);
+}
+
+static void network_prefixes(void)
+{
+	struct network net;
+
+	CHECK(network_parse("127.0.0.0/8", &net) == 0 && net.prefix == 8);
+	CHECK(network_parse("0.0.0.0/0", &net) == 0 && network_contains(&net, 1, "203.0.113.9"));
+	CHECK(network_parse("10.0.0.0/9", &net) == 0);
+	CHECK(network_contains(&net, 1, "10.127.255.255") && !network_contains(&net, 1, "10.128.0.0"));
+	CHECK(network_parse("::1", &net) == 0 && net.prefix == 128 && !network_contains(&net, 1, "127.0.0.1"));
+	CHECK(network_parse("10.0.0.0/33", &net) < 0);
+	CHECK(network_parse("10.0.0.0/", &net) < 0);
+	CHECK(network_parse("10.0.0.0/8x", &net) < 0);
+	CHECK(network_parse("/8", &net) < 0);
+	CHECK(network_parse("lists.example.org", &net) < 0);
+}
+
+static void bad_networks(void)
+{
+	CHECK(fails_with(MINIMAL "limits = { bare_lf_networks = [ \"300.0.0.0/8\" ]; };\n", 4,
+			 "'bare_lf_networks': \"300.0.0.0/8\" is not a network"));
+	CHECK(fails_with(MINIMAL "limits = { bare_lf_networks = [ 10 ]; };\n", 4,
+			 "'bare_lf_networks' must be an array of strings"));
+	CHECK(fails_with(MINIMAL "limits = { bare_lf_networks = \"10.0.0.0/8\"; };\n", 4,
+			 "'bare_lf_networks' must be an array [ ... ], not a string"));
+}
+
 static const struct check_case cases[] = {
+	{ "smtp_limits_and_networks", smtp_limits_and_networks },
+	{ "network_prefixes", network_prefixes },
+	{ "bad_networks", bad_networks },
 	{ "loads_minimal_with_defaults", loads_minimal_with_defaults },
 	{ "loads_full", loads_full },
 	{ "shipped_config_loads", shipped_config_loads },
