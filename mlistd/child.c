@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +57,7 @@ static void spawn(struct child *c)
 		log_msg(LOG_ERR, "cannot start %s: pipe: %s", c->name, strerror(errno));
 		return;
 	}
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		log_msg(LOG_ERR, "cannot start %s: fork: %s", c->name, strerror(errno));
@@ -64,10 +66,19 @@ static void spawn(struct child *c)
 		return;
 	}
 	if (pid == 0) {
-		/* The child: the pipe becomes its standard input; signals as a fresh process has them. */
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		/*
+		 * The child: the pipe becomes its standard input; signals as a fresh
+		 * process has them, but SIGHUP blocked, so one that comes before the
+		 * helper is ready to reload waits for it (see helper.h) instead of
+		 * killing it.
+		 */
+		sigset_t hup;
+		sigemptyset(&hup);
+		sigaddset(&hup, SIGHUP);
+		sigprocmask(SIG_SETMASK, &hup, NULL);
+		/* Dies with mlistd; and if mlistd is gone already, at once. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(1);
 		dup2(fds[0], STDIN_FILENO);
 		if (c->stdout_fd >= 0)
 			dup2(c->stdout_fd, STDOUT_FILENO);
@@ -115,6 +126,12 @@ void child_wake(struct child *c)
 		log_msg(LOG_WARNING, "cannot wake %s: %s", c->name, strerror(errno));
 }
 
+void child_signal(struct child *c, int sig)
+{
+	if (c->pid && kill(c->pid, sig) < 0)
+		log_msg(LOG_WARNING, "cannot signal %s: %s", c->name, strerror(errno));
+}
+
 /* Notes how the child ended, if it did; returns 1 then. */
 static int reap(struct child *c, int options)
 {
@@ -149,11 +166,6 @@ void child_check(struct child *c, int retry)
 		return;
 	}
 	spawn(c);
-}
-
-pid_t child_pid(const struct child *c)
-{
-	return c->pid;
 }
 
 void child_stop(struct child *c, int timeout_s)

@@ -1,8 +1,10 @@
 /*
  * helper: common start and end of mlistd's helper processes; see helper.h.
  */
+#define _GNU_SOURCE
 #include "helper.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,19 +15,62 @@
 #include "spool.h"
 #include "store.h"
 
+static volatile sig_atomic_t reload_asked; /* a SIGHUP came since the last helper_reload */
+static sigset_t waiting_mask;              /* the signal mask while in helper_poll: SIGHUP let through */
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	reload_asked = 1;
+}
+
 void helper_start(struct helper *h, const char *name, const char *config_path, int foreground)
 {
 	struct sbuf err = SBUF_INIT;
+	struct sigaction sa = { .sa_handler = on_sighup };
+	sigset_t hup;
 
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup, &waiting_mask);
+	sigdelset(&waiting_mask, SIGHUP);
+	sigaction(SIGHUP, &sa, NULL);
 	log_init(name, foreground);
 	if (geteuid() == 0)
 		fatal("%s does not run as root; mlistd starts it after switching accounts", name);
+	h->config_path = config_path;
 	if (!(h->cfg = config_load(config_path, &err)) || !(h->st = store_open(h->cfg->store, &err)) ||
 	    !(h->sp = spool_attach(h->cfg->spool, &err)))
 		fatal("%s", err.buf);
 	sbuf_release(&err);
+}
+
+int helper_poll(struct pollfd *fds, int n, int timeout_ms)
+{
+	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };
+
+	return ppoll(fds, (nfds_t)n, timeout_ms < 0 ? NULL : &ts, &waiting_mask);
+}
+
+int helper_reload(struct helper *h)
+{
+	struct sbuf err = SBUF_INIT;
+
+	if (!reload_asked)
+		return 0;
+	reload_asked = 0;
+	struct config *fresh = config_load(h->config_path, &err);
+	if (!fresh) {
+		log_msg(LOG_ERR, "reload refused, keeping the running config: %s", err.buf);
+		sbuf_release(&err);
+		return 0;
+	}
+	config_free(h->cfg);
+	h->cfg = fresh;
+	log_msg(LOG_INFO, "reloaded %s", h->config_path);
+	return 1;
 }
 
 void helper_end(struct helper *h)

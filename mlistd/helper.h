@@ -1,23 +1,36 @@
 /*
  * helper: what every process mlistd starts beside itself (mlistd-deliver,
- * mlistd-imap) does first and last: refuse root, set the umask, open
- * logging, load the config, open the store and attach to the spool.  Any
- * failure is fatal: mlistd logs the exit and starts the helper again.
+ * mlistd-imap, mlistd-sort) does first and last: refuse root, set the
+ * umask, open logging, load the config, open the store and attach to the
+ * spool.  Any failure is fatal: mlistd logs the exit and starts the
+ * helper again.
+ *
+ * Reloading: mlistd passes SIGHUP on to its helpers.  A helper keeps
+ * SIGHUP blocked except while it waits in helper_poll, so the signal
+ * only ever interrupts a wait, never work half done; helper_reload then
+ * re-reads the config (keeping the old one if the new one has an error).
  */
 #ifndef MLIST_HELPER_H
 #define MLIST_HELPER_H
 
 struct config;
+struct pollfd;
 struct spool;
 struct store;
 
 struct helper {
-	struct config *cfg;
+	const char *config_path; /* the file the config came from, for reloads */
+	struct config *cfg;      /* the config in force; replaced by helper_reload */
 	struct store *st;
 	struct spool *sp;
 };
 
 void helper_start(struct helper *h, const char *name, const char *config_path, int foreground);
 void helper_end(struct helper *h);
+
+/* poll(2) that SIGHUP interrupts (returning -1, EINTR); the only place a helper takes SIGHUP. */
+int helper_poll(struct pollfd *fds, int n, int timeout_ms);
+/* After a SIGHUP: loads the config afresh into h->cfg (the old one is freed).  Returns 1 if it did, else 0. */
+int helper_reload(struct helper *h);
 
 #endif

@@ -4,11 +4,18 @@
  *   mlistd [-c FILE] [--foreground] [-n]
  *
  * Loads the config, binds the SMTP/LMTP listeners, drops root, opens and
- * migrates the store, opens the spool (sorting what a crash left there),
- * and serves every client from one event loop until SIGTERM (drain and
- * stop) or SIGINT; SIGHUP re-reads the config, keeping the old one if the
- * new one has an error.  -n checks the config and exits.  Logs
- * "mlistd ready" once it is serving.
+ * migrates the store, opens the spool, starts its helpers (mlistd-sort,
+ * mlistd-deliver, one mlistd-imap per mailbox) and serves every client
+ * from one event loop until SIGTERM (drain and stop) or SIGINT; SIGHUP
+ * re-reads the config, keeping the old one if the new one has an error,
+ * and passes the signal on to the helpers.  -n checks the config and
+ * exits.  Logs "mlistd ready" once it is serving.
+ *
+ * The loop only accepts, spools, group-commits and answers; its one
+ * store access is the RCPT check, a read that WAL never blocks (and that
+ * gives up after a moment, answering 451, if it ever were).  Everything
+ * after the commit happens in the helpers, woken through pipes:
+ * committed -> mlistd-sort -> "sorted" -> mlistd-deliver.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,8 +38,9 @@
 #include "store.h"
 #include "sbuf.h"
 #include "smtp_server.h"
-#include "sorter.h"
 #include "spool.h"
+
+#define LISTENER_BUSY_WAIT_MS 200 /* the most an RCPT check waits for a store lock before 451 */
 
 static void usage(FILE *to)
 {
@@ -70,18 +78,20 @@ struct daemon {
 	struct evloop *loop;
 	struct smtp_server *smtp;
 	struct spool *spool;
-	struct store *store;
-	struct sorter *sorter;
+	struct store *store;      /* for the RCPT check only */
+	struct child *sorter;     /* mlistd-sort */
 	struct child *deliver;    /* mlistd-deliver */
 	struct child **pollers;   /* one mlistd-imap per imap entry */
 	size_t n_pollers;
-	int notify_fd;            /* read end of the pipe the pollers say "spooled" on */
+	int polled_fd;            /* read end of the pipe the pollers say "spooled" on */
+	int sorted_fd;            /* read end of the pipe mlistd-sort says "sorted" on */
 };
 
 /*
  * SIGHUP: re-reads the config.  Limits and the like take effect at once;
  * listeners, spool and store stay as they were started (they need a
- * restart), and a config with an error is refused as a whole.
+ * restart), and a config with an error is refused as a whole.  The
+ * helpers get the signal too and re-read it themselves (see helper.h).
  */
 static void reload(struct daemon *d)
 {
@@ -94,11 +104,26 @@ static void reload(struct daemon *d)
 		return;
 	}
 	d->smtp->cfg = fresh;
-	sorter_set_config(d->sorter, fresh);
 	config_free(d->cfg);
 	d->cfg = fresh;
 	log_msg(LOG_INFO, "reloaded %s", d->config_path);
 	sbuf_release(&err);
+}
+
+/*
+ * After SIGCHLD or SIGHUP: restarts helpers that died (after SIGHUP even
+ * one that kept failing), and passes a SIGHUP on so each reloads too.
+ */
+static void each_child(struct daemon *d, int hup)
+{
+	struct child *fixed[] = { d->sorter, d->deliver };
+
+	for (size_t i = 0; i < d->n_pollers + 2; i++) {
+		struct child *c = i < 2 ? fixed[i] : d->pollers[i - 2];
+		if (hup)
+			child_signal(c, SIGHUP);
+		child_check(c, hup);
+	}
 }
 
 static void on_signal(struct evloop *loop, int fd, unsigned events, void *ctx)
@@ -112,9 +137,7 @@ static void on_signal(struct evloop *loop, int fd, unsigned events, void *ctx)
 			int retry = si.ssi_signo == SIGHUP;
 			if (retry)
 				reload(d);
-			child_check(d->deliver, retry);
-			for (size_t i = 0; i < d->n_pollers; i++)
-				child_check(d->pollers[i], retry);
+			each_child(d, retry);
 			continue;
 		}
 		log_msg(LOG_INFO, "%s received, stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -123,17 +146,34 @@ static void on_signal(struct evloop *loop, int fd, unsigned events, void *ctx)
 	}
 }
 
-/* A poller spooled messages: sort them and wake the delivery. */
+/* Empties a notification pipe: any number of bytes means the same, "there is work". */
+static void take_notes(int fd)
+{
+	char buf[256];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/* A poller spooled messages: the sorter takes them. */
 static void on_polled(struct evloop *loop, int fd, unsigned events, void *ctx)
 {
 	struct daemon *d = ctx;
-	char buf[256];
 
 	(void)loop;
 	(void)events;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	sorter_run(d->sorter);
+	take_notes(fd);
+	child_wake(d->sorter);
+}
+
+/* The sorter queued posts: the delivery sends them. */
+static void on_sorted(struct evloop *loop, int fd, unsigned events, void *ctx)
+{
+	struct daemon *d = ctx;
+
+	(void)loop;
+	(void)events;
+	take_notes(fd);
 	child_wake(d->deliver);
 }
 
@@ -168,17 +208,22 @@ static char **read_imap_passwords(const struct config *cfg)
 
 /*
  * After every round of events: commit what the round finished (one flush
- * for all of it, then the 250s), then sort what was committed.
+ * for all of it, then the 250s), and wake the sorter for it.
  */
 static void after_round(struct evloop *loop, void *ctx)
 {
 	struct daemon *d = ctx;
 
 	(void)loop;
-	if (spool_pending(d->spool) && spool_commit(d->spool) > 0) {
-		sorter_run(d->sorter);
-		child_wake(d->deliver);
-	}
+	if (spool_pending(d->spool) && spool_commit(d->spool) > 0)
+		child_wake(d->sorter);
+}
+
+/* A pipe whose read end mlistd watches (non-blocking) and whose write end a helper gets as its output. */
+static void notify_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		fatal("pipe: %s", strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -227,7 +272,7 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct daemon d = { .config_path = path, .cfg = cfg, .notify_fd = -1 };
+	struct daemon d = { .config_path = path, .cfg = cfg, .polled_fd = -1, .sorted_fd = -1 };
 	char **passwords = read_imap_passwords(cfg);
 	ensure_spool(cfg);
 	/* Listeners first: a privileged port needs root, which goes next. */
@@ -242,20 +287,22 @@ int main(int argc, char **argv)
 	if (!d.store)
 		fatal("%s", err.buf);
 	log_msg(LOG_INFO, "store %s at schema version %d", cfg->store, store_schema_version(d.store));
+	store_set_busy_wait(d.store, LISTENER_BUSY_WAIT_MS);
 	d.spool = spool_open(cfg->spool, &err);
 	if (!d.spool)
 		fatal("%s", err.buf);
-	d.sorter = sorter_new(cfg, d.store, d.spool);
-	/* Mail committed before a crash or stop and not sorted yet is taken up first. */
-	sorter_run(d.sorter);
-	/* Delivery resumes from the queue: what is recorded as sent is not sent again. */
 	char *abs_path = realpath(path, NULL);
-	const char *deliver_args[] = { "-c", abs_path ? abs_path : path, foreground ? "--foreground" : NULL, NULL };
-	d.deliver = child_start("mlistd-deliver", deliver_args, NULL, -1);
-	int notify[2];
-	if (pipe2(notify, O_CLOEXEC | O_NONBLOCK) < 0)
-		fatal("pipe: %s", strerror(errno));
-	d.notify_fd = notify[0];
+	const char *helper_args[] = { "-c", abs_path ? abs_path : path, foreground ? "--foreground" : NULL, NULL };
+	/* The sorter first takes what was committed before a crash or stop and not sorted yet. */
+	int sorted[2], notify[2];
+	notify_pipe(sorted);
+	d.sorted_fd = sorted[0];
+	d.sorter = child_start("mlistd-sort", helper_args, NULL, sorted[1]);
+	close(sorted[1]);
+	/* Delivery resumes from the queue: what is recorded as sent is not sent again. */
+	d.deliver = child_start("mlistd-deliver", helper_args, NULL, -1);
+	notify_pipe(notify);
+	d.polled_fd = notify[0];
 	d.n_pollers = cfg->n_imap;
 	d.pollers = xcalloc(cfg->n_imap ? cfg->n_imap : 1, sizeof(*d.pollers));
 	for (size_t i = 0; i < cfg->n_imap; i++) {
@@ -273,7 +320,8 @@ int main(int argc, char **argv)
 	d.loop = evloop_new();
 	int sfd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || evloop_watch(d.loop, sfd, EV_READ, on_signal, &d) < 0 ||
-	    evloop_watch(d.loop, d.notify_fd, EV_READ, on_polled, &d) < 0 ||
+	    evloop_watch(d.loop, d.polled_fd, EV_READ, on_polled, &d) < 0 ||
+	    evloop_watch(d.loop, d.sorted_fd, EV_READ, on_sorted, &d) < 0 ||
 	    smtp_server_start(d.smtp, d.loop, d.store, d.spool) < 0)
 		fatal("cannot start serving: %s", strerror(errno));
 	evloop_after(d.loop, after_round, &d);
@@ -286,10 +334,12 @@ int main(int argc, char **argv)
 		child_stop(d.pollers[i], 10);
 	free(d.pollers);
 	close(notify[1]);
-	close(d.notify_fd);
+	close(d.polled_fd);
+	/* The sorter finishes its batch and queues it; delivery then sends what it can before it stops. */
+	child_stop(d.sorter, 30);
+	close(d.sorted_fd);
 	child_stop(d.deliver, 30);
 	spool_close(d.spool);
-	sorter_free(d.sorter);
 	store_close(d.store);
 	evloop_free(d.loop);
 	close(sfd);

@@ -29,6 +29,7 @@
 #include "sbuf.h"
 #include "smtp_server.h"
 #include "spool.h"
+#include "store.h"
 #include "store_group.h"
 
 #define MAX_COMMAND_LINE 512  /* RFC 5321 4.5.3.1.4, CRLF included */
@@ -496,14 +497,14 @@ static void cmd_mail(struct session *s, const char *arg)
 	reply(s, "250 2.1.0 Ok");
 }
 
-/* Whether addr is an address of a group mlist has: the only mail it takes. */
+/* Whether addr is an address of a group mlist has (the only mail it takes): 1, 0, or -1 if the store cannot tell now. */
 static int serves(struct session *s, const char *addr)
 {
 	struct list_address la;
 
 	if (list_address_parse(addr, s->srv->cfg->domain, &la) < 0)
 		return 0;
-	return store_group_id(s->srv->store, la.group) > 0;
+	return store_group_exists(s->srv->store, la.group);
 }
 
 static void cmd_rcpt(struct session *s, const char *arg)
@@ -533,7 +534,13 @@ static void cmd_rcpt(struct session *s, const char *arg)
 		reply(s, "452 4.5.3 Too many recipients");
 		return;
 	}
-	if (!serves(s, path)) {
+	int ours = serves(s, path);
+	if (ours < 0) {
+		log_msg(LOG_ERR, "smtp: cannot look up <%s>: %s", path, store_error(s->srv->store));
+		reply(s, "451 4.3.0 Cannot check the recipient now, try again later");
+		return;
+	}
+	if (!ours) {
 		/* Never a relay: only the addresses of our own groups are taken. */
 		reply(s, "550 5.1.1 <%s>: no such list here", path);
 		return;

@@ -399,14 +399,16 @@ static void gather(const char *id, void *ctx)
 	b->ids[b->n++] = xstrdup(id);
 }
 
-void sorter_run(struct sorter *so)
+int sorter_run(struct sorter *so)
 {
 	struct batch b = { NULL, 0 };
 
-	if (spool_each_incoming(so->sp, gather, &b) < 0 || b.n == 0) {
-		free(b.ids);
-		return;
+	if (spool_each_incoming(so->sp, gather, &b) < 0) {
+		log_msg(LOG_ERR, "sorter: cannot read spool/incoming: %s", strerror(errno));
+		return -1;
 	}
+	if (b.n == 0)
+		return 0;
 	const char **dest = xcalloc((size_t)b.n, sizeof(*dest));
 	struct sbuf *notes = xcalloc((size_t)b.n, sizeof(*notes));
 	/* One transaction for the batch: one fsync of the store for all of it. */
@@ -438,4 +440,5 @@ void sorter_run(struct sorter *so)
 	free(notes);
 	free(dest);
 	free(b.ids);
+	return ok ? b.n : -1;
 }

@@ -172,6 +172,11 @@ static int store_exec_fixed(struct store *st, const char *sql)
 	return 0;
 }
 
+void store_set_busy_wait(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms);
+}
+
 int store_begin(struct store *st)
 {
 	/* IMMEDIATE takes the write lock now, so a busy store fails here, not mid-way. */

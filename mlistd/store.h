@@ -41,6 +41,13 @@ int store_schema_latest(void);
 struct store *store_open_steps(const char *path, const char *const *steps, int n_steps,
 			       struct sbuf *err);
 
+/*
+ * How long a statement waits for a lock another connection holds before
+ * it fails (10 s unless set).  The SMTP listener sets it short: it must
+ * answer, not wait.
+ */
+void store_set_busy_wait(struct store *st, int ms);
+
 /* Transactions, for work that must be all or nothing (e.g. a CSV import). */
 int store_begin(struct store *st);
 int store_commit(struct store *st);

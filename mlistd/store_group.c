@@ -45,6 +45,13 @@ long long store_group_id(struct store *st, const char *name)
 	return r == 1 ? id : -1;
 }
 
+int store_group_exists(struct store *st, const char *name)
+{
+	long long id;
+
+	return store_int(st, &id, "SELECT id FROM groups WHERE name = ?", "s", name);
+}
+
 int store_group_add(struct store *st, const char *name, const char *kind,
 		    const char *title, const char *policy)
 {

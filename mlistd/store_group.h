@@ -36,6 +36,8 @@ int store_group_get(struct store *st, const char *name, group_fn fn, void *ctx);
 int store_group_each(struct store *st, const char *kind, group_fn fn, void *ctx);
 /* Its id, or -1 with "no group named ..." recorded. */
 long long store_group_id(struct store *st, const char *name);
+/* 1 if a group of that name exists, 0 if not, -1 if the store could not tell (busy, say). */
+int store_group_exists(struct store *st, const char *name);
 
 /* Links a project to a change line; both kinds are checked. */
 int store_group_link(struct store *st, const char *project, const char *line);

@@ -133,3 +133,70 @@ def test_reload_with_fewer_listeners_keeps_serving():
     with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
         assert smtp.sendmail("a@example.org", ["ruwaard-oss@lists.example.org"], "Subject: x\r\n\r\nx\r\n") == {}
     assert d.stop() == 0
+
+
+def helper_pids(d):
+    """{name: pid} of the helpers mlistd said it started (the latest of each)."""
+    import re
+    pids = {}
+    for line in d.log:
+        m = re.search(r"started (mlistd-\w+) \(pid (\d+)\)", line)
+        if m:
+            pids[m.group(1)] = int(m.group(2))
+    return pids
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split(")")[-1].split()[0] != "Z"
+
+
+def test_killed_sorter_is_started_again_and_sorts_what_waited():
+    import smtplib
+    from harness import wait_until
+    s = Setup(listen=True)
+    s.ctl("group", "add", "koersenkansen", "--kind", "general", "--policy", "open")
+    d = s.start()
+    d.wait_for("started mlistd-sort")
+    first = helper_pids(d)["mlistd-sort"]
+    os.kill(first, signal.SIGKILL)
+    d.wait_for("mlistd-sort (pid %d) died of signal 9" % first)
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("a@example.org", ["koersenkansen@lists.example.org"],
+                      "Subject: na de val\r\nMessage-ID: <after@example.org>\r\n\r\ntekst\r\n")
+    d.wait_for("after@example.org> sorted into koersenkansen")
+    wait_until(lambda: helper_pids(d)["mlistd-sort"] != first)
+    assert d.stop() == 0
+
+
+def test_helpers_end_with_a_killed_mlistd():
+    from harness import wait_until
+    s = Setup()
+    d = s.start()
+    d.wait_for("started mlistd-deliver")
+    pids = helper_pids(d)
+    assert set(pids) >= {"mlistd-sort", "mlistd-deliver"}, pids
+    d.proc.kill()
+    d.wait()
+    wait_until(lambda: not any(alive(pid) for pid in pids.values()), timeout=10, what="the helpers gone")
+
+
+def test_sighup_reaches_the_sorter():
+    import smtplib
+    s = Setup(listen=True)
+    s.ctl("group", "add", "koersenkansen", "--kind", "general", "--policy", "open")
+    s.ctl("moderator", "add", "koersenkansen", "bureau@example.org")
+    d = s.start()
+    s.write_config(open(s.config).read() + "moderation = { self_subscribe = false; };\n")
+    d.signal(signal.SIGHUP)
+    d.wait_for("mlistd-sort: reloaded")
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("nieuw@example.org", ["koersenkansen-request@lists.example.org"],
+                      "From: nieuw@example.org\r\nSubject: subscribe\r\nMessage-ID: <sub@example.org>\r\n\r\n")
+    # closed to self-subscription now: the request goes to the moderators, not back as a confirmation
+    d.wait_for("owner: mail from nieuw@example.org to koersenkansen-owner forwarded to 1 moderator(s)")
+    assert d.stop() == 0

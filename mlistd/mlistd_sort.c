@@ -1,0 +1,80 @@
+/*
+ * mlistd-sort: the sorter process, started and watched by mlistd.
+ *
+ *   mlistd-sort -c FILE [--foreground]
+ *
+ * Standard input is a pipe from mlistd: a byte on it means "messages were
+ * committed to spool/incoming"; its end means stop.  Standard output is a
+ * pipe back to mlistd: a byte on it means "posts were sorted and queued",
+ * which mlistd passes on to mlistd-deliver.  SIGHUP re-reads the config
+ * (sort rules, moderation settings) before the next batch.
+ *
+ * Why a process and not a thread of mlistd: the sorter waits on the
+ * store (another writer, a long transaction of mlistctl) and parses
+ * hostile headers with libetpan.  In a process of its own neither a
+ * lock nor a crash can ever reach the SMTP listener, which only accepts,
+ * spools and group-commits; mlistd starts the sorter again if it dies,
+ * and sorting is idempotent (see sorter.h), so nothing is lost or sorted
+ * twice.  It costs one process and a pipe hop (microseconds) per batch.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "helper.h"
+#include "log.h"
+#include "sorter.h"
+
+#define RETRY_MS 1000 /* after a failed batch (store locked, say), try again this soon */
+
+/* Waits up to wait_ms for a wake-up byte; returns 0 when the pipe ended (stop), else 1. */
+static int wait_for_work(int fd, int wait_ms)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	char buf[256];
+
+	if (helper_poll(&pfd, 1, wait_ms) <= 0)
+		return 1; /* timed out, or SIGHUP came: look again */
+	ssize_t n = read(fd, buf, sizeof(buf));
+	return !(n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = config_default_path();
+	int foreground = 0, opt;
+
+	while ((opt = getopt_long(argc, argv, "c:f", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 'f': foreground = 1; break;
+		default:
+			fputs("usage: mlistd-sort -c FILE [--foreground] (started by mlistd)\n", stderr);
+			return 2;
+		}
+	}
+	struct helper h;
+	helper_start(&h, "mlistd-sort", path, foreground);
+	struct sorter *so = sorter_new(h.cfg, h.st, h.sp);
+	int running = 1;
+	while (running) {
+		if (helper_reload(&h))
+			sorter_set_config(so, h.cfg);
+		/* What was committed before a crash or a stop is taken up first. */
+		int sorted = sorter_run(so);
+		if (sorted > 0 && write(STDOUT_FILENO, "s", 1) < 0 && errno != EAGAIN)
+			log_msg(LOG_WARNING, "cannot tell mlistd about sorted posts: %m");
+		running = wait_for_work(STDIN_FILENO, sorted < 0 ? RETRY_MS : -1);
+	}
+	sorter_free(so);
+	helper_end(&h);
+	return 0;
+}
