@@ -289,7 +289,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	c.cfg = cfg;
-	c.store = store_open(cfg->store, &err);
+	c.store = store_open(cfg->store, STORE_CREATE, &err);
 	if (!c.store) {
 		fprintf(stderr, "mlistctl: %s\n", err.buf);
 		sbuf_release(&err);
