@@ -1,8 +1,9 @@
 /*
  * cli: what every mlistctl command handler gets, and the command table.
  *
- * mlistctl is "NOUN VERB [ARGS] [--options]".  Each command is one row of
- * the table in mlistctl.c: its words, how many arguments it takes, which
+ * mlistctl is "NOUN VERB [ARGS] [--options]", or a one-word command
+ * ("init").  Each command is one row of the table in mlistctl.c: its
+ * words, how it opens the store, how many arguments it takes, which
  * options it knows, its usage line and its handler.  The parser checks
  * all of that before a handler runs, so handlers only do the work.
  * Handlers return the exit status: 0 done, 1 refused or failed (after
@@ -14,7 +15,8 @@
 
 #include <stdio.h>
 
-struct store;
+#include "store.h"
+
 struct config;
 
 #define CLI_MAX_ARGS 4
@@ -33,7 +35,10 @@ struct cli {
 };
 
 struct command {
-	const char *noun, *verb;
+	const char *noun;      /* the first word */
+	const char *verb;      /* the second word; NULL for a one-word command */
+	enum store_mode store; /* STORE_READ_ONLY for a command that only reads, so it works on a store
+				  the user may not write; STORE_READ_WRITE to change it; STORE_CREATE for init */
 	int min_args, max_args;
 	const char *options; /* space-separated; "name=" takes a value, "name" is a flag */
 	const char *usage;   /* arguments and options, for the usage text */
@@ -57,6 +62,7 @@ int cli_store_fail(const struct cli *c);
 int cli_check_address(const char *addr);
 
 /* The handlers, grouped by noun in cmd_*.c. */
+int cmd_init(struct cli *c);
 int cmd_group_add(struct cli *c);
 int cmd_group_remove(struct cli *c);
 int cmd_group_set(struct cli *c);

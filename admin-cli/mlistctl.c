@@ -1,7 +1,9 @@
 /*
  * mlistctl: the administrators' tool.  Parses "NOUN VERB [ARGS]
- * [--options]" against the command table, loads the config, opens the
- * store and runs the command's handler.
+ * [--options]" (or a one-word command such as "init") against the command
+ * table, loads the config, opens the store the way the command's row says
+ * and runs the command's handler.  Only `mlistctl init` creates or
+ * migrates the store; every other command refuses a missing one.
  *
  * Exit status: 0 done, 1 refused or failed (one-line reason on stderr),
  * 2 usage error (with the usage text on stderr).
@@ -19,39 +21,45 @@
 #include "store.h"
 #include "sbuf.h"
 
+/*
+ * Every command: its words, how it opens the store (STORE_READ_ONLY for
+ * those that only read), its argument counts, options, usage and handler.
+ */
 static const struct command commands[] = {
-	{ "group", "add", 1, 1, "kind= title= policy=",
+	{ "init", NULL, STORE_CREATE, 0, 0, "", "", cmd_init },
+	{ "group", "add", STORE_READ_WRITE, 1, 1, "kind= title= policy=",
 	  "NAME --kind change-line|project|general [--title T] [--policy open|members|moderated|announce]",
 	  cmd_group_add },
-	{ "group", "remove", 1, 1, "force", "NAME [--force]", cmd_group_remove },
-	{ "group", "set", 1, 1, "title= policy=", "NAME [--title T] [--policy P]", cmd_group_set },
-	{ "group", "list", 0, 0, "kind=", "[--kind K] [--json]", cmd_group_list },
-	{ "group", "show", 1, 1, "", "NAME [--json]", cmd_group_show },
-	{ "group", "link", 2, 2, "", "PROJECT CHANGE-LINE", cmd_group_link },
-	{ "group", "unlink", 2, 2, "", "PROJECT CHANGE-LINE", cmd_group_unlink },
-	{ "group", "tree", 0, 0, "", "[--json]", cmd_group_tree },
-	{ "member", "add", 2, 2, "name= mode= follow-line no-self-copy",
+	{ "group", "remove", STORE_READ_WRITE, 1, 1, "force", "NAME [--force]", cmd_group_remove },
+	{ "group", "set", STORE_READ_WRITE, 1, 1, "title= policy=", "NAME [--title T] [--policy P]", cmd_group_set },
+	{ "group", "list", STORE_READ_ONLY, 0, 0, "kind=", "[--kind K] [--json]", cmd_group_list },
+	{ "group", "show", STORE_READ_ONLY, 1, 1, "", "NAME [--json]", cmd_group_show },
+	{ "group", "link", STORE_READ_WRITE, 2, 2, "", "PROJECT CHANGE-LINE", cmd_group_link },
+	{ "group", "unlink", STORE_READ_WRITE, 2, 2, "", "PROJECT CHANGE-LINE", cmd_group_unlink },
+	{ "group", "tree", STORE_READ_ONLY, 0, 0, "", "[--json]", cmd_group_tree },
+	{ "member", "add", STORE_READ_WRITE, 2, 2, "name= mode= follow-line no-self-copy",
 	  "GROUP ADDR [--name N] [--mode each|digest|nomail] [--follow-line] [--no-self-copy]", cmd_member_add },
-	{ "member", "remove", 2, 2, "", "GROUP ADDR", cmd_member_remove },
-	{ "member", "list", 1, 1, "", "GROUP [--json]", cmd_member_list },
-	{ "member", "import", 2, 2, "mode=", "GROUP FILE.csv [--mode each|digest|nomail]", cmd_member_import },
-	{ "member", "export", 1, 1, "", "ADDR", cmd_member_export },
-	{ "member", "forget", 1, 1, "", "ADDR", cmd_member_forget },
-	{ "moderator", "add", 2, 2, "", "GROUP ADDR", cmd_moderator_add },
-	{ "moderator", "remove", 2, 2, "", "GROUP ADDR", cmd_moderator_remove },
-	{ "moderator", "list", 1, 1, "", "GROUP [--json]", cmd_moderator_list },
-	{ "thread", "list", 1, 1, "", "GROUP [--json]", cmd_thread_list },
-	{ "message", "show", 1, 1, "", "MESSAGE-ID [--json]", cmd_message_show },
-	{ "queue", "list", 0, 0, "", "[--json]", cmd_queue_list },
-	{ "queue", "retry", 0, 0, "", "", cmd_queue_retry },
-	{ "archive", "export", 1, 2, "", "GROUP [FILE.mbox]", cmd_archive_export },
-	{ "imap", "status", 0, 0, "", "[--json]", cmd_imap_status },
-	{ "held", "list", 0, 1, "", "[GROUP] [--json]", cmd_held_list },
-	{ "held", "show", 1, 1, "", "ID", cmd_held_show },
-	{ "held", "approve", 1, 1, "", "ID", cmd_held_approve },
-	{ "held", "reject", 1, 1, "reason=", "ID [--reason R]", cmd_held_reject },
-	{ "held", "discard", 1, 1, "", "ID", cmd_held_discard },
-	{ "held", "assign", 2, 2, "", "ID GROUP", cmd_held_assign },
+	{ "member", "remove", STORE_READ_WRITE, 2, 2, "", "GROUP ADDR", cmd_member_remove },
+	{ "member", "list", STORE_READ_ONLY, 1, 1, "", "GROUP [--json]", cmd_member_list },
+	{ "member", "import", STORE_READ_WRITE, 2, 2, "mode=", "GROUP FILE.csv [--mode each|digest|nomail]",
+	  cmd_member_import },
+	{ "member", "export", STORE_READ_ONLY, 1, 1, "", "ADDR", cmd_member_export },
+	{ "member", "forget", STORE_READ_WRITE, 1, 1, "", "ADDR", cmd_member_forget },
+	{ "moderator", "add", STORE_READ_WRITE, 2, 2, "", "GROUP ADDR", cmd_moderator_add },
+	{ "moderator", "remove", STORE_READ_WRITE, 2, 2, "", "GROUP ADDR", cmd_moderator_remove },
+	{ "moderator", "list", STORE_READ_ONLY, 1, 1, "", "GROUP [--json]", cmd_moderator_list },
+	{ "thread", "list", STORE_READ_ONLY, 1, 1, "", "GROUP [--json]", cmd_thread_list },
+	{ "message", "show", STORE_READ_ONLY, 1, 1, "", "MESSAGE-ID [--json]", cmd_message_show },
+	{ "queue", "list", STORE_READ_ONLY, 0, 0, "", "[--json]", cmd_queue_list },
+	{ "queue", "retry", STORE_READ_WRITE, 0, 0, "", "", cmd_queue_retry },
+	{ "archive", "export", STORE_READ_ONLY, 1, 2, "", "GROUP [FILE.mbox]", cmd_archive_export },
+	{ "imap", "status", STORE_READ_ONLY, 0, 0, "", "[--json]", cmd_imap_status },
+	{ "held", "list", STORE_READ_ONLY, 0, 1, "", "[GROUP] [--json]", cmd_held_list },
+	{ "held", "show", STORE_READ_ONLY, 1, 1, "", "ID", cmd_held_show },
+	{ "held", "approve", STORE_READ_WRITE, 1, 1, "", "ID", cmd_held_approve },
+	{ "held", "reject", STORE_READ_WRITE, 1, 1, "reason=", "ID [--reason R]", cmd_held_reject },
+	{ "held", "discard", STORE_READ_WRITE, 1, 1, "", "ID", cmd_held_discard },
+	{ "held", "assign", STORE_READ_WRITE, 2, 2, "", "ID GROUP", cmd_held_assign },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -97,13 +105,23 @@ int cli_check_address(const char *addr)
 	return r;
 }
 
+/* The command's words as typed: "group add", or "init" (in a buffer the next call reuses). */
+static const char *command_name(const struct command *cmd)
+{
+	static char name[64];
+
+	snprintf(name, sizeof(name), "%s%s%s", cmd->noun, cmd->verb ? " " : "", cmd->verb ? cmd->verb : "");
+	return name;
+}
+
+/* Prints the usage of every command, or of those with the same first word as only. */
 static void print_usage(FILE *to, const struct command *only)
 {
-	fputs("usage: mlistctl [-c FILE] NOUN VERB [ARGS] [--json]\n", to);
+	fputs("usage: mlistctl [-c FILE] COMMAND [ARGS] [--json]\n", to);
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		const struct command *cmd = &commands[i];
 		if (!only || strcmp(only->noun, cmd->noun) == 0)
-			fprintf(to, "       mlistctl %s %s %s\n", cmd->noun, cmd->verb, cmd->usage);
+			fprintf(to, "       mlistctl %s%s%s\n", command_name(cmd), *cmd->usage ? " " : "", cmd->usage);
 	}
 }
 
@@ -140,15 +158,19 @@ static int known_option(const struct command *cmd, const char *name, size_t len,
 	return 0;
 }
 
+/* The command named by noun and verb; verb NULL finds a one-word command. */
 static const struct command *find_command(const char *noun, const char *verb)
 {
 	for (size_t i = 0; i < N_COMMANDS; i++) {
-		if (strcmp(commands[i].noun, noun) == 0 && strcmp(commands[i].verb, verb) == 0)
-			return &commands[i];
+		const struct command *cmd = &commands[i];
+		if (strcmp(cmd->noun, noun) == 0 &&
+		    (cmd->verb && verb ? strcmp(cmd->verb, verb) == 0 : cmd->verb == verb))
+			return cmd;
 	}
 	return NULL;
 }
 
+/* The first command whose first word is noun, for the usage of that noun's commands. */
 static const struct command *find_noun(const char *noun)
 {
 	for (size_t i = 0; i < N_COMMANDS; i++) {
@@ -194,7 +216,7 @@ static int command_option(int argc, char **argv, int *i, const struct command *c
 	size_t len = eq ? (size_t)(eq - name) : strlen(name);
 	int takes_value;
 	if (len >= sizeof(c->opt_name[0]) || !known_option(cmd, name, len, &takes_value))
-		return usage_error(cmd, "unknown option '--%.*s' for '%s %s'", (int)len, name, cmd->noun, cmd->verb);
+		return usage_error(cmd, "unknown option '--%.*s' for '%s'", (int)len, name, command_name(cmd));
 	const char *value = "";
 	if (takes_value && eq)
 		value = eq + 1;
@@ -216,17 +238,36 @@ static int command_option(int argc, char **argv, int *i, const struct command *c
 }
 
 /*
- * Parses "[global options] NOUN VERB [ARGS and options]".  Global options
- * may also stand among the arguments.  Returns 0, 2 for a usage error
- * (already reported), or 3 when help was asked for.
+ * Reports command words that name no command (none, an unknown first
+ * word, a noun without its verb, an unknown verb), with the usage of the
+ * noun's commands when the noun is known.  Returns 2.
+ */
+static int unknown_command(const char *const *word, int n_word)
+{
+	const struct command *noun = n_word ? find_noun(word[0]) : NULL;
+
+	if (n_word == 0)
+		return usage_error(NULL, "which command?");
+	if (!noun)
+		return usage_error(NULL, "unknown command '%s'", word[0]);
+	if (n_word == 1)
+		return usage_error(noun, "which command?");
+	return usage_error(noun, "unknown command '%s %s'", word[0], word[1]);
+}
+
+/*
+ * Parses "[global options] COMMAND [ARGS and options]", COMMAND being
+ * NOUN VERB or one word.  Global options may also stand among the
+ * arguments.  Returns 0, 2 for a usage error (already reported), or 3
+ * when help was asked for.
  */
 static int parse_args(int argc, char **argv, struct cli *c, const struct command **cmd_out,
 		      const char **config_path)
 {
-	const char *word[2];
-	int n_word = 0, i = 1, r;
+	const char *word[2] = { NULL, NULL };
+	int n_word = 0, n_wanted = 2, i = 1, r;
 
-	for (; i < argc && n_word < 2; i++) {
+	for (; i < argc && n_word < n_wanted; i++) {
 		if ((r = global_option(argc, argv, &i, c, config_path)) > 1)
 			return r;
 		if (r == 1)
@@ -234,15 +275,13 @@ static int parse_args(int argc, char **argv, struct cli *c, const struct command
 		if (argv[i][0] == '-')
 			return usage_error(NULL, "unknown option '%s' (the command comes first)", argv[i]);
 		word[n_word++] = argv[i];
+		/* A one-word command ends the command words: what follows are its arguments. */
+		if (n_word == 1 && find_command(word[0], NULL))
+			n_wanted = 1;
 	}
-	if (n_word < 2) {
-		if (n_word == 1 && !find_noun(word[0]))
-			return usage_error(NULL, "unknown command '%s'", word[0]);
-		return usage_error(n_word ? find_noun(word[0]) : NULL, "which command?");
-	}
-	const struct command *cmd = find_command(word[0], word[1]);
+	const struct command *cmd = n_word == n_wanted ? find_command(word[0], word[1]) : NULL;
 	if (!cmd)
-		return usage_error(find_noun(word[0]), "unknown command '%s %s'", word[0], word[1]);
+		return unknown_command(word, n_word);
 
 	for (; i < argc; i++) {
 		if ((r = global_option(argc, argv, &i, c, config_path)) > 1)
@@ -253,13 +292,13 @@ static int parse_args(int argc, char **argv, struct cli *c, const struct command
 			if (command_option(argc, argv, &i, cmd, c))
 				return 2;
 		} else if (c->n_args == cmd->max_args) {
-			return usage_error(cmd, "too many arguments for '%s %s'", cmd->noun, cmd->verb);
+			return usage_error(cmd, "too many arguments for '%s'", command_name(cmd));
 		} else {
 			c->arg[c->n_args++] = argv[i];
 		}
 	}
 	if (c->n_args < cmd->min_args)
-		return usage_error(cmd, "'%s %s' needs more arguments", cmd->noun, cmd->verb);
+		return usage_error(cmd, "'%s' needs more arguments", command_name(cmd));
 	*cmd_out = cmd;
 	return 0;
 }
@@ -271,7 +310,7 @@ int main(int argc, char **argv)
 	const char *config_path = config_default_path();
 	struct sbuf err = SBUF_INIT;
 
-	/* Files mlistctl creates (the store, on first use) hold member data. */
+	/* Files mlistctl creates (the store, with init) hold member data. */
 	umask(077);
 	log_init("mlistctl", 1);
 	int r = parse_args(argc, argv, &c, &cmd, &config_path);
@@ -289,7 +328,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	c.cfg = cfg;
-	c.store = store_open(cfg->store, &err);
+	c.store = store_open(cfg->store, cmd->store, &err);
 	if (!c.store) {
 		fprintf(stderr, "mlistctl: %s\n", err.buf);
 		sbuf_release(&err);

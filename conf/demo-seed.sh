@@ -3,7 +3,9 @@
 # the three change lines, an all-projects group, a few projects linked to
 # their lines, example members and moderators.  It is an ordinary list of
 # mlistctl commands, so it doubles as an example of how groups are set up.
-# On a store that has groups already it does nothing.
+# On a store that has groups already it does nothing.  The store must be
+# there: `mlistctl init` (or mlistd's start-up) makes it, mlistctl never
+# does otherwise.
 #
 # MLISTCTL names the mlistctl to use (default: mlistctl on the PATH).
 set -eu

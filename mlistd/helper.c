@@ -41,7 +41,14 @@ void helper_start(struct helper *h, const char *name, const char *config_path, i
 	if (geteuid() == 0)
 		fatal("%s does not run as root; mlistd starts it after switching accounts", name);
 	h->config_path = config_path;
-	if (!(h->cfg = config_load(config_path, &err)) || !(h->st = store_open(h->cfg->store, &err)) ||
+	/*
+	 * mlistd made and migrated the store before it started this process,
+	 * so a helper only opens it: one whose build wants another schema
+	 * version is refused (and logged by mlistd) rather than migrating the
+	 * store under the mlistd that runs it.
+	 */
+	if (!(h->cfg = config_load(config_path, &err)) ||
+	    !(h->st = store_open(h->cfg->store, STORE_READ_WRITE, &err)) ||
 	    !(h->sp = spool_attach(h->cfg->spool, &err)))
 		fatal("%s", err.buf);
 	sbuf_release(&err);

@@ -283,7 +283,7 @@ int main(int argc, char **argv)
 		fatal("cannot go to the background: %s", strerror(errno));
 
 	struct sbuf err = SBUF_INIT;
-	d.store = store_open(cfg->store, &err);
+	d.store = store_open(cfg->store, STORE_CREATE, &err);
 	if (!d.store)
 		fatal("%s", err.buf);
 	log_msg(LOG_INFO, "store %s at schema version %d", cfg->store, store_schema_version(d.store));

@@ -2,6 +2,7 @@
  * store: opening the database, migrations, transactions, and the
  * prepare/bind/step helpers the other store*.c files use.
  */
+#define _GNU_SOURCE /* program_invocation_short_name, to name who needs a migrated store */
 #include "store_internal.h"
 
 #include <errno.h>
@@ -196,11 +197,15 @@ void store_rollback(struct store *st)
 
 int store_schema_version(struct store *st)
 {
-	long long v = 0;
+	long long has_table = 0, v = 0;
 
-	/* One row holding the version; no table or no row means a new, empty store. */
-	if (store_exec_fixed(st, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)") < 0 ||
-	    store_int(st, &v, "SELECT max(version) FROM schema_version", "") < 0)
+	/*
+	 * One row holding the version; no table or no row means a new, empty
+	 * store.  Only reads, so that a read-only store can be asked too.
+	 */
+	if (store_int(st, &has_table, "SELECT count(*) FROM sqlite_master "
+		      "WHERE type = 'table' AND name = 'schema_version'", "") < 0 ||
+	    (has_table && store_int(st, &v, "SELECT max(version) FROM schema_version", "") < 0))
 		return -1;
 	return (int)v;
 }
@@ -210,20 +215,24 @@ int store_schema_latest(void)
 	return store_n_migrations;
 }
 
-/* Applies the steps the store has not had yet. */
+int store_created(const struct store *st)
+{
+	return st->created;
+}
+
+int store_found_version(const struct store *st)
+{
+	return st->found_version;
+}
+
+/* Applies the steps the store has not had yet, each with its version record in one transaction. */
 static int store_migrate(struct store *st, const char *const *steps, int n_steps)
 {
-	int version = store_schema_version(st);
-
-	if (version < 0)
-		return -1;
-	if (version > n_steps)
-		return store_fail(st, "the store is at schema version %d, newer than this mlist knows (%d); "
-				  "use a newer mlist", version, n_steps);
-	for (; version < n_steps; version++) {
+	for (int version = st->found_version; version < n_steps; version++) {
 		if (store_begin(st) < 0)
 			return -1;
-		if (store_exec_fixed(st, steps[version]) < 0 ||
+		if (store_exec_fixed(st, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)") < 0 ||
+		    store_exec_fixed(st, steps[version]) < 0 ||
 		    store_run(st, store_stmt(st, "DELETE FROM schema_version", "")) < 0 ||
 		    store_run(st, store_stmt(st, "INSERT INTO schema_version (version) VALUES (?)", "i",
 					     (long long)version + 1)) < 0) {
@@ -240,27 +249,48 @@ static int store_migrate(struct store *st, const char *const *steps, int n_steps
 	return 0;
 }
 
-/*
- * Creates the file 0600 before sqlite does, and tightens an existing one:
- * it holds member data.  sqlite gives its -wal and -shm files the mode of
- * the database file.
- */
-static int make_private(const char *path, struct sbuf *err)
+/* The folder holding path, or NULL when path names none but "/" or the current folder. */
+static char *folder_of(const char *path)
 {
-	/* The store's folder (the spool, usually) is made on first use too. */
 	char *folder = xstrdup(path), *slash = strrchr(folder, '/');
-	if (slash && slash != folder) {
-		*slash = '\0';
-		if (mkdir(folder, 0700) < 0 && errno != EEXIST) {
-			sbuf_addf(err, "%s: cannot create the store's folder: %s", folder, strerror(errno));
-			free(folder);
-			return -1;
-		}
+
+	if (!slash || slash == folder) {
+		free(folder);
+		return NULL;
+	}
+	*slash = '\0';
+	return folder;
+}
+
+/* Makes the store's folder (the spool, usually) 0700 if it is missing; *made says whether it did. */
+static int make_folder(const char *path, int *made, struct sbuf *err)
+{
+	char *folder = folder_of(path);
+	int r = 0;
+
+	if (folder && mkdir(folder, 0700) == 0) {
+		*made = 1;
+	} else if (folder && errno != EEXIST) {
+		sbuf_addf(err, "%s: cannot create the store's folder: %s", folder, strerror(errno));
+		r = -1;
 	}
 	free(folder);
+	return r;
+}
 
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+/*
+ * Makes the file 0600 before sqlite opens it, or tightens an existing
+ * one: it holds member data, and sqlite gives its -wal and -shm files the
+ * database's mode.  st->created says whether the file is new.
+ */
+static int make_file(struct store *st, const char *path, struct sbuf *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
+	if (fd >= 0)
+		st->created = 1;
+	else if (errno == EEXIST)
+		fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		sbuf_addf(err, "%s: cannot open the store: %s", path, strerror(errno));
 		return -1;
@@ -274,33 +304,139 @@ static int make_private(const char *path, struct sbuf *err)
 	return 0;
 }
 
-struct store *store_open(const char *path, struct sbuf *err)
+/* Takes away what a failed STORE_CREATE open made: the file, the -wal and -shm sqlite put beside it, the folder. */
+static void undo_create(const char *path, int made_file, int made_folder)
 {
-	return store_open_steps(path, store_migrations, store_n_migrations, err);
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+
+	for (size_t i = 0; made_file && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		struct sbuf name = SBUF_INIT;
+		sbuf_addf(&name, "%s%s", path, suffixes[i]);
+		unlink(name.buf);
+		sbuf_release(&name);
+	}
+	char *folder = made_folder ? folder_of(path) : NULL;
+	if (folder)
+		rmdir(folder);
+	free(folder);
 }
 
-struct store *store_open_steps(const char *path, const char *const *steps, int n_steps,
+/*
+ * Opens the sqlite connection.  Never with SQLITE_OPEN_CREATE: only
+ * STORE_CREATE makes the file, before this, with its mode and folder.
+ * sqlite quietly opens a file it may not write read-only; a mode that
+ * writes refuses that here rather than at its first write.
+ */
+static int open_db(struct store *st, const char *path, enum store_mode mode, struct sbuf *err)
+{
+	int flags = mode == STORE_READ_ONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		int e = st->db ? sqlite3_system_errno(st->db) : ENOMEM;
+		if (e == ENOENT)
+			sbuf_addf(err, "no store at %s", path);
+		else
+			sbuf_addf(err, "%s: cannot open the store: %s", path, e ? strerror(e) : sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (mode != STORE_READ_ONLY && sqlite3_db_readonly(st->db, "main") == 1) {
+		sbuf_addf(err, "the store at %s is read-only for this user", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Sets up the connection.  A writing one keeps the -wal and -shm files
+ * when it closes (see store.h), with the -wal truncated to nothing, so
+ * that it neither takes room nor keeps the pages of forgotten members.
+ */
+static int configure(struct store *st, enum store_mode mode)
+{
+	int persist = 1;
+
+	sqlite3_busy_timeout(st->db, 10000);
+	if (mode == STORE_READ_ONLY)
+		return 0;
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist) != SQLITE_OK)
+		return store_fail(st, "store: cannot keep the -wal file: %s", sqlite3_errmsg(st->db));
+	/* WAL mode is kept in the file: set where the store is made or migrated. */
+	if (mode == STORE_CREATE && store_exec_fixed(st, "PRAGMA journal_mode = WAL") < 0)
+		return -1;
+	return store_exec_fixed(st, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+				"PRAGMA journal_size_limit = 0;");
+}
+
+/*
+ * Why the first statements on the store failed.  sqlite's own words do
+ * for most; a WAL store whose -wal and -shm files are missing in a folder
+ * this user may not write cannot be opened at all, which its "attempt to
+ * write a readonly database" does not tell a person who only reads.
+ */
+static void first_use_failed(struct store *st, const char *path, enum store_mode mode, struct sbuf *err)
+{
+	if (sqlite3_extended_errcode(st->db) != SQLITE_READONLY_DIRECTORY)
+		sbuf_addf(err, "%s: %s", path, st->err.buf);
+	else if (mode == STORE_READ_ONLY)
+		sbuf_addf(err, "cannot read the store at %s: its -wal and -shm files are missing and this user may "
+			  "not create them (any mlist program that writes to the store leaves them in place)", path);
+	else
+		sbuf_addf(err, "the store at %s is read-only for this user: it may not create the store's "
+			  "-wal and -shm files", path);
+}
+
+/*
+ * Refuses a schema version this build cannot work with: a newer one
+ * always; an older one unless mode migrates it.
+ */
+static int check_version(const struct store *st, const char *path, enum store_mode mode, int n_steps,
+			 struct sbuf *err)
+{
+	if (st->found_version > n_steps) {
+		sbuf_addf(err, "the store at %s is at schema version %d, newer than this mlist knows (%d); "
+			  "use a newer mlist", path, st->found_version, n_steps);
+		return -1;
+	}
+	if (st->found_version < n_steps && mode != STORE_CREATE) {
+		sbuf_addf(err, "the store at %s is at schema version %d, this %s needs %d: "
+			  "start mlistd or run mlistctl init to migrate it",
+			  path, st->found_version, program_invocation_short_name, n_steps);
+		return -1;
+	}
+	return 0;
+}
+
+struct store *store_open(const char *path, enum store_mode mode, struct sbuf *err)
+{
+	return store_open_steps(path, mode, store_migrations, store_n_migrations, err);
+}
+
+struct store *store_open_steps(const char *path, enum store_mode mode, const char *const *steps, int n_steps,
 			       struct sbuf *err)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
+	int made_folder = 0, made_file;
 
 	sbuf_init(&st->err);
-	if (make_private(path, err) < 0)
+	if (mode == STORE_CREATE && (make_folder(path, &made_folder, err) < 0 || make_file(st, path, err) < 0))
 		goto fail;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		sbuf_addf(err, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
+	if (open_db(st, path, mode, err) < 0)
+		goto fail;
+	if (configure(st, mode) < 0 || (st->found_version = store_schema_version(st)) < 0) {
+		first_use_failed(st, path, mode, err);
 		goto fail;
 	}
-	sqlite3_busy_timeout(st->db, 10000);
-	if (store_exec_fixed(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-				 "PRAGMA foreign_keys = ON;") < 0 ||
-	    store_migrate(st, steps, n_steps) < 0) {
+	if (check_version(st, path, mode, n_steps, err) < 0)
+		goto fail;
+	if (mode == STORE_CREATE && store_migrate(st, steps, n_steps) < 0) {
 		sbuf_addf(err, "%s: %s", path, st->err.buf);
 		goto fail;
 	}
 	return st;
 fail:
+	made_file = st->created;
 	store_close(st);
+	undo_create(path, made_file, made_folder);
 	return NULL;
 }
 

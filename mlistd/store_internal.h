@@ -23,6 +23,8 @@ struct cached_stmt {
 struct store {
 	sqlite3 *db;        /* the open connection */
 	struct sbuf err;    /* the last failure's reason */
+	int created;        /* this open made the file (STORE_CREATE) */
+	int found_version;  /* the schema version the file was at when opened */
 	struct cached_stmt cache[STORE_CACHE]; /* statements prepared once, reset between uses */
 };
 

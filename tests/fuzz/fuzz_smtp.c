@@ -59,7 +59,7 @@ static void set_up(void)
 	srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = &cfg;
 	sbuf_addf(&path, "%s/mlist.db", dir);
-	srv->store = store_open(path.buf, &err);
+	srv->store = store_open(path.buf, STORE_CREATE, &err);
 	sbuf_reset(&path);
 	sbuf_addf(&path, "%s/spool", dir);
 	srv->spool = spool_open(path.buf, &err);

@@ -68,9 +68,13 @@ def free_port():
 
 
 class Setup:
-    """A config, spool and store in a fresh temporary folder."""
+    """A config, spool and store in a fresh temporary folder.  The store is
+    made with `mlistctl init`, as an administrator would: mlistctl never
+    creates it otherwise.  With init=False there is none until mlistd starts
+    (or the test runs init), and nothing is made from a config a test is
+    about to find fault with."""
 
-    def __init__(self, extra_config="", listen=False):
+    def __init__(self, extra_config="", listen=False, init=True):
         if listen:
             self.smtp_port, self.lmtp_port = free_port(), free_port()
             extra_config = (f'listen = ( {{ address = "127.0.0.1"; port = {self.smtp_port}; protocol = "smtp"; }},\n'
@@ -86,6 +90,8 @@ class Setup:
         self.write_config('domain = "lists.example.org";\n'
                           'spool = "spool";\n'
                           'store = "spool/mlist.db";\n' + user + extra_config)
+        if init:
+            self.ctl("init")
 
     def write_config(self, text):
         with open(self.config, "w") as f:

@@ -131,7 +131,7 @@ def test_bare_lf_from_an_excused_network_becomes_crlf():
 
 
 def test_a_network_that_is_not_one_is_a_config_error():
-    s = Setup('limits = { bare_lf_networks = [ "127.0.0.0/33" ]; };\n', listen=True)
+    s = Setup('limits = { bare_lf_networks = [ "127.0.0.0/33" ]; };\n', listen=True, init=False)
     proc = subprocess.run([os.environ["MLISTD"], "-n", "-c", s.config], capture_output=True, text=True)
     assert proc.returncode == 1
     assert f'{s.config}:' in proc.stderr and '"127.0.0.0/33" is not a network' in proc.stderr, proc.stderr
@@ -375,12 +375,13 @@ def test_spool_below_its_reserve_defers_with_452():
 def test_spool_that_fills_up_during_data_answers_452():
     if os.geteuid() != 0:
         raise Skip("mounting a small file system for the spool needs root")
-    s = Setup("limits = { spool_reserve = 0; };\n", listen=True)
+    s = Setup("limits = { spool_reserve = 0; };\n", listen=True, init=False)
     spool = s.path("spool")
     os.makedirs(spool, exist_ok=True)
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", spool]).returncode != 0:
         raise Skip("cannot mount a tmpfs here")
     try:
+        s.ctl("init")
         add_groups(s)
         d = s.start()
         c = Client(s.smtp_port)

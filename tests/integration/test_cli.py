@@ -1,9 +1,14 @@
 """mlistctl against a temporary store: every verb, its refusals and exit codes."""
+import hashlib
+import json
 import os
+import pwd
+import re
+import sqlite3
 import stat
 import subprocess
 
-from harness import MLISTCTL, SOURCE_ROOT, Setup
+from harness import MLISTCTL, SOURCE_ROOT, Setup, Skip, unprivileged_user
 
 
 def seeded():
@@ -28,7 +33,8 @@ def test_usage_errors_exit_2_with_usage():
                  ["member", "add", "g", "a@example.org", "--name"],
                  ["group", "remove", "g", "--force=yes"],
                  ["group", "add", "g", "--kind", "project", "--kind", "general"],
-                 ["--bogus", "group", "list"]):
+                 ["--bogus", "group", "list"], ["init", "extra"], ["init", "--kind", "project"],
+                 ["nonsense", "list"]):
         proc = run_ctl("-c", s.config, *args)
         assert proc.returncode == 2, (args, proc.returncode, proc.stderr)
         assert proc.stderr.startswith("mlistctl: "), proc.stderr
@@ -41,6 +47,74 @@ def test_help_exits_0():
     assert proc.returncode == 0
     for words in ("group add", "group tree", "member import", "member forget", "moderator list"):
         assert words in proc.stdout, proc.stdout
+    assert "       mlistctl init\n" in proc.stdout, proc.stdout
+
+
+def test_one_word_command_usage():
+    s = Setup()
+    proc = run_ctl("-c", s.config, "init", "extra")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[:3] == ["mlistctl: too many arguments for 'init'",
+                                            "usage: mlistctl [-c FILE] COMMAND [ARGS] [--json]",
+                                            "       mlistctl init"], proc.stderr
+    proc = run_ctl("-c", s.config, "init", "--force")
+    assert proc.returncode == 2 and proc.stderr.startswith("mlistctl: unknown option '--force' for 'init'\n")
+    proc = run_ctl("-c", s.config, "group")
+    assert proc.returncode == 2 and proc.stderr.startswith("mlistctl: which command?\n"), proc.stderr
+    assert "mlistctl group add" in proc.stderr and "mlistctl init" not in proc.stderr, proc.stderr
+
+
+def test_missing_store_is_refused_and_not_created():
+    s = Setup(init=False)
+    for args in (["group", "add", "x", "--kind", "project"], ["group", "list"], ["member", "export", "a@example.org"]):
+        proc = run_ctl("-c", s.config, *args)
+        assert proc.returncode == 1, (args, proc)
+        assert proc.stderr == f"mlistctl: no store at {s.store}\n", proc.stderr
+        assert proc.stdout == "", proc.stdout
+        assert not os.path.exists(s.path("spool")), "no folder is made either"
+    # the folder there but no file: still refused, still nothing made
+    os.mkdir(s.path("spool"), 0o700)
+    for args in (["group", "add", "x", "--kind", "project"], ["group", "tree"]):
+        proc = run_ctl("-c", s.config, *args)
+        assert proc.returncode == 1 and proc.stderr == f"mlistctl: no store at {s.store}\n", proc
+        assert os.listdir(s.path("spool")) == []
+
+
+def schema_version(path):
+    """The store's schema version, read as another program would (read-only, leaving the files be)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+
+
+def test_init_creates_the_store_once():
+    s = Setup(init=False)
+    out, _ = s.ctl("init")
+    match = re.fullmatch(r"created the store at (\S+) \(schema version (\d+)\)\n", out)
+    assert match and match.group(1) == s.store, out
+    version = int(match.group(2))
+    assert version == schema_version(s.store) and version >= 1
+    assert stat.S_IMODE(os.stat(s.store).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(s.path("spool")).st_mode) == 0o700
+    out, _ = s.ctl("init")
+    assert out == f"the store at {s.store} is at schema version {version} already\n", out
+    s.ctl("group", "add", "ruwaard-oss", "--kind", "project")
+    s.ctl("init")
+    assert [g["name"] for g in s.ctl_json("group", "list")] == ["ruwaard-oss"]
+
+
+def test_store_at_another_schema_version_is_refused():
+    s = seeded()
+    latest = schema_version(s.store)
+    older = f"this mlistctl needs {latest}: start mlistd or run mlistctl init to migrate it"
+    newer = f"newer than this mlist knows ({latest}); use a newer mlist"
+    for found, reason in ((latest - 1, older), (99, newer)):
+        with sqlite3.connect(s.store) as db:
+            db.execute("UPDATE schema_version SET version = ?", (found,))
+        db.close()
+        for args in (["group", "list"], ["group", "add", "x", "--kind", "project"]):
+            _, err = s.ctl(*args, expect=1)
+            assert err == f"mlistctl: the store at {s.store} is at schema version {found}, {reason}\n", err
+        assert schema_version(s.store) == found, "neither command migrated it"
 
 
 def test_missing_config_is_refused():
@@ -257,7 +331,6 @@ def test_member_export_and_forget():
     s.ctl("moderator", "add", "pga-jeugd", "jan@example.org")
     s.ctl("member", "add", "ruwaard-oss", "els@example.org")
     out, _ = s.ctl("member", "export", "JAN@example.org")
-    import json
     data = json.loads(out)
     assert data["address"] == "jan@example.org" and data["name"] == 'Jan "JJ" Jansen'
     assert [(x["group"], x["mode"], x["follow_line"]) for x in data["subscriptions"]] == [
@@ -331,3 +404,92 @@ def test_demo_seed_builds_the_tree():
                           capture_output=True, text=True, env={**os.environ, "MLISTCTL": MLISTCTL})
     assert proc.returncode == 0, proc.stderr
     assert s.ctl_json("group", "tree") == tree
+
+
+def file_digests(folder):
+    """Each file in folder with a digest of its bytes: what 'unchanged' is checked against."""
+    return {name: hashlib.sha256(open(os.path.join(folder, name), "rb").read()).hexdigest()
+            for name in sorted(os.listdir(folder))}
+
+
+def grant_read(s, account):
+    """Lets account read the store, as an administrator would with a group: the store's folder
+    and files go to account's group with group read (and search) only, so that account may
+    neither write the store nor make files beside it.  Their owner stays as it is."""
+    os.chmod(s.config, 0o644)
+    for path in (s.path("spool"), s.store, s.store + "-wal", s.store + "-shm"):
+        os.chown(path, -1, account.pw_gid)
+        os.chmod(path, 0o750 if path == s.path("spool") else 0o640)
+
+
+def ctl_as(account, s, *args):
+    """Runs mlistctl as account (only its own group: none of root's)."""
+    return subprocess.run([MLISTCTL, "-c", s.config, *args], capture_output=True, text=True, timeout=60,
+                          user=account.pw_uid, group=account.pw_gid, extra_groups=[])
+
+
+def test_read_only_store_for_this_user():
+    if os.geteuid() != 0:
+        raise Skip("needs root, to run mlistctl as an account that may read the store but not write it")
+    s = seeded()
+    s.ctl("member", "add", "ruwaard-oss", "jan@example.org", "--name", "Jan")
+    reader = pwd.getpwnam(unprivileged_user())
+    wanted = {args: s.ctl(*args)[0] for args in (("group", "list"), ("group", "show", "ruwaard-oss"),
+                                                  ("member", "list", "ruwaard-oss"),
+                                                  ("member", "export", "jan@example.org"), ("group", "tree"))}
+    grant_read(s, reader)
+    before = file_digests(s.path("spool"))
+    assert set(before) == {"mlist.db", "mlist.db-wal", "mlist.db-shm"}, before
+    for args, out in wanted.items():
+        proc = ctl_as(reader, s, *args)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, out, ""), (args, proc)
+    for args in (["group", "add", "x", "--kind", "project"], ["member", "remove", "ruwaard-oss", "jan@example.org"]):
+        proc = ctl_as(reader, s, *args)
+        assert proc.returncode == 1, (args, proc)
+        assert proc.stderr == f"mlistctl: the store at {s.store} is read-only for this user\n", proc.stderr
+    assert file_digests(s.path("spool")) == before, "the store is unchanged"
+
+    # A program that does not keep the -wal and -shm files (the sqlite3 shell, say) closed the
+    # store last: this user can no longer open it, and is told why.
+    with sqlite3.connect(s.store) as db:
+        db.execute("SELECT count(*) FROM groups").fetchone()
+    db.close()
+    assert not os.path.exists(s.store + "-wal") and not os.path.exists(s.store + "-shm")
+    proc = ctl_as(reader, s, "group", "list")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"mlistctl: cannot read the store at {s.store}: its -wal and -shm files are "
+                                  "missing and this user may not create them"), proc.stderr
+    # any mlist program that writes puts them back, with the store's owner and mode
+    s.ctl("member", "add", "pga-jeugd", "els@example.org")
+    for suffix in ("-wal", "-shm"):
+        info = os.stat(s.store + suffix)
+        assert (info.st_gid, stat.S_IMODE(info.st_mode)) == (reader.pw_gid, 0o640), suffix
+    proc = ctl_as(reader, s, "member", "list", "pga-jeugd")
+    assert (proc.returncode, proc.stdout) == (0, s.ctl("member", "list", "pga-jeugd")[0]), proc
+
+
+def test_read_only_while_mlistd_writes():
+    if os.geteuid() != 0:
+        raise Skip("needs root, to run mlistd and mlistctl as two accounts")
+    daemon_account = unprivileged_user()
+    readers = [name for name in ("nobody", "mlist") if name != daemon_account]
+    try:
+        reader = pwd.getpwnam(readers[0])
+    except KeyError:
+        raise Skip(f"no second unprivileged account besides {daemon_account} to read the store as")
+    s = seeded()
+    d = s.start()
+    # mlistd holds the store open (its -wal and -shm in use); an administrator lets an auditor read it
+    grant_read(s, reader)
+    # committed to the -wal beside mlistd's open connection: the reader finds it through the -shm
+    s.ctl("group", "add", "leerwerkplaats", "--kind", "project")
+    assert os.path.getsize(s.store + "-wal") > 0
+    proc = ctl_as(reader, s, "group", "list", "--json")
+    assert proc.returncode == 0, proc
+    assert "leerwerkplaats" in [g["name"] for g in json.loads(proc.stdout)], proc.stdout
+    proc = ctl_as(reader, s, "group", "add", "x", "--kind", "project")
+    assert proc.returncode == 1
+    assert proc.stderr == f"mlistctl: the store at {s.store} is read-only for this user\n", proc.stderr
+    assert d.proc.poll() is None
+    assert d.stop() == 0
+    assert "x" not in [g["name"] for g in s.ctl_json("group", "list")]

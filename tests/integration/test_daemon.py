@@ -18,7 +18,8 @@ def test_ready_then_sigterm_stops():
 
 
 def test_creates_spool_and_private_store():
-    s = Setup()
+    s = Setup(init=False)
+    assert not os.path.exists(s.path("spool"))
     d = s.start()
     assert stat.S_IMODE(os.stat(s.path("spool")).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(s.store).st_mode) == 0o600
@@ -46,7 +47,7 @@ def test_sighup_reloads_and_keeps_old_config_on_error():
 
 
 def test_broken_config_refused_with_file_and_line():
-    s = Setup()
+    s = Setup(init=False)
     s.write_config('domain = "lists.example.org";\nspool = "spool";\nstore = "spool/db";\nlisten = ( {;\n')
     proc = subprocess.run([MLISTD, "-c", s.config, "--foreground"], capture_output=True, text=True, timeout=20)
     assert proc.returncode == 1
@@ -62,7 +63,7 @@ def test_missing_config_refused():
 
 
 def test_check_mode():
-    s = Setup()
+    s = Setup(init=False)
     proc = subprocess.run([MLISTD, "-n", "-c", s.config], capture_output=True, text=True, timeout=20)
     assert proc.returncode == 0 and "config is fine" in proc.stdout, proc
     assert not os.path.exists(s.path("spool")), "-n only checks"

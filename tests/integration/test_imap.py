@@ -230,7 +230,7 @@ def test_untrusted_certificate_is_refused_without_falling_back():
 
 def test_plaintext_only_for_this_machine():
     s = Setup('imap = ( { url = "imap://mail.example.org/INBOX"; user = "u"; password_file = "p";'
-              ' default_group = "g"; plaintext = true; } );\n')
+              ' default_group = "g"; plaintext = true; } );\n', init=False)
     proc = subprocess.run([MLISTD, "-n", "-c", s.config], capture_output=True, text=True, timeout=20)
     assert proc.returncode == 1 and "'plaintext' is for a server on this machine" in proc.stderr, proc.stderr
 

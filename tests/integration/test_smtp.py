@@ -416,6 +416,8 @@ def test_kill_after_250_then_restart_sorts_once():
         d.proc.send_signal(signal.SIGKILL)
     d.wait()
     d = s.start()
+    d.wait_for("survive@example.org> sorted into ruwaard-oss")
+    wait_until(lambda: len(archived(s, "ruwaard-oss")) == 1, what="the post archived")
     d.stop()
     threads = s.ctl_json("thread", "list", "ruwaard-oss")
     assert [(t["subject"], t["messages"]) for t in threads] == [("Overleeft", 1)], threads

@@ -89,7 +89,7 @@ static struct store *fresh_store(void)
 	struct sbuf path = SBUF_INIT, err = SBUF_INIT;
 
 	sbuf_addf(&path, "%s/mlist.db", check_tmpdir());
-	struct store *st = store_open(path.buf, &err);
+	struct store *st = store_open(path.buf, STORE_CREATE, &err);
 	if (!st || store_group_add(st, "pga-jeugd-amersfoort", "project", "PGA", "members") < 0) {
 		fprintf(stderr, "store: %s\n", st ? store_error(st) : err.buf);
 		exit(1);

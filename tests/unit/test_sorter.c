@@ -38,7 +38,7 @@ static void world_open(struct world *w)
 	w->cfg.rules = &w->rule;
 	w->cfg.n_rules = 1;
 	sbuf_addf(&path, "%s/mlist.db", dir);
-	w->st = store_open(path.buf, &err);
+	w->st = store_open(path.buf, STORE_CREATE, &err);
 	sbuf_reset(&path);
 	sbuf_addf(&path, "%s/spool", dir);
 	w->sp = spool_open(path.buf, &err);

@@ -1,10 +1,11 @@
 /*
- * test_store: opening, migrating and the constraints of the store.
+ * test_store: opening (each mode), migrating and the constraints of the store.
  */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "sbuf.h"
@@ -14,10 +15,11 @@
 
 static char db_path[512];
 
-static struct store *open_at(const char *path)
+/* Opens the store at path in mode, printing why not. */
+static struct store *open_at(const char *path, enum store_mode mode)
 {
 	struct sbuf err = SBUF_INIT;
-	struct store *st = store_open(path, &err);
+	struct store *st = store_open(path, mode, &err);
 
 	if (!st)
 		fprintf(stderr, "store_open: %s\n", err.buf);
@@ -25,10 +27,11 @@ static struct store *open_at(const char *path)
 	return st;
 }
 
+/* A new store at db_path, in a folder that does not exist yet. */
 static struct store *fresh(void)
 {
 	snprintf(db_path, sizeof(db_path), "%s/spool/mlist.db", check_tmpdir());
-	return open_at(db_path);
+	return open_at(db_path, STORE_CREATE);
 }
 
 /* Runs fixed SQL on the file directly, as another program (or an older mlist) would. */
@@ -51,8 +54,14 @@ static void creates_private_file_at_latest_version(void)
 	CHECK(st != NULL);
 	CHECK(store_schema_version(st) == store_schema_latest());
 	CHECK(store_schema_latest() >= 1);
+	CHECK(store_created(st) && store_found_version(st) == 0);
 	CHECK(stat(db_path, &sb) == 0);
 	CHECK((sb.st_mode & 0777) == 0600);
+	store_close(st);
+	/* opened again, it says it found the store there, at the latest version */
+	st = open_at(db_path, STORE_CREATE);
+	CHECK(st != NULL);
+	CHECK(!store_created(st) && store_found_version(st) == store_schema_latest());
 	store_close(st);
 }
 
@@ -63,7 +72,7 @@ static void tightens_loose_permissions(void)
 
 	store_close(st);
 	CHECK(chmod(db_path, 0644) == 0);
-	st = open_at(db_path);
+	st = open_at(db_path, STORE_CREATE);
 	CHECK(st != NULL);
 	CHECK(stat(db_path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
 	store_close(st);
@@ -75,23 +84,29 @@ static void reopen_keeps_data(void)
 
 	CHECK(store_group_add(st, "veilig-dichtbij", "change-line", "Veilig dichtbij", "members") == 0);
 	store_close(st);
-	st = open_at(db_path);
+	st = open_at(db_path, STORE_READ_WRITE);
 	CHECK(st != NULL);
 	CHECK(store_schema_version(st) == store_schema_latest());
 	CHECK(store_group_id(st, "veilig-dichtbij") > 0);
+	CHECK(store_group_add(st, "ruwaard-oss", "project", "", "members") == 0);
 	store_close(st);
 }
 
 static void refuses_newer_schema(void)
 {
+	static const enum store_mode modes[] = { STORE_CREATE, STORE_READ_WRITE, STORE_READ_ONLY };
 	struct store *st = fresh();
 	struct sbuf err = SBUF_INIT;
 
 	store_close(st);
 	raw_sql(db_path, "UPDATE schema_version SET version = 99");
-	st = store_open(db_path, &err);
-	CHECK(st == NULL);
-	CHECK_CONTAINS(err.buf, "schema version 99, newer than this mlist knows");
+	for (int i = 0; i < 3; i++) {
+		sbuf_reset(&err);
+		st = store_open(db_path, modes[i], &err);
+		CHECK(st == NULL);
+		CHECK_CONTAINS(err.buf, "schema version 99, newer than this mlist knows");
+		CHECK(strstr(err.buf, db_path) != NULL);
+	}
 	sbuf_release(&err);
 }
 
@@ -111,21 +126,26 @@ static long long raw_number(const char *path, const char *sql)
 	return v;
 }
 
+static const char *const steps_bad[] = {
+	"CREATE TABLE a (x INTEGER);",
+	"CREATE TABLE b (y INTEGER); INSERT INTO nowhere VALUES (1);",
+};
+static const char *const steps_good[] = {
+	"CREATE TABLE a (x INTEGER);",
+	"CREATE TABLE b (y INTEGER);",
+};
+
 static void failed_migration_rolls_back(void)
 {
-	static const char *const steps_bad[] = {
-		"CREATE TABLE a (x INTEGER);",
-		"CREATE TABLE b (y INTEGER); INSERT INTO nowhere VALUES (1);",
-	};
-	static const char *const steps_good[] = {
-		"CREATE TABLE a (x INTEGER);",
-		"CREATE TABLE b (y INTEGER);",
-	};
 	struct sbuf err = SBUF_INIT;
 	char path[600];
 
 	snprintf(path, sizeof(path), "%s/steps.db", check_tmpdir());
-	struct store *st = store_open_steps(path, steps_bad, 2, &err);
+	/* a store at version 1, then a migration whose step 2 fails */
+	struct store *st = store_open_steps(path, STORE_CREATE, steps_good, 1, &err);
+	CHECK(st != NULL);
+	store_close(st);
+	st = store_open_steps(path, STORE_CREATE, steps_bad, 2, &err);
 	CHECK(st == NULL);
 	CHECK_CONTAINS(err.buf, "migrating the store to schema version 2 failed");
 	CHECK_CONTAINS(err.buf, "no such table: nowhere");
@@ -134,12 +154,154 @@ static void failed_migration_rolls_back(void)
 	CHECK(raw_number(path, "SELECT count(*) FROM sqlite_master WHERE name = 'a'") == 1);
 	CHECK(raw_number(path, "SELECT count(*) FROM sqlite_master WHERE name = 'b'") == 0);
 
-	st = store_open_steps(path, steps_good, 2, &err);
+	st = store_open_steps(path, STORE_CREATE, steps_good, 2, &err);
 	CHECK(st != NULL);
-	CHECK(store_schema_version(st) == 2);
+	CHECK(store_schema_version(st) == 2 && store_found_version(st) == 1);
 	store_close(st);
 	CHECK(raw_number(path, "SELECT count(*) FROM sqlite_master WHERE name = 'b'") == 1);
 	sbuf_release(&err);
+}
+
+/* Whether anything is at path. */
+static int exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0;
+}
+
+static void failed_create_leaves_nothing(void)
+{
+	struct sbuf err = SBUF_INIT;
+	char folder[600], path[700];
+
+	snprintf(folder, sizeof(folder), "%s/spool", check_tmpdir());
+	snprintf(path, sizeof(path), "%s/mlist.db", folder);
+	CHECK(store_open_steps(path, STORE_CREATE, steps_bad, 2, &err) == NULL);
+	CHECK_CONTAINS(err.buf, "migrating the store to schema version 2 failed");
+	CHECK(!exists(path));
+	CHECK(!exists(folder));
+	sbuf_release(&err);
+}
+
+static void missing_store_is_not_created(void)
+{
+	static const enum store_mode modes[] = { STORE_READ_WRITE, STORE_READ_ONLY };
+	struct sbuf err = SBUF_INIT, want = SBUF_INIT;
+	char folder[600], path[700];
+
+	snprintf(folder, sizeof(folder), "%s/spool", check_tmpdir());
+	snprintf(path, sizeof(path), "%s/mlist.db", folder);
+	sbuf_addf(&want, "no store at %s", path);
+	for (int i = 0; i < 2; i++) {
+		/* neither with its folder missing nor with only the file missing */
+		for (int with_folder = 0; with_folder < 2; with_folder++) {
+			if (with_folder)
+				CHECK(mkdir(folder, 0700) == 0);
+			sbuf_reset(&err);
+			CHECK(store_open(path, modes[i], &err) == NULL);
+			CHECK(strcmp(err.buf, want.buf) == 0);
+			CHECK(!exists(path));
+			CHECK(with_folder || !exists(folder));
+		}
+		CHECK(rmdir(folder) == 0);
+	}
+	sbuf_release(&err);
+	sbuf_release(&want);
+}
+
+static void older_schema_needs_create_mode(void)
+{
+	static const enum store_mode modes[] = { STORE_READ_WRITE, STORE_READ_ONLY };
+	struct sbuf err = SBUF_INIT, want = SBUF_INIT;
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/steps.db", check_tmpdir());
+	struct store *st = store_open_steps(path, STORE_CREATE, steps_good, 1, &err);
+	CHECK(st != NULL);
+	store_close(st);
+	sbuf_addf(&want, "the store at %s is at schema version 1, this test_store needs 2: "
+		  "start mlistd or run mlistctl init to migrate it", path);
+	for (int i = 0; i < 2; i++) {
+		sbuf_reset(&err);
+		CHECK(store_open_steps(path, modes[i], steps_good, 2, &err) == NULL);
+		CHECK(strcmp(err.buf, want.buf) == 0);
+		CHECK(raw_number(path, "SELECT version FROM schema_version") == 1);
+	}
+	st = store_open_steps(path, STORE_CREATE, steps_good, 2, &err);
+	CHECK(st != NULL);
+	CHECK(store_found_version(st) == 1 && store_schema_version(st) == 2);
+	store_close(st);
+	sbuf_release(&err);
+	sbuf_release(&want);
+}
+
+/* The bytes of the file at path, in a malloc'ed buffer; *len gets their count. */
+static char *file_bytes(const char *path, long *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+
+	*len = -1;
+	if (f && fseek(f, 0, SEEK_END) == 0 && (*len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc(*len + 1);
+		if (fread(buf, 1, *len, f) != (size_t)*len)
+			*len = -1;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static void read_only_never_writes(void)
+{
+	struct store *st = fresh();
+	struct stat sb;
+	long before_len, after_len;
+
+	CHECK(store_group_add(st, "veilig-dichtbij", "change-line", "", "members") == 0);
+	store_close(st);
+	CHECK(chmod(db_path, 0640) == 0);
+	char *before = file_bytes(db_path, &before_len);
+	st = open_at(db_path, STORE_READ_ONLY);
+	CHECK(st != NULL);
+	CHECK(store_group_id(st, "veilig-dichtbij") > 0);
+	CHECK(store_group_add(st, "ruwaard-oss", "project", "", "members") < 0);
+	CHECK_CONTAINS(store_error(st), "readonly");
+	store_close(st);
+	char *after = file_bytes(db_path, &after_len);
+	CHECK(before_len > 0 && after_len == before_len && memcmp(before, after, before_len) == 0);
+	free(before);
+	free(after);
+	/* and it left the mode as it was */
+	CHECK(stat(db_path, &sb) == 0 && (sb.st_mode & 0777) == 0640);
+}
+
+/*
+ * A reader sees what a writer committed and has not checkpointed yet (it
+ * is in the -wal file); once the writer closes, the -wal (emptied) and
+ * -shm stay, so that a user who may not create them can still read.
+ */
+static void read_only_beside_a_writer(void)
+{
+	struct store *writer = fresh(), *reader;
+	char wal[600], shm[600];
+	struct stat sb;
+
+	snprintf(wal, sizeof(wal), "%s-wal", db_path);
+	snprintf(shm, sizeof(shm), "%s-shm", db_path);
+	CHECK(writer != NULL);
+	CHECK(store_group_add(writer, "veilig-dichtbij", "change-line", "", "members") == 0);
+	CHECK(stat(wal, &sb) == 0 && sb.st_size > 0);
+	reader = open_at(db_path, STORE_READ_ONLY);
+	CHECK(reader != NULL);
+	CHECK(store_group_id(reader, "veilig-dichtbij") > 0);
+	CHECK(store_group_add(writer, "ruwaard-oss", "project", "", "members") == 0);
+	CHECK(store_group_id(reader, "ruwaard-oss") > 0);
+	store_close(reader);
+	store_close(writer);
+	CHECK(stat(wal, &sb) == 0 && sb.st_size == 0);
+	CHECK(stat(shm, &sb) == 0 && (sb.st_mode & 0777) == 0600);
 }
 
 static void wal_mode(void)
@@ -267,7 +429,7 @@ static void forget_erases_everything(void)
 	CHECK(raw_number(db_path, "SELECT count(*) FROM members") == 0);
 	CHECK(raw_number(db_path, "SELECT count(*) FROM subscriptions") == 0);
 	CHECK(raw_number(db_path, "SELECT count(*) FROM moderators") == 0);
-	st = open_at(db_path);
+	st = open_at(db_path, STORE_READ_WRITE);
 	CHECK(store_person_forget(st, "jan@example.org") < 0);
 	CHECK_CONTAINS(store_error(st), "no member with address");
 	store_close(st);
@@ -279,6 +441,11 @@ static const struct check_case cases[] = {
 	{ "reopen_keeps_data", reopen_keeps_data },
 	{ "refuses_newer_schema", refuses_newer_schema },
 	{ "failed_migration_rolls_back", failed_migration_rolls_back },
+	{ "failed_create_leaves_nothing", failed_create_leaves_nothing },
+	{ "missing_store_is_not_created", missing_store_is_not_created },
+	{ "older_schema_needs_create_mode", older_schema_needs_create_mode },
+	{ "read_only_never_writes", read_only_never_writes },
+	{ "read_only_beside_a_writer", read_only_beside_a_writer },
 	{ "wal_mode", wal_mode },
 	{ "group_constraints", group_constraints },
 	{ "link_constraints", link_constraints },
