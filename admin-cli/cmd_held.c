@@ -17,6 +17,7 @@
 #include "store.h"
 #include "store_group.h"
 #include "store_held.h"
+#include "verdict.h"
 
 static int print_held(const struct held_row *h, void *ctx)
 {
@@ -198,27 +199,34 @@ int cmd_held_assign(struct cli *c)
 {
 	long long id = held_id(c->arg[0]), gid, copies;
 	struct sbuf author = SBUF_INIT;
-	const char *why = NULL;
-	int r = 0;
+	struct author_standing who;
+	struct post_facts facts = { 0 };
+	struct decision d = { VERDICT_REFUSE, NULL };
+	int r = 0, ok;
 
 	if (id < 0)
 		return cli_fail("'%s' is not a held post's number", c->arg[0]);
 	if ((gid = store_group_id(c->store, c->arg[1])) < 0 || store_begin(c->store) < 0)
 		return cli_store_fail(c);
-	/* Sorted into the group, the post meets the group's policy like any other post. */
-	int allowed = store_held_assign(c->store, id, c->arg[1]) < 0 ||
-			      store_held_get(c->store, id, note_author, &author) < 0
-		      ? -1 : store_policy_check(c->store, gid, author.buf, &why);
-	if (allowed == 1 && (copies = store_held_approve(c->store, id, (long long)time(NULL))) >= 0 &&
+	/* Sorted into the group, the post meets the group's verdict like any other post. */
+	ok = store_held_assign(c->store, id, c->arg[1]) == 0 && store_held_get(c->store, id, note_author, &author) == 0 &&
+	     store_author_standing(c->store, gid, author.buf, &who) == 0 &&
+	     policy_from_name(who.policy, &facts.policy) == 0;
+	if (ok) {
+		facts.member = who.member;
+		facts.moderator = who.moderator;
+		d = verdict_decide(&facts);
+	}
+	if (ok && d.verdict == VERDICT_PASS && (copies = store_held_approve(c->store, id, (long long)time(NULL))) >= 0 &&
 	    store_commit(c->store) == 0) {
 		fprintf(c->out, "held post %lld sorted into %s and sent: %lld cop%s queued\n", id, c->arg[1], copies,
 			copies == 1 ? "y" : "ies");
-	} else if (allowed == 0 && store_commit(c->store) == 0) {
+	} else if (ok && d.verdict == VERDICT_HOLD && store_commit(c->store) == 0) {
 		fprintf(c->out, "held post %lld sorted into %s; it stays held there (%s): mlistctl held approve %lld\n",
-			id, c->arg[1], why, id);
-	} else if (allowed == -2) {
+			id, c->arg[1], d.reason, id);
+	} else if (ok && d.verdict == VERDICT_REFUSE) {
 		store_rollback(c->store);
-		r = cli_fail("%s: %s; reject or discard the post instead", c->arg[1], why);
+		r = cli_fail("%s: %s; reject or discard the post instead", c->arg[1], d.reason);
 	} else {
 		r = cli_store_fail(c);
 		store_rollback(c->store);

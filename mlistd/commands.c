@@ -24,13 +24,9 @@
 
 int commands_unanswerable(const struct config *cfg, const struct command_mail *m, const char **why)
 {
-	char *list_id = message_header(m->text, m->len, "List-Id");
-	char *x_loop = message_header(m->text, m->len, "X-Loop");
-	struct sbuf ours = SBUF_INIT;
 	int r = 0;
 
-	sbuf_addf(&ours, ".%s>", cfg->domain);
-	if ((list_id && strcasestr(list_id, ours.buf)) || (x_loop && strcasestr(x_loop, cfg->domain))) {
+	if (message_from_us(m->text, m->len, cfg->domain)) {
 		*why = "it came from this list server (List-Id or X-Loop): a loop";
 		r = 1;
 	} else if (!*m->envelope_from || strncasecmp(m->sender, "mailer-daemon@", 14) == 0) {
@@ -40,9 +36,6 @@ int commands_unanswerable(const struct config *cfg, const struct command_mail *m
 		*why = "it is automatic mail";
 		r = 1;
 	}
-	free(list_id);
-	free(x_loop);
-	sbuf_release(&ours);
 	return r;
 }
 

@@ -209,3 +209,17 @@ char *message_base_subject(const char *subject)
 	}
 	return xstrdup(p);
 }
+
+int message_from_us(const char *data, size_t len, const char *domain)
+{
+	char *list_id = message_header(data, len, "List-Id");
+	char *x_loop = message_header(data, len, "X-Loop");
+	struct sbuf ours = SBUF_INIT;
+
+	sbuf_addf(&ours, ".%s>", domain);
+	int r = (list_id && strcasestr(list_id, ours.buf)) || (x_loop && strcasestr(x_loop, domain));
+	free(list_id);
+	free(x_loop);
+	sbuf_release(&ours);
+	return r;
+}

@@ -34,4 +34,11 @@ char *message_header(const char *data, size_t len, const char *name);
 /* The subject without "Re:", "Fwd:", "AW:" and "[tag]" prefixes, for thread titles; caller frees. */
 char *message_base_subject(const char *subject);
 
+/*
+ * Whether the message came from this list server: a List-Id of a group at
+ * domain, or an X-Loop naming domain.  Such mail looped back (an
+ * auto-forward of a copy, say) and is never posted or answered again.
+ */
+int message_from_us(const char *data, size_t len, const char *domain);
+
 #endif

@@ -24,6 +24,7 @@
 #include "store_held.h"
 #include "store_message.h"
 #include "store_notice.h"
+#include "verdict.h"
 
 struct sorter {
 	const struct config *cfg;
@@ -183,28 +184,32 @@ static int serve(struct sorter *so, const struct list_address *la, const char *a
 }
 
 /*
- * Splits the places by each group's posting policy for author: pl keeps
+ * Splits the places by the verdict for each group (verdict.h): pl keeps
  * where the post goes now, hold gets where it waits for a moderator (with
- * hold_reason), and a refusal (announce) sets refuse_reason and refused_group.
+ * hold_reason), and a refusal sets refuse_reason and refused_group.
  */
-static int apply_policies(struct sorter *so, const char *author, struct places *pl, struct places *hold,
+static int apply_policies(struct sorter *so, const char *author, int loop, struct places *pl, struct places *hold,
 			  const char **hold_reason, const char **refuse_reason, char refused_group[65])
 {
 	struct places ok = { .n = 0, .how = pl->how };
 
 	hold->how = pl->how;
 	for (int i = 0; i < pl->n; i++) {
-		const char *why = NULL;
-		int r = store_policy_check(so->st, pl->group[i], author, &why);
-		if (r < 0 && r != -2)
+		struct author_standing who;
+		struct post_facts facts = { .loop = loop };
+		if (store_author_standing(so->st, pl->group[i], author, &who) < 0 ||
+		    policy_from_name(who.policy, &facts.policy) < 0)
 			return -1;
-		if (r == 1) {
+		facts.member = who.member;
+		facts.moderator = who.moderator;
+		struct decision d = verdict_decide(&facts);
+		if (d.verdict == VERDICT_PASS) {
 			add_place(&ok, pl->group[i], pl->thread[i], pl->names[i]);
-		} else if (r == 0) {
+		} else if (d.verdict == VERDICT_HOLD) {
 			add_place(hold, pl->group[i], pl->thread[i], pl->names[i]);
-			*hold_reason = why;
+			*hold_reason = d.reason;
 		} else {
-			*refuse_reason = why;
+			*refuse_reason = d.reason;
 			snprintf(refused_group, 65, "%s", pl->names[i]);
 		}
 	}
@@ -286,7 +291,8 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 	struct places hold = { .n = 0 };
 	const char *hold_reason = NULL, *refuse_reason = NULL;
 	char refused_group[65] = "";
-	if (apply_policies(so, author, &pl, &hold, &hold_reason, &refuse_reason, refused_group) < 0)
+	int loop = message_from_us(body, msg.body_len, so->cfg->domain);
+	if (apply_policies(so, author, loop, &pl, &hold, &hold_reason, &refuse_reason, refused_group) < 0)
 		goto out;
 
 	struct message_record rec = {
@@ -349,7 +355,7 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 		sbuf_addf(note, "%ssorter: %s <%s> from %s refused: %s", note->len ? "\n" : "", id, message_id, author,
 			  refuse_reason);
 	int automatic = moderation_is_automatic(body, msg.body_len, msg.env.mail_from.buf);
-	if (refuse_reason && !automatic && *info.from_addr && !pl.n && !hold.n &&
+	if (refuse_reason && !automatic && !loop && *info.from_addr && !pl.n && !hold.n &&
 	    moderation_tell_author(so->cfg, so->st, so->sp, refused_group, info.from_addr, info.subject,
 				   "was not accepted", refuse_reason) < 0) {
 		sbuf_release(&names);

@@ -3,6 +3,7 @@
  */
 #include "store_group.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -43,6 +44,30 @@ long long store_group_id(struct store *st, const char *name)
 	if (r == 0)
 		store_fail(st, "no group named '%s'", name);
 	return r == 1 ? id : -1;
+}
+
+int store_author_standing(struct store *st, long long group_id, const char *addr, struct author_standing *out)
+{
+	sqlite3_stmt *stmt = store_stmt(st,
+		"SELECT g.policy,"
+		" EXISTS (SELECT 1 FROM moderators x JOIN members m ON m.id = x.member_id"
+		"         WHERE x.group_id = g.id AND m.address = ?2 COLLATE NOCASE),"
+		" EXISTS (SELECT 1 FROM subscriptions s JOIN members m ON m.id = s.member_id"
+		"         WHERE s.group_id = g.id AND m.address = ?2 COLLATE NOCASE)"
+		" FROM groups g WHERE g.id = ?1", "is", group_id, addr);
+	int r;
+
+	if (!stmt)
+		return -1;
+	if ((r = store_row(st, stmt)) == 1) {
+		snprintf(out->policy, sizeof(out->policy), "%s", store_col_text(stmt, 0));
+		out->moderator = sqlite3_column_int(stmt, 1);
+		out->member = sqlite3_column_int(stmt, 2);
+	} else if (r == 0) {
+		r = store_fail(st, "no group with id %lld", group_id);
+	}
+	store_done(st, stmt);
+	return r == 1 ? 0 : -1;
 }
 
 int store_group_exists(struct store *st, const char *name)

@@ -36,6 +36,15 @@ int store_group_get(struct store *st, const char *name, group_fn fn, void *ctx);
 int store_group_each(struct store *st, const char *kind, group_fn fn, void *ctx);
 /* Its id, or -1 with "no group named ..." recorded. */
 long long store_group_id(struct store *st, const char *name);
+/* Who an address is to a group, for the posting verdict (verdict.h). */
+struct author_standing {
+	char policy[16]; /* the group's posting policy, as named in names.h */
+	int member;      /* subscribed to the group, in any mode */
+	int moderator;   /* moderates the group */
+};
+/* Fills *out for addr and group group_id; returns 0, or -1 (no such group, or the store failed). */
+int store_author_standing(struct store *st, long long group_id, const char *addr, struct author_standing *out);
+
 /* 1 if a group of that name exists, 0 if not, -1 if the store could not tell (busy, say). */
 int store_group_exists(struct store *st, const char *name);
 

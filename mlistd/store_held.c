@@ -12,41 +12,6 @@
 #include "store_internal.h"
 #include "store_message.h"
 
-int store_policy_check(struct store *st, long long group_id, const char *addr, const char **reason)
-{
-	sqlite3_stmt *stmt = store_stmt(st,
-		"SELECT g.policy,"
-		" EXISTS (SELECT 1 FROM moderators x JOIN members m ON m.id = x.member_id"
-		"         WHERE x.group_id = g.id AND m.address = ?2 COLLATE NOCASE),"
-		" EXISTS (SELECT 1 FROM subscriptions s JOIN members m ON m.id = s.member_id"
-		"         WHERE s.group_id = g.id AND m.address = ?2 COLLATE NOCASE)"
-		" FROM groups g WHERE g.id = ?1", "is", group_id, addr);
-	int r;
-
-	if (!stmt)
-		return -1;
-	if ((r = store_row(st, stmt)) == 1) {
-		const char *policy = store_col_text(stmt, 0);
-		int moderator = sqlite3_column_int(stmt, 1), member = sqlite3_column_int(stmt, 2);
-		if (strcmp(policy, "open") == 0 || moderator) {
-			r = 1;
-		} else if (strcmp(policy, "members") == 0) {
-			r = member;
-			*reason = "the sender is not a member";
-		} else if (strcmp(policy, "moderated") == 0) {
-			r = 0;
-			*reason = "every post to this group is moderated";
-		} else {
-			r = -2;
-			*reason = "only the group's moderators post to it";
-		}
-	} else if (r == 0) {
-		r = store_fail(st, "no group with id %lld", group_id);
-	}
-	store_done(st, stmt);
-	return r;
-}
-
 long long store_held_add(struct store *st, long long message, const char *reason, long long now)
 {
 	if (store_run(st, store_stmt(st, "INSERT INTO held (message_id, reason, created) VALUES (?, ?, ?)",

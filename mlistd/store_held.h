@@ -44,7 +44,4 @@ int store_held_drop(struct store *st, long long id, const char *decision);
 /* Sorts an unsorted held post into group (its places are replaced). */
 int store_held_assign(struct store *st, long long id, const char *group);
 
-/* Whether addr may post to group under its policy: 1 yes, 0 held, -2 refused (announce), -1 error. */
-int store_policy_check(struct store *st, long long group_id, const char *addr, const char **reason);
-
 #endif

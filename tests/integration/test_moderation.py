@@ -58,6 +58,27 @@ def test_moderated_policy_holds_all_but_moderators():
     assert [h["reason"] for h in s.ctl_json("held", "list")] == ["every post to this group is moderated"]
 
 
+def test_a_copy_that_loops_back_is_refused_silently():
+    s = groups("open")
+    d = s.start()
+    post(s, "lid@example.org", "orig@example.org")
+    wait_until(lambda: len(copies(s, "lid@example.org")) == 1, what="the member's copy")
+    # the member's mailbox forwards its copy (with mlist's own List-Id and X-Loop) back to the group
+    [name] = copies(s, "lid@example.org")
+    looped = open(s.path(f"spool/outbox/lid@example.org/new/{name}"), "rb").read()
+    looped = looped.replace(b"Message-ID: <orig@example.org>", b"Message-ID: <looped@example.org>")
+    looped = looped.replace(b"Message-Id: <orig@example.org>", b"Message-ID: <looped@example.org>")
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("lid@example.org", [f"pga-jeugd@{DOMAIN}"], looped)
+    line = d.wait_for("looped@example.org> from lid@example.org refused")
+    assert "a mail loop" in line, line
+    post(s, "lid@example.org", "after@example.org")
+    d.wait_for("after@example.org> sorted into pga-jeugd")
+    wait_until(lambda: len(copies(s, "lezer@example.org")) == 2, what="the next post")
+    assert len(copies(s, "lid@example.org")) == 2  # and no note about the refusal
+    assert not os.path.isdir(s.path("spool/notices")) or os.listdir(s.path("spool/notices")) == []
+
+
 def test_announce_policy_refuses_others():
     s = groups("announce")
     d = s.start()

@@ -1,0 +1,40 @@
+/*
+ * verdict: PASS / HOLD / REFUSE from facts; see verdict.h for the rules.
+ */
+#include "verdict.h"
+
+#include <string.h>
+
+#include "names.h"
+
+struct decision verdict_decide(const struct post_facts *f)
+{
+	if (f->loop)
+		return (struct decision){ VERDICT_REFUSE, "it came from this list server: a mail loop" };
+	if (f->moderator)
+		return (struct decision){ VERDICT_PASS, NULL };
+	switch (f->policy) {
+	case POLICY_ANNOUNCE:
+		return (struct decision){ VERDICT_REFUSE, "only the group's moderators post to it" };
+	case POLICY_MODERATED:
+		return (struct decision){ VERDICT_HOLD, "every post to this group is moderated" };
+	case POLICY_MEMBERS:
+		if (!f->member)
+			return (struct decision){ VERDICT_HOLD, "the sender is not a member" };
+		return (struct decision){ VERDICT_PASS, NULL };
+	case POLICY_OPEN:
+		break;
+	}
+	return (struct decision){ VERDICT_PASS, NULL };
+}
+
+int policy_from_name(const char *name, enum group_policy *out)
+{
+	for (int i = 0; group_policies[i]; i++) {
+		if (strcmp(name, group_policies[i]) == 0) {
+			*out = (enum group_policy)i;
+			return 0;
+		}
+	}
+	return -1;
+}

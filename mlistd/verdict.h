@@ -1,0 +1,45 @@
+/*
+ * verdict: the one decision on a post for one of its groups, PASS,
+ * HOLD(reason) or REFUSE(reason), made from facts alone: no SQL, no I/O,
+ * no clock.  The sorter gathers the facts (the store says what the
+ * group's policy is and who the author is to it; the message says whether
+ * it looped back); the held-post lifecycle asks again when a moderator
+ * assigns an unsorted post to a group.  So every path that lets a post
+ * into a group decides the same way, and the rules are one table of
+ * cases in tests/unit/test_verdict.c.
+ *
+ * The rules, first match wins:
+ *   a post that carries this server's own List-Id or X-Loop is a loop: REFUSE
+ *   a moderator of the group posts: PASS (under every policy)
+ *   announce: only moderators post: REFUSE
+ *   moderated: HOLD
+ *   members: a subscriber (any mode) PASSes, anyone else is HELD
+ *   open: PASS
+ */
+#ifndef MLIST_VERDICT_H
+#define MLIST_VERDICT_H
+
+enum verdict { VERDICT_PASS, VERDICT_HOLD, VERDICT_REFUSE };
+
+/* A group's posting policy (names.h has their names, in this order). */
+enum group_policy { POLICY_OPEN, POLICY_MEMBERS, POLICY_MODERATED, POLICY_ANNOUNCE };
+
+/* What is known about one post for one group. */
+struct post_facts {
+	enum group_policy policy;
+	int member;     /* the author is subscribed to the group (in any mode) */
+	int moderator;  /* the author moderates the group */
+	int loop;       /* the post came from this list server (its List-Id or X-Loop) */
+};
+
+struct decision {
+	enum verdict verdict;
+	const char *reason; /* for HOLD and REFUSE: a sentence for the moderator and the author; NULL for PASS */
+};
+
+struct decision verdict_decide(const struct post_facts *f);
+
+/* The policy named name ("open", ...); returns 0, or -1 for an unknown name. */
+int policy_from_name(const char *name, enum group_policy *out);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * test_verdict: the posting verdict as a table of cases: every policy,
+ * for a stranger, a member, a moderator and a looped-back post.
+ */
+#include <stdio.h>
+
+#include "check.h"
+#include "verdict.h"
+
+struct row {
+	enum group_policy policy;
+	int member, moderator, loop;
+	enum verdict want;
+	const char *reason; /* a word the reason must contain, or NULL for PASS */
+};
+
+static const struct row table[] = {
+	/* open: anyone */
+	{ POLICY_OPEN, 0, 0, 0, VERDICT_PASS, NULL },
+	{ POLICY_OPEN, 1, 0, 0, VERDICT_PASS, NULL },
+	{ POLICY_OPEN, 0, 1, 0, VERDICT_PASS, NULL },
+	/* members: strangers wait for a moderator */
+	{ POLICY_MEMBERS, 0, 0, 0, VERDICT_HOLD, "not a member" },
+	{ POLICY_MEMBERS, 1, 0, 0, VERDICT_PASS, NULL },
+	{ POLICY_MEMBERS, 0, 1, 0, VERDICT_PASS, NULL },
+	/* moderated: everyone but the moderators waits */
+	{ POLICY_MODERATED, 0, 0, 0, VERDICT_HOLD, "moderated" },
+	{ POLICY_MODERATED, 1, 0, 0, VERDICT_HOLD, "moderated" },
+	{ POLICY_MODERATED, 1, 1, 0, VERDICT_PASS, NULL },
+	/* announce: only moderators, everyone else refused */
+	{ POLICY_ANNOUNCE, 0, 0, 0, VERDICT_REFUSE, "moderators" },
+	{ POLICY_ANNOUNCE, 1, 0, 0, VERDICT_REFUSE, "moderators" },
+	{ POLICY_ANNOUNCE, 0, 1, 0, VERDICT_PASS, NULL },
+	/* a loop is refused whoever seems to send it, under every policy */
+	{ POLICY_OPEN, 0, 0, 1, VERDICT_REFUSE, "loop" },
+	{ POLICY_MEMBERS, 1, 0, 1, VERDICT_REFUSE, "loop" },
+	{ POLICY_MODERATED, 1, 1, 1, VERDICT_REFUSE, "loop" },
+	{ POLICY_ANNOUNCE, 0, 1, 1, VERDICT_REFUSE, "loop" },
+};
+
+static void the_table(void)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		const struct row *r = &table[i];
+		struct post_facts f = { r->policy, r->member, r->moderator, r->loop };
+		struct decision d = verdict_decide(&f);
+		char where[64];
+		snprintf(where, sizeof(where), "row %zu", i);
+		if (d.verdict != r->want || (r->reason ? !d.reason || !strstr(d.reason, r->reason) : d.reason != NULL))
+			check_show(where);
+		CHECK(d.verdict == r->want);
+		CHECK(r->reason ? d.reason && strstr(d.reason, r->reason) : d.reason == NULL);
+	}
+}
+
+static void policy_names(void)
+{
+	enum group_policy p;
+
+	CHECK(policy_from_name("open", &p) == 0 && p == POLICY_OPEN);
+	CHECK(policy_from_name("members", &p) == 0 && p == POLICY_MEMBERS);
+	CHECK(policy_from_name("moderated", &p) == 0 && p == POLICY_MODERATED);
+	CHECK(policy_from_name("announce", &p) == 0 && p == POLICY_ANNOUNCE);
+	CHECK(policy_from_name("closed", &p) < 0);
+	CHECK(policy_from_name("", &p) < 0);
+}
+
+static const struct check_case cases[] = {
+	{ "the_table", the_table },
+	{ "policy_names", policy_names },
+	{ NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	return check_main(argc, argv, cases);
+}
