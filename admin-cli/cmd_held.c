@@ -11,13 +11,11 @@
 #include "cli.h"
 #include "config.h"
 #include "json_out.h"
-#include "moderation.h"
 #include "sbuf.h"
 #include "spool.h"
 #include "store.h"
-#include "store_group.h"
+#include "held.h"
 #include "store_held.h"
-#include "verdict.h"
 
 static int print_held(const struct held_row *h, void *ctx)
 {
@@ -106,131 +104,110 @@ int cmd_held_show(struct cli *c)
 	return 0;
 }
 
-int cmd_held_approve(struct cli *c)
-{
-	long long id = held_id(c->arg[0]), copies;
-
-	if (id < 0)
-		return cli_fail("'%s' is not a held post's number", c->arg[0]);
-	if (store_begin(c->store) < 0)
-		return cli_store_fail(c);
-	if ((copies = store_held_approve(c->store, id, (long long)time(NULL))) < 0 || store_commit(c->store) < 0) {
-		int r = cli_store_fail(c);
-		store_rollback(c->store);
-		return r;
-	}
-	fprintf(c->out, "approved %lld: %lld cop%s queued\n", id, copies, copies == 1 ? "y" : "ies");
-	return 0;
-}
-
-struct dropped {
-	char *author, *subject, *group;
-};
-
-static int note_dropped(const struct held_row *h, void *ctx)
-{
-	struct dropped *d = ctx;
-
-	d->author = xstrdup(h->from_addr);
-	d->subject = xstrdup(h->subject);
-	d->group = xstrdup(h->first_group);
-	return 0;
-}
-
-static void free_dropped(struct dropped *d)
-{
-	free(d->author);
-	free(d->subject);
-	free(d->group);
-}
-
-static int drop(struct cli *c, const char *decision)
+/*
+ * Runs one held-post verb on the id in the first argument, in a store
+ * transaction of its own with the spool for the notices it queues.
+ * verb returns 0 (done, with what to print in out), 1 (refused, reason
+ * printed), or -1 (the store failed).
+ */
+static int in_transaction(struct cli *c, int (*verb)(struct cli *c, const struct held_ctx *hc, long long id,
+						    struct sbuf *out))
 {
 	long long id = held_id(c->arg[0]);
-	struct dropped d = { NULL, NULL, NULL };
-	const char *reason = cli_opt(c, "reason");
-	struct sbuf err = SBUF_INIT;
-	struct spool *sp = NULL;
-	int failed;
+	struct sbuf err = SBUF_INIT, out = SBUF_INIT;
+	struct spool *sp;
+	int r;
 
 	if (id < 0)
 		return cli_fail("'%s' is not a held post's number", c->arg[0]);
-	/* The decision and the note to the author are one transaction: both or neither. */
-	failed = store_begin(c->store) < 0 || store_held_get(c->store, id, note_dropped, &d) < 0 ||
-		 store_held_drop(c->store, id, decision) < 0;
-	if (!failed && strcmp(decision, "rejected") == 0 && *d.author) {
-		sp = spool_attach(c->cfg->spool, &err);
-		failed = !sp || moderation_tell_author(c->cfg, c->store, sp, *d.group ? d.group : "postmaster", d.author,
-						       d.subject, "was not accepted", reason ? reason : "") < 0;
-	}
-	if (failed || store_commit(c->store) < 0) {
-		int r = err.len ? cli_fail("%s", err.buf) : cli_store_fail(c);
-		store_rollback(c->store);
-		spool_close(sp);
+	if (!(sp = spool_attach(c->cfg->spool, &err))) {
+		r = cli_fail("%s", err.buf);
 		sbuf_release(&err);
-		free_dropped(&d);
 		return r;
 	}
+	struct held_ctx hc = { c->cfg, c->store, sp };
+	r = store_begin(c->store) < 0 ? -1 : verb(c, &hc, id, &out);
+	if (r == 0 && store_commit(c->store) < 0)
+		r = -1;
+	if (r != 0)
+		store_rollback(c->store);
+	if (r < 0)
+		r = cli_store_fail(c);
+	else if (r == 0)
+		fputs(out.buf, c->out);
 	spool_close(sp);
 	sbuf_release(&err);
-	free_dropped(&d);
-	fprintf(c->out, "%s %lld%s%s\n", decision, id, reason ? ": " : "", reason ? reason : "");
+	sbuf_release(&out);
+	return r;
+}
+
+static int approve(struct cli *c, const struct held_ctx *hc, long long id, struct sbuf *out)
+{
+	long long copies = held_approve(hc, id, (long long)time(NULL));
+
+	(void)c;
+	if (copies == HELD_UNSORTED)
+		return cli_fail("held post %lld fits no group yet: mlistctl held assign %lld GROUP", id, id);
+	if (copies < 0)
+		return -1;
+	sbuf_addf(out, "approved %lld: %lld cop%s queued\n", id, copies, copies == 1 ? "y" : "ies");
+	return 0;
+}
+
+int cmd_held_approve(struct cli *c)
+{
+	return in_transaction(c, approve);
+}
+
+static int reject(struct cli *c, const struct held_ctx *hc, long long id, struct sbuf *out)
+{
+	const char *reason = cli_opt(c, "reason");
+
+	if (held_reject(hc, id, reason ? reason : "") < 0)
+		return -1;
+	sbuf_addf(out, "rejected %lld%s%s\n", id, reason ? ": " : "", reason ? reason : "");
 	return 0;
 }
 
 int cmd_held_reject(struct cli *c)
 {
-	return drop(c, "rejected");
+	return in_transaction(c, reject);
+}
+
+static int discard(struct cli *c, const struct held_ctx *hc, long long id, struct sbuf *out)
+{
+	(void)c;
+	if (held_discard(hc, id) < 0)
+		return -1;
+	sbuf_addf(out, "discarded %lld\n", id);
+	return 0;
 }
 
 int cmd_held_discard(struct cli *c)
 {
-	return drop(c, "discarded");
+	return in_transaction(c, discard);
 }
 
-/* The author of a held post, for applying a group's policy to it. */
-static int note_author(const struct held_row *h, void *ctx)
+static int assign(struct cli *c, const struct held_ctx *hc, long long id, struct sbuf *out)
 {
-	sbuf_addstr(ctx, h->from_addr);
+	const char *group = c->arg[1];
+	struct decision d;
+	long long copies;
+
+	if (held_assign(hc, id, group, (long long)time(NULL), &d, &copies) < 0)
+		return -1;
+	if (d.verdict == VERDICT_REFUSE)
+		return cli_fail("%s: %s; reject or discard the post instead", group, d.reason);
+	if (d.verdict == VERDICT_PASS)
+		sbuf_addf(out, "held post %lld sorted into %s and sent: %lld cop%s queued\n", id, group, copies,
+			  copies == 1 ? "y" : "ies");
+	else
+		sbuf_addf(out, "held post %lld sorted into %s; it stays held there (%s): mlistctl held approve %lld\n",
+			  id, group, d.reason, id);
 	return 0;
 }
 
 int cmd_held_assign(struct cli *c)
 {
-	long long id = held_id(c->arg[0]), gid, copies;
-	struct sbuf author = SBUF_INIT;
-	struct author_standing who;
-	struct post_facts facts = { 0 };
-	struct decision d = { VERDICT_REFUSE, NULL };
-	int r = 0, ok;
-
-	if (id < 0)
-		return cli_fail("'%s' is not a held post's number", c->arg[0]);
-	if ((gid = store_group_id(c->store, c->arg[1])) < 0 || store_begin(c->store) < 0)
-		return cli_store_fail(c);
-	/* Sorted into the group, the post meets the group's verdict like any other post. */
-	ok = store_held_assign(c->store, id, c->arg[1]) == 0 && store_held_get(c->store, id, note_author, &author) == 0 &&
-	     store_author_standing(c->store, gid, author.buf, &who) == 0 &&
-	     policy_from_name(who.policy, &facts.policy) == 0;
-	if (ok) {
-		facts.member = who.member;
-		facts.moderator = who.moderator;
-		d = verdict_decide(&facts);
-	}
-	if (ok && d.verdict == VERDICT_PASS && (copies = store_held_approve(c->store, id, (long long)time(NULL))) >= 0 &&
-	    store_commit(c->store) == 0) {
-		fprintf(c->out, "held post %lld sorted into %s and sent: %lld cop%s queued\n", id, c->arg[1], copies,
-			copies == 1 ? "y" : "ies");
-	} else if (ok && d.verdict == VERDICT_HOLD && store_commit(c->store) == 0) {
-		fprintf(c->out, "held post %lld sorted into %s; it stays held there (%s): mlistctl held approve %lld\n",
-			id, c->arg[1], d.reason, id);
-	} else if (ok && d.verdict == VERDICT_REFUSE) {
-		store_rollback(c->store);
-		r = cli_fail("%s: %s; reject or discard the post instead", c->arg[1], d.reason);
-	} else {
-		r = cli_store_fail(c);
-		store_rollback(c->store);
-	}
-	sbuf_release(&author);
-	return r;
+	return in_transaction(c, assign);
 }

@@ -15,12 +15,11 @@
 #include "copy.h"
 #include "log.h"
 #include "message.h"
-#include "moderation.h"
+#include "held.h"
 #include "sbuf.h"
 #include "spool.h"
 #include "store.h"
 #include "store_delivery.h"
-#include "store_held.h"
 #include "store_notice.h"
 #include "transport.h"
 
@@ -409,60 +408,17 @@ static void notice_round(struct deliverer *d)
 	free(job_of);
 }
 
-/* Held posts nobody decided on in time are discarded, and their authors told. */
-struct expired {
-	long long *ids;
-	char **authors, **subjects, **groups;
-	int n;
-};
-
-static int take_expired(const struct held_row *h, void *ctx)
-{
-	struct expired *e = ctx;
-
-	e->ids = xrealloc(e->ids, (size_t)(e->n + 1) * sizeof(long long));
-	e->authors = xrealloc(e->authors, (size_t)(e->n + 1) * sizeof(char *));
-	e->subjects = xrealloc(e->subjects, (size_t)(e->n + 1) * sizeof(char *));
-	e->groups = xrealloc(e->groups, (size_t)(e->n + 1) * sizeof(char *));
-	e->ids[e->n] = h->id;
-	e->authors[e->n] = xstrdup(h->from_addr);
-	e->subjects[e->n] = xstrdup(h->subject);
-	e->groups[e->n++] = xstrdup(h->first_group);
-	return 0;
-}
-
+/* Held posts nobody decided on in time are discarded, and their authors told (held.h). */
 static void expire_held(struct deliverer *d)
 {
-	struct expired e = { NULL, NULL, NULL, NULL, 0 };
-	long long now = time(NULL);
+	struct held_ctx hc = { d->cfg, d->st, d->sp };
 
-	if (store_held_expired(d->st, now - d->cfg->moderation.hold_lifetime, take_expired, &e) < 0 || e.n == 0)
-		goto out;
 	if (store_begin(d->st) < 0)
-		goto out;
-	int ok = 1;
-	for (int i = 0; ok && i < e.n; i++) {
-		ok = store_held_drop(d->st, e.ids[i], "discarded") == 0;
-		/* An unsorted post has no group to speak for it; its author is still told. */
-		if (ok && *e.authors[i])
-			ok = moderation_tell_author(d->cfg, d->st, d->sp, *e.groups[i] ? e.groups[i] : "postmaster",
-						    e.authors[i], e.subjects[i], "expired",
-						    "no moderator decided on it in time") == 0;
-		if (ok)
-			log_msg(LOG_INFO, "held post %lld expired and was discarded", e.ids[i]);
-	}
-	if (!ok || store_commit(d->st) < 0)
+		return;
+	if (held_expire(&hc, time(NULL)) < 0 || store_commit(d->st) < 0) {
+		log_msg(LOG_ERR, "deliver: cannot expire held posts: %s", store_error(d->st));
 		store_rollback(d->st);
-out:
-	for (int i = 0; i < e.n; i++) {
-		free(e.authors[i]);
-		free(e.subjects[i]);
-		free(e.groups[i]);
 	}
-	free(e.ids);
-	free(e.authors);
-	free(e.subjects);
-	free(e.groups);
 }
 
 /* Archiving: what the sorter queued goes to each of its groups' archives before any copy is sent. */

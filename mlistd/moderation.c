@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "held.h"
 #include "message.h"
 #include "notice.h"
 #include "sbuf.h"
@@ -240,23 +241,8 @@ int moderation_tell_author(const struct config *cfg, struct store *st, struct sp
 	return r;
 }
 
-/* The author of held post id, for a rejection notice. */
-struct author {
-	char *addr, *subject;
-};
-
-static int take_author(const struct held_row *h, void *ctx)
-{
-	struct author *a = ctx;
-
-	a->addr = xstrdup(h->from_addr);
-	a->subject = xstrdup(h->subject);
-	return 0;
-}
-
-int moderation_reply(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
-		     const char *token, const char *sender, const char *text, size_t len, int automatic,
-		     struct sbuf *note)
+int moderation_reply(const struct config *cfg, struct store *st, struct spool *sp, const char *token,
+		     const char *sender, const char *text, size_t len, int automatic, struct sbuf *note)
 {
 	long long held = 0, now = time(NULL);
 	const char *why = NULL;
@@ -287,27 +273,23 @@ int moderation_reply(const struct config *cfg, struct store *st, struct spool *s
 		sbuf_release(&reason);
 		return 0;
 	}
-	struct author author = { NULL, NULL };
-	int r = store_held_get(st, held, take_author, &author);
-	if (r == 0 && store_token_use(st, token) < 0)
-		r = -1;
+	struct held_ctx hc = { cfg, st, sp };
+	int r = store_token_use(st, token);
 	if (r == 0 && strcmp(word, "approve") == 0) {
-		long long copies = store_held_approve(st, held, now);
-		if (copies < 0)
+		long long copies = held_approve(&hc, held, now);
+		if (copies == HELD_UNSORTED)
+			sbuf_addf(note, "confirm: %s approved held post %lld, which fits no group yet: "
+				  "it stays held until mlistctl held assign", sender, held);
+		else if (copies < 0)
 			r = -1;
 		else
 			sbuf_addf(note, "confirm: %s approved held post %lld: %lld copies queued", sender, held, copies);
 	} else if (r == 0) {
-		r = store_held_drop(st, held, strcmp(word, "reject") == 0 ? "rejected" : "discarded");
-		if (r == 0 && strcmp(word, "reject") == 0 && *author.addr)
-			r = moderation_tell_author(cfg, st, sp, group, author.addr, author.subject, "was not accepted",
-						   reason.buf);
+		int reject = strcmp(word, "reject") == 0;
+		r = reject ? held_reject(&hc, held, reason.buf) : held_discard(&hc, held);
 		if (r == 0)
-			sbuf_addf(note, "confirm: %s %s held post %lld", sender, strcmp(word, "reject") == 0 ? "rejected" : "discarded",
-				  held);
+			sbuf_addf(note, "confirm: %s %s held post %lld", sender, reject ? "rejected" : "discarded", held);
 	}
-	free(author.addr);
-	free(author.subject);
 	sbuf_release(&reason);
 	return r;
 }

@@ -5,10 +5,9 @@
  * to that post, expiring), and the author is told, at most once a day and
  * never in answer to automatic mail.  A reply to the confirm address is
  * acted on only when its token is valid and it comes from one of those
- * moderators: "approve" sends the post like any other, "reject [reason]"
- * drops it and tells the author why, "discard" drops it silently.
- * Everything else is logged and ignored.  Runs inside the sorter's
- * transaction.
+ * moderators: "approve", "reject [reason]" and "discard" are the verbs of
+ * held.h.  Everything else is logged and ignored.  Runs inside the
+ * sorter's transaction.
  */
 #ifndef MLIST_MODERATION_H
 #define MLIST_MODERATION_H
@@ -39,9 +38,8 @@ int moderation_held(const struct config *cfg, struct store *st, struct spool *sp
  * the message.  Writes what was done (or why nothing) to note.  Returns -1
  * only on a store failure.
  */
-int moderation_reply(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
-		     const char *token, const char *sender, const char *text, size_t len, int automatic,
-		     struct sbuf *note);
+int moderation_reply(const struct config *cfg, struct store *st, struct spool *sp, const char *token,
+		     const char *sender, const char *text, size_t len, int automatic, struct sbuf *note);
 
 /* Tells the author what became of their held post ("was not accepted", "expired"), with a reason or "". */
 int moderation_tell_author(const struct config *cfg, struct store *st, struct spool *sp, const char *group,

@@ -1,5 +1,10 @@
 /*
- * sorter: incoming/ -> store + queue/; see sorter.h for the rules.
+ * sorter: incoming/ -> store + queue/, in stages; see sorter.h for the rules.
+ *
+ * Each message goes through read -> seen before? -> classify (which
+ * groups) -> judge (the verdict per group) -> record and queue, hold, or
+ * refuse; mail for service addresses goes to its own handler (service.h).
+ * A batch of messages shares one store transaction.
  */
 #define _GNU_SOURCE
 #include "sorter.h"
@@ -11,20 +16,19 @@
 #include <strings.h>
 
 #include "config.h"
+#include "held.h"
+#include "judge.h"
 #include "list_address.h"
 #include "log.h"
-#include "commands.h"
 #include "message.h"
 #include "moderation.h"
+#include "record.h"
 #include "sbuf.h"
+#include "service.h"
 #include "spool.h"
 #include "store.h"
-#include "store_delivery.h"
 #include "store_group.h"
-#include "store_held.h"
 #include "store_message.h"
-#include "store_notice.h"
-#include "verdict.h"
 
 struct sorter {
 	const struct config *cfg;
@@ -32,30 +36,24 @@ struct sorter {
 	struct spool *sp;
 };
 
-/* Where a message goes: up to this many groups. */
-#define MAX_PLACES 16
-
-struct places {
-	long long group[MAX_PLACES];
-	long long thread[MAX_PLACES]; /* 0: start a new thread */
-	char names[MAX_PLACES][65];
-	int n;
-	const char *how;              /* "thread", "address", "tag", "rule" or "default" */
+/* One message on its way through the stages. */
+struct post {
+	const char *id;               /* its spool id */
+	struct spool_message msg;     /* the spool file */
+	struct message_info info;     /* its header facts */
+	const char *body;             /* the message in msg */
+	size_t len;
+	const char *message_id;       /* its Message-ID, or one made up */
+	struct sbuf generated;        /* the made-up one's storage */
+	const char *author;           /* From, else the envelope sender */
+	int automatic;                /* auto-generated mail (never answered) */
+	int loop;                     /* it came from this server */
+	int service;                  /* it is (also) for service addresses */
+	struct places where;          /* classify: the groups it is for */
+	struct places pass, hold;     /* judge: where it goes now, where it waits for a moderator */
+	const char *hold_reason, *refuse_reason;
+	char refused_group[65];
 };
-
-static void add_place(struct places *pl, long long group, long long thread, const char *name)
-{
-	for (int i = 0; i < pl->n; i++) {
-		if (pl->group[i] == group)
-			return;
-	}
-	if (pl->n == MAX_PLACES)
-		return;
-	pl->group[pl->n] = group;
-	pl->thread[pl->n] = thread;
-	snprintf(pl->names[pl->n], sizeof(pl->names[0]), "%s", name);
-	pl->n++;
-}
 
 struct sorter *sorter_new(const struct config *cfg, struct store *st, struct spool *sp)
 {
@@ -77,317 +75,272 @@ void sorter_free(struct sorter *so)
 	free(so);
 }
 
-static int collect_placement(const struct placement_row *p, void *ctx)
+/* Stage 1, read: the spool file and its header.  Returns 0, or -1 if it is not a committed spool file. */
+static int read_post(struct sorter *so, struct post *p, struct sbuf *err)
 {
-	add_place(ctx, p->group_id, p->thread_id, p->group);
+	if (spool_read(so->sp, "incoming", p->id, &p->msg, err) < 0)
+		return -1;
+	p->body = p->msg.raw.buf + p->msg.body_offset;
+	p->len = p->msg.body_len;
+	message_parse(p->body, p->len, &p->info);
+	p->message_id = p->info.message_id;
+	if (!p->message_id) {
+		sbuf_addf(&p->generated, "mlist.%s@%s", p->id, so->cfg->domain);
+		p->message_id = p->generated.buf;
+	}
+	p->author = *p->info.from_addr ? p->info.from_addr : p->msg.env.mail_from.buf;
+	p->automatic = moderation_is_automatic(p->body, p->len, p->msg.env.mail_from.buf);
+	p->loop = message_from_us(p->body, p->len, so->cfg->domain);
+	p->service = service_addressed(&p->msg.env, so->cfg->domain);
 	return 0;
 }
 
-/* 1. A reply joins the thread(s) of the nearest known ancestor. */
-static int by_thread(struct sorter *so, const struct message_info *info, struct places *pl)
+/*
+ * Stage 2, seen before: taken from the same IMAP mailbox UID before (a
+ * poller that died between spooling and recording), or a Message-ID that
+ * is recorded already.  Returns 1 (set aside in spool/duplicate, with a
+ * note), 0, or -1.
+ */
+static int seen_before(struct sorter *so, struct post *p, struct sbuf *note)
 {
-	for (int i = 0; i < info->n_parents && pl->n == 0; i++) {
-		if (store_message_placements(so->st, info->parents[i], collect_placement, pl) < 0)
+	int dup = p->msg.env.imap_key[0] ? store_message_imap_known(so->st, p->msg.env.imap_key) : 0;
+
+	if (dup > 0) {
+		sbuf_addf(note, "sorter: %s was taken from %s before; set aside in spool/duplicate", p->id,
+			  p->msg.env.imap_key);
+		return 1;
+	}
+	if (dup == 0)
+		dup = store_message_known(so->st, p->message_id);
+	if (dup > 0)
+		sbuf_addf(note, "sorter: %s repeats Message-ID <%s>, which is recorded already; "
+			  "set aside in spool/duplicate, not posted again", p->id, p->message_id);
+	return dup;
+}
+
+static int collect_placement(const struct placement_row *r, void *ctx)
+{
+	places_add(ctx, r->group_id, r->thread_id, r->group, "thread");
+	return 0;
+}
+
+/* Classify 1: a reply joins the thread(s) of its nearest known ancestor. */
+static int by_thread(struct sorter *so, struct post *p)
+{
+	for (int i = 0; i < p->info.n_parents && p->where.n == 0; i++) {
+		if (store_message_placements(so->st, p->info.parents[i], collect_placement, &p->where) < 0)
 			return -1;
 	}
-	pl->how = "thread";
 	return 0;
 }
 
-/* 2. The group addresses it was sent to. */
-static void by_address(struct sorter *so, const struct envelope *env, struct places *pl, int *service)
+/* Classify 2: the group addresses it was sent to. */
+static void by_address(struct sorter *so, struct post *p)
 {
-	for (int i = 0; i < env->n_rcpt; i++) {
+	for (int i = 0; i < p->msg.env.n_rcpt; i++) {
 		struct list_address la;
-		if (list_address_parse(env->rcpt[i], so->cfg->domain, &la) < 0)
+		if (list_address_parse(p->msg.env.rcpt[i], so->cfg->domain, &la) < 0 || la.role != ROLE_POST)
 			continue;
-		if (la.role != ROLE_POST) {
-			(*service)++;
-			continue;
-		}
 		long long gid = store_group_id(so->st, la.group);
 		if (gid > 0)
-			add_place(pl, gid, 0, la.group);
+			places_add(&p->where, gid, 0, la.group, "address");
 	}
-	pl->how = "address";
 }
 
-/* 3. "[group-name]" anywhere in the subject. */
-static void by_tag(struct sorter *so, const char *subject, struct places *pl)
+/* Classify 3: "[group-name]" anywhere in the subject. */
+static void by_tag(struct sorter *so, struct post *p)
 {
-	for (const char *p = strchr(subject, '['); p; p = strchr(p + 1, '[')) {
-		const char *close = strchr(p, ']');
+	for (const char *t = strchr(p->info.subject, '['); t; t = strchr(t + 1, '[')) {
+		const char *close = strchr(t, ']');
 		char name[65];
-		if (!close || close - p - 1 <= 0 || close - p - 1 >= (long)sizeof(name))
+		if (!close || close - t - 1 <= 0 || close - t - 1 >= (long)sizeof(name))
 			continue;
-		snprintf(name, sizeof(name), "%.*s", (int)(close - p - 1), p + 1);
+		snprintf(name, sizeof(name), "%.*s", (int)(close - t - 1), t + 1);
 		for (char *c = name; *c; c++) {
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c - 'A' + 'a');
 		}
 		long long gid = store_group_id(so->st, name);
 		if (gid > 0)
-			add_place(pl, gid, 0, name);
+			places_add(&p->where, gid, 0, name, "tag");
 	}
-	pl->how = "tag";
 }
 
-/* 4. The first header rule that matches. */
-static void by_rule(struct sorter *so, const char *body, size_t len, struct places *pl)
+/* Classify 4: the first header rule that matches. */
+static void by_rule(struct sorter *so, struct post *p)
 {
-	for (size_t i = 0; i < so->cfg->n_rules && pl->n == 0; i++) {
+	for (size_t i = 0; i < so->cfg->n_rules && p->where.n == 0; i++) {
 		const struct config_rule *r = &so->cfg->rules[i];
-		char *value = message_header(body, len, r->header);
+		char *value = message_header(p->body, p->len, r->header);
 		if (value && strcasestr(value, r->contains)) {
 			long long gid = store_group_id(so->st, r->group);
 			if (gid > 0)
-				add_place(pl, gid, 0, r->group);
+				places_add(&p->where, gid, 0, r->group, "rule");
 			else
 				log_msg(LOG_WARNING, "sort rule for %s: no group named '%s'", r->header, r->group);
 		}
 		free(value);
 	}
-	pl->how = "rule";
 }
 
-static int token_kind(const struct token_row *t, void *ctx)
+/* Classify 5: the default group of the IMAP mailbox it was taken from. */
+static void by_default(struct sorter *so, struct post *p)
 {
-	snprintf(ctx, 16, "%s", t->kind);
-	return 0;
-}
+	long long gid = p->msg.env.default_group[0] ? store_group_id(so->st, p->msg.env.default_group) : 0;
 
-/* Hands mail for one of a group's service addresses to the code that answers it. */
-static int serve(struct sorter *so, const struct list_address *la, const char *author, const struct envelope *env,
-		 const char *text, size_t len, int automatic, struct sbuf *note)
-{
-	struct command_mail m = { la->group, author, env->mail_from.buf, text, len };
-	char kind[16] = "";
-
-	switch (la->role) {
-	case ROLE_REQUEST:
-		return commands_request(so->cfg, so->st, so->sp, &m, note);
-	case ROLE_OWNER:
-		return commands_owner(so->cfg, so->st, so->sp, &m, note);
-	case ROLE_CONFIRM:
-		if (store_token_get(so->st, la->ext, token_kind, kind) < 0)
-			return -1;
-		if (strcmp(kind, "subscribe") == 0 || strcmp(kind, "unsubscribe") == 0)
-			return commands_confirm(so->cfg, so->st, so->sp, &m, la->ext, note);
-		return moderation_reply(so->cfg, so->st, so->sp, la->group, la->ext, author, text, len, automatic, note);
-	case ROLE_BOUNCES:
-		sbuf_addf(note, "bounce for %s%s%s kept (bounce mail is read in a later stage)", la->group,
-			  la->ext[0] ? " about " : "", la->ext);
-		return 0;
-	default:
-		return 0;
-	}
+	if (gid > 0)
+		places_add(&p->where, gid, 0, p->msg.env.default_group, "default");
 }
 
 /*
- * Splits the places by the verdict for each group (verdict.h): pl keeps
- * where the post goes now, hold gets where it waits for a moderator (with
- * hold_reason), and a refusal sets refuse_reason and refused_group.
+ * Stage 3, classify: the groups it is for, by the first rule that finds
+ * any.  Mail for service addresses is only a post where it was also sent
+ * to a group address.
  */
-static int apply_policies(struct sorter *so, const char *author, int loop, struct places *pl, struct places *hold,
-			  const char **hold_reason, const char **refuse_reason, char refused_group[65])
+static int classify(struct sorter *so, struct post *p)
 {
-	struct places ok = { .n = 0, .how = pl->how };
+	if (by_thread(so, p) < 0)
+		return -1;
+	if (p->where.n == 0)
+		by_address(so, p);
+	if (p->where.n == 0 && !p->service)
+		by_tag(so, p);
+	if (p->where.n == 0 && !p->service)
+		by_rule(so, p);
+	if (p->where.n == 0 && !p->service)
+		by_default(so, p);
+	return 0;
+}
 
-	hold->how = pl->how;
-	for (int i = 0; i < pl->n; i++) {
-		struct author_standing who;
-		struct post_facts facts = { .loop = loop };
-		if (store_author_standing(so->st, pl->group[i], author, &who) < 0 ||
-		    policy_from_name(who.policy, &facts.policy) < 0)
+/* Stage 4, judge: each group's verdict splits where into pass and hold (or a refusal). */
+static int judge(struct sorter *so, struct post *p)
+{
+	for (int i = 0; i < p->where.n; i++) {
+		struct decision d;
+		if (judge_post(so->st, p->where.group[i], p->author, p->loop, &d) < 0)
 			return -1;
-		facts.member = who.member;
-		facts.moderator = who.moderator;
-		struct decision d = verdict_decide(&facts);
 		if (d.verdict == VERDICT_PASS) {
-			add_place(&ok, pl->group[i], pl->thread[i], pl->names[i]);
+			places_add(&p->pass, p->where.group[i], p->where.thread[i], p->where.names[i], p->where.how[i]);
 		} else if (d.verdict == VERDICT_HOLD) {
-			add_place(hold, pl->group[i], pl->thread[i], pl->names[i]);
-			*hold_reason = d.reason;
+			places_add(&p->hold, p->where.group[i], p->where.thread[i], p->where.names[i], p->where.how[i]);
+			p->hold_reason = d.reason;
 		} else {
-			*refuse_reason = d.reason;
-			snprintf(refused_group, 65, "%s", pl->names[i]);
+			p->refuse_reason = d.reason;
+			snprintf(p->refused_group, sizeof(p->refused_group), "%s", p->where.names[i]);
 		}
 	}
-	*pl = ok;
+	return 0;
+}
+
+/* The state a message is recorded with. */
+static const char *state_of(const struct post *p)
+{
+	if (p->pass.n || p->hold.n || p->refuse_reason)
+		return "queued";
+	return p->service ? "service" : "unsorted";
+}
+
+/*
+ * Stage 5, record: the message row; the post placed and its copies
+ * queued where it passes; held where it waits (or, fitting no group and
+ * for no service address, held as unsorted); its author told of a
+ * refusal (never for automatic mail or a loop).  Notes for the log.
+ */
+static int record(struct sorter *so, struct post *p, struct sbuf *note)
+{
+	struct message_record rec = {
+		p->message_id, p->info.message_id == NULL, p->id, state_of(p), p->msg.env.mail_from.buf,
+		p->info.from_addr, p->info.from_name, p->info.subject, p->info.date, p->msg.received,
+		(long long)p->len, p->msg.env.imap_key[0] ? p->msg.env.imap_key : NULL,
+	};
+	long long mid = store_message_add(so->st, &rec);
+	if (mid < 0)
+		return -1;
+	if (p->pass.n) {
+		struct record_post post = { mid, p->message_id, p->info.subject, p->info.from_addr, p->msg.received };
+		long long copies = record_post(so->st, &post, &p->pass);
+		if (copies < 0)
+			return -1;
+		sbuf_addf(note, "sorter: %s <%s> sorted into ", p->id, p->message_id);
+		places_names(&p->pass, note);
+		sbuf_addf(note, " (by %s), %lld cop%s queued", p->pass.how[0], copies, copies == 1 ? "y" : "ies");
+	}
+	int unsorted = !p->where.n && !p->service;
+	if (p->hold.n || unsorted) {
+		struct held_ctx hc = { so->cfg, so->st, so->sp };
+		struct held_post hp = { mid, p->info.from_addr, p->info.from_name, p->info.subject, p->body, p->len,
+					p->automatic };
+		const char *reason = p->hold.n ? p->hold_reason : "it fits no group";
+		struct sbuf told = SBUF_INIT;
+		long long held = held_hold(&hc, &hp, &p->hold, reason, p->msg.received, &told);
+		if (held < 0) {
+			sbuf_release(&told);
+			return -1;
+		}
+		if (unsorted)
+			sbuf_addf(note, "sorter: %s <%s> fits no group; held %lld as unsorted for a moderator%s", p->id,
+				  p->message_id, held, told.buf);
+		for (int i = 0; i < p->hold.n; i++)
+			sbuf_addf(note, "%ssorter: %s <%s> held %lld for the moderators of %s: %s%s", note->len ? "\n" : "",
+				  p->id, p->message_id, held, p->hold.names[i], reason, told.buf);
+		sbuf_release(&told);
+	}
+	if (p->refuse_reason) {
+		sbuf_addf(note, "%ssorter: %s <%s> from %s refused: %s", note->len ? "\n" : "", p->id, p->message_id,
+			  p->author, p->refuse_reason);
+		if (!p->automatic && !p->loop && *p->info.from_addr && !p->pass.n && !p->hold.n &&
+		    moderation_tell_author(so->cfg, so->st, so->sp, p->refused_group, p->info.from_addr, p->info.subject,
+					   "was not accepted", p->refuse_reason) < 0)
+			return -1;
+	}
 	return 0;
 }
 
 /*
  * Records one message.  Returns 0 (recorded, or recognised as recorded
- * already, or a duplicate set aside), or -1 on a store error.
- * *move_to says where the spool file goes next; note gets the line to
- * log once the batch is committed and moved.
+ * already, or set aside), or -1 on a store error.  *move_to says where
+ * the spool file goes next (NULL: removed); note gets the lines to log
+ * once the batch is committed and moved.
  */
 static int sort_one(struct sorter *so, const char *id, const char **move_to, struct sbuf *note)
 {
-	struct spool_message msg;
-	struct message_info info;
-	struct sbuf err = SBUF_INIT, generated = SBUF_INIT;
-	struct places pl = { .n = 0 };
-	int service = 0, r = -1;
+	struct post p = { .id = id, .generated = SBUF_INIT };
+	struct sbuf err = SBUF_INIT;
+	int r = -1, known = store_message_has_spool(so->st, id);
 
 	*move_to = "queue";
-	int known = store_message_has_spool(so->st, id);
 	if (known != 0)
 		return known < 0 ? -1 : 0; /* sorted before a crash; only the move was missing */
-	if (spool_read(so->sp, "incoming", id, &msg, &err) < 0) {
-		sbuf_addf(note, "sorter: %s is not a committed spool file (%s); set aside in spool/corrupt",
-			  id, err.buf);
-		spool_message_release(&msg);
-		sbuf_release(&err);
+	if (read_post(so, &p, &err) < 0) {
+		sbuf_addf(note, "sorter: %s is not a committed spool file (%s); set aside in spool/corrupt", id, err.buf);
 		*move_to = "corrupt";
-		return 0;
-	}
-	const char *body = msg.raw.buf + msg.body_offset;
-	message_parse(body, msg.body_len, &info);
-	const char *message_id = info.message_id;
-	if (!message_id) {
-		sbuf_addf(&generated, "mlist.%s@%s", id, so->cfg->domain);
-		message_id = generated.buf;
-	}
-	/* Taken from this IMAP mailbox before (a poller that died between spooling and recording)? */
-	int dup = msg.env.imap_key[0] ? store_message_imap_known(so->st, msg.env.imap_key) : 0;
-	if (dup > 0) {
-		sbuf_addf(note, "sorter: %s was taken from %s before; set aside in spool/duplicate", id, msg.env.imap_key);
-		*move_to = "duplicate";
 		r = 0;
 		goto out;
 	}
-	if (dup == 0)
-		dup = store_message_known(so->st, message_id);
-	if (dup) {
-		if (dup > 0) {
-			sbuf_addf(note, "sorter: %s repeats Message-ID <%s>, which is recorded already; "
-				  "set aside in spool/duplicate, not posted again", id, message_id);
-			*move_to = "duplicate";
-			r = 0;
-		}
+	int dup = seen_before(so, &p, note);
+	if (dup != 0) {
+		*move_to = "duplicate";
+		r = dup < 0 ? -1 : 0;
 		goto out;
 	}
-
-	if (by_thread(so, &info, &pl) < 0)
+	if (classify(so, &p) < 0 || judge(so, &p) < 0 || record(so, &p, note) < 0)
 		goto out;
-	if (pl.n == 0)
-		by_address(so, &msg.env, &pl, &service);
-	if (pl.n == 0 && !service)
-		by_tag(so, info.subject, &pl);
-	if (pl.n == 0 && !service)
-		by_rule(so, body, msg.body_len, &pl);
-	if (pl.n == 0 && !service && msg.env.default_group[0]) {
-		/* 5. The default group of the mailbox it was polled from. */
-		long long gid = store_group_id(so->st, msg.env.default_group);
-		if (gid > 0)
-			add_place(&pl, gid, 0, msg.env.default_group);
-		pl.how = "default";
-	}
-
-	/* 6. Each group's policy: the post goes out, waits for a moderator, or is refused there. */
-	const char *author = *info.from_addr ? info.from_addr : msg.env.mail_from.buf;
-	struct places hold = { .n = 0 };
-	const char *hold_reason = NULL, *refuse_reason = NULL;
-	char refused_group[65] = "";
-	int loop = message_from_us(body, msg.body_len, so->cfg->domain);
-	if (apply_policies(so, author, loop, &pl, &hold, &hold_reason, &refuse_reason, refused_group) < 0)
-		goto out;
-
-	struct message_record rec = {
-		message_id, info.message_id == NULL, id,
-		pl.n || hold.n ? "queued" : service ? "service" : refuse_reason ? "queued" : "unsorted",
-		msg.env.mail_from.buf, info.from_addr, info.from_name, info.subject,
-		info.date, msg.received, (long long)msg.body_len, msg.env.imap_key[0] ? msg.env.imap_key : NULL,
-	};
-	long long mid = store_message_add(so->st, &rec);
-	if (mid < 0)
-		goto out;
-	char *base = message_base_subject(info.subject);
-	struct sbuf names = SBUF_INIT;
-	for (int i = 0; i < pl.n; i++) {
-		long long thread = pl.thread[i];
-		if (!thread)
-			thread = store_thread_start(so->st, pl.group[i], message_id, base, msg.received);
-		if (thread < 0 || store_message_place(so->st, mid, pl.group[i], thread, pl.how, msg.received) < 0) {
-			free(base);
-			sbuf_release(&names);
+	if (p.service) {
+		struct service_mail m = { &p.msg.env, p.author, p.body, p.len, p.automatic };
+		if (!p.where.n)
+			sbuf_addf(note, "sorter: %s <%s> is for a service address", id, p.message_id);
+		if (service_answer(so->cfg, so->st, so->sp, &m, note) < 0)
 			goto out;
-		}
-		sbuf_addf(&names, "%s%s", i ? ", " : "", pl.names[i]);
+		/* Answered in this transaction: a file only for service addresses is not needed after. */
+		if (!p.pass.n && !p.hold.n)
+			*move_to = NULL;
 	}
-	free(base);
-	/* Who gets a copy is decided now, in the same transaction: the queue is complete or absent. */
-	long long copies = 0;
-	if (pl.n && (copies = store_delivery_expand(so->st, mid, info.from_addr, msg.received)) < 0) {
-		sbuf_release(&names);
-		goto out;
-	}
-	/* Held: for the groups' moderators, or (unsorted) for the general group's. */
-	long long held = 0;
-	int unsorted = !pl.n && !hold.n && !service && !refuse_reason;
-	if ((hold.n || unsorted) &&
-	    (held = store_held_add(so->st, mid, hold.n ? hold_reason : "it fits no group", msg.received)) < 0) {
-		sbuf_release(&names);
-		goto out;
-	}
-	for (int i = 0; i < hold.n; i++) {
-		if (store_held_place(so->st, held, hold.group[i], hold.thread[i], hold.how) < 0) {
-			sbuf_release(&names);
-			goto out;
-		}
-	}
-	/* Mail only for service addresses is answered below, in this transaction: its file is not needed after. */
-	if (service && !pl.n && !hold.n)
-		*move_to = NULL;
-	if (pl.n)
-		sbuf_addf(note, "sorter: %s <%s> sorted into %s (by %s), %lld cop%s queued", id, message_id, names.buf,
-			  pl.how, copies, copies == 1 ? "y" : "ies");
-	else if (service)
-		sbuf_addf(note, "sorter: %s <%s> is for a service address", id, message_id);
-	else if (unsorted)
-		sbuf_addf(note, "sorter: %s <%s> fits no group; held %lld as unsorted for a moderator", id, message_id, held);
-	for (int i = 0; i < hold.n; i++)
-		sbuf_addf(note, "%ssorter: %s <%s> held %lld for the moderators of %s: %s", note->len ? "\n" : "", id,
-			  message_id, held, hold.names[i], hold_reason);
-	if (refuse_reason)
-		sbuf_addf(note, "%ssorter: %s <%s> from %s refused: %s", note->len ? "\n" : "", id, message_id, author,
-			  refuse_reason);
-	int automatic = moderation_is_automatic(body, msg.body_len, msg.env.mail_from.buf);
-	if (refuse_reason && !automatic && !loop && *info.from_addr && !pl.n && !hold.n &&
-	    moderation_tell_author(so->cfg, so->st, so->sp, refused_group, info.from_addr, info.subject,
-				   "was not accepted", refuse_reason) < 0) {
-		sbuf_release(&names);
-		goto out;
-	}
-	if (held) {
-		struct held_notice hn = { held, hold.n ? hold.names[0] : NULL, hold.n ? hold_reason : "it fits no group",
-					  info.from_addr, info.from_name, info.subject, body, msg.body_len, automatic };
-		if (moderation_held(so->cfg, so->st, so->sp, &hn, note) < 0) {
-			sbuf_release(&names);
-			goto out;
-		}
-	}
-	/* Mail to a group's service addresses: commands, the owners, confirmations. */
-	for (int i = 0; i < msg.env.n_rcpt; i++) {
-		struct list_address la;
-		if (list_address_parse(msg.env.rcpt[i], so->cfg->domain, &la) < 0 || la.role == ROLE_POST)
-			continue;
-		if (note->len)
-			sbuf_addch(note, '\n');
-		if (serve(so, &la, author, &msg.env, body, msg.body_len, automatic, note) < 0) {
-			sbuf_release(&names);
-			goto out;
-		}
-	}
-	sbuf_release(&names);
 	r = 0;
 out:
-	message_info_release(&info);
-	spool_message_release(&msg);
+	message_info_release(&p.info);
+	spool_message_release(&p.msg);
+	sbuf_release(&p.generated);
 	sbuf_release(&err);
-	sbuf_release(&generated);
 	return r;
 }
 

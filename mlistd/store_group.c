@@ -63,6 +63,8 @@ int store_author_standing(struct store *st, long long group_id, const char *addr
 		snprintf(out->policy, sizeof(out->policy), "%s", store_col_text(stmt, 0));
 		out->moderator = sqlite3_column_int(stmt, 1);
 		out->member = sqlite3_column_int(stmt, 2);
+		if (!name_in(out->policy, group_policies))
+			r = store_fail(st, "group %lld has an unknown policy '%s'", group_id, out->policy);
 	} else if (r == 0) {
 		r = store_fail(st, "no group with id %lld", group_id);
 	}

@@ -42,7 +42,7 @@ struct author_standing {
 	int member;      /* subscribed to the group, in any mode */
 	int moderator;   /* moderates the group */
 };
-/* Fills *out for addr and group group_id; returns 0, or -1 (no such group, or the store failed). */
+/* Fills *out for addr and group group_id; returns 0, or -1 (no such group, a policy names.h does not know, or the store failed). */
 int store_author_standing(struct store *st, long long group_id, const char *addr, struct author_standing *out);
 
 /* 1 if a group of that name exists, 0 if not, -1 if the store could not tell (busy, say). */

@@ -6,11 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "message.h"
-#include "store_delivery.h"
 #include "store_group.h"
 #include "store_internal.h"
-#include "store_message.h"
 
 long long store_held_add(struct store *st, long long message, const char *reason, long long now)
 {
@@ -88,97 +85,41 @@ int store_held_get(struct store *st, long long id, int (*fn)(const struct held_r
 	return count ? 0 : store_fail(st, "no held post with id %lld", id);
 }
 
-/* The message row, Message-ID, subject and author of held post id. */
-struct held_message {
-	long long message;
-	char *message_id, *subject, *from_addr;
-};
-
-static int take_held(const struct held_row *h, void *ctx)
+int store_held_places(struct store *st, long long id,
+		      int (*fn)(long long group, long long thread, const char *name, const char *how, void *ctx), void *ctx)
 {
-	struct held_message *m = ctx;
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT p.group_id, p.thread_id, g.name, p.sorted_by"
+					" FROM held_places p JOIN groups g ON g.id = p.group_id"
+					" WHERE p.held_id = ? ORDER BY p.rowid", "i", id);
+	int r;
 
-	m->message = h->message;
-	m->message_id = xstrdup(h->message_id);
-	m->subject = xstrdup(h->subject);
-	m->from_addr = xstrdup(h->from_addr);
-	return 0;
-}
-
-static void release_held(struct held_message *m)
-{
-	free(m->message_id);
-	free(m->subject);
-	free(m->from_addr);
-}
-
-long long store_held_approve(struct store *st, long long id, long long now)
-{
-	struct held_message m = { 0, NULL, NULL, NULL };
-	long long copies = -1;
-
-	if (store_held_get(st, id, take_held, &m) < 0)
+	if (!stmt)
 		return -1;
-	sqlite3_stmt *places = store_stmt(st, "SELECT group_id, thread_id, sorted_by FROM held_places WHERE held_id = ?"
-					  " ORDER BY rowid", "i", id);
-	char *base = message_base_subject(m.subject);
-	int r, n = 0;
-	if (!places)
-		goto out;
-	while ((r = store_row(st, places)) == 1) {
-		long long group = sqlite3_column_int64(places, 0), thread = sqlite3_column_int64(places, 1);
-		if (!thread && (thread = store_thread_start(st, group, m.message_id, base, now)) < 0)
+	while ((r = store_row(st, stmt)) == 1) {
+		if ((r = fn(sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1), store_col_text(stmt, 2),
+			    store_col_text(stmt, 3), ctx)) != 0)
 			break;
-		if (store_message_place(st, m.message, group, thread, store_col_text(places, 2), now) < 0)
-			break;
-		n++;
 	}
-	store_done(st, places);
-	if (r != 0)
-		goto out;
-	if (n == 0) {
-		store_fail(st, "held post %lld is not sorted into a group yet; use held assign", id);
-		goto out;
-	}
-	/* From here it is a post like any other: archived, then sent. */
-	if (store_run(st, store_stmt(st, "UPDATE messages SET state = 'queued', archived = 0, decision = 'approved'"
-				     " WHERE id = ?", "i", m.message)) < 0 ||
-	    (copies = store_delivery_expand(st, m.message, m.from_addr, now)) < 0 ||
-	    store_run(st, store_stmt(st, "DELETE FROM held WHERE id = ?", "i", id)) < 0)
-		copies = -1;
-out:
-	free(base);
-	release_held(&m);
-	return copies;
+	store_done(st, stmt);
+	return r < 0 ? -1 : 0;
 }
 
-int store_held_drop(struct store *st, long long id, const char *decision)
+int store_held_end(struct store *st, long long id, const char *decision)
 {
-	struct held_message m = { 0, NULL, NULL, NULL };
-
-	if (store_held_get(st, id, take_held, &m) < 0)
-		return -1;
 	/*
-	 * archived = 0 hands it back to mlistd-deliver, which archives what
-	 * was placed (nothing, for a post held as a whole) and then, finding
-	 * nothing left to do, lets go of its spool file.
+	 * archived = 0 hands the message (back) to mlistd-deliver: it archives
+	 * what was placed (an approved post's groups; nothing for a dropped
+	 * one), sends what was queued, and then lets go of the spool file.
 	 */
-	int r = store_run(st, store_stmt(st, "UPDATE messages SET decision = ?, archived = 0, state = 'queued'"
-					 " WHERE id = ?", "si", decision, m.message)) < 0 ||
-		store_run(st, store_stmt(st, "DELETE FROM held WHERE id = ?", "i", id)) < 0 ? -1 : 0;
-	release_held(&m);
-	return r;
+	if (store_run(st, store_stmt(st, "UPDATE messages SET state = 'queued', archived = 0, decision = ?"
+				     " WHERE id = (SELECT message_id FROM held WHERE id = ?)", "si", decision, id)) < 0 ||
+	    store_run(st, store_stmt(st, "DELETE FROM held WHERE id = ?", "i", id)) < 0)
+		return -1;
+	return sqlite3_changes(st->db) ? 0 : store_fail(st, "no held post with id %lld", id);
 }
 
-int store_held_assign(struct store *st, long long id, const char *group)
+int store_held_assign(struct store *st, long long id, long long group_id)
 {
-	struct held_message m = { 0, NULL, NULL, NULL };
-	long long gid = store_group_id(st, group);
-
-	if (gid < 0 || store_held_get(st, id, take_held, &m) < 0)
-		return -1;
-	int r = store_run(st, store_stmt(st, "DELETE FROM held_places WHERE held_id = ?", "i", id)) < 0 ||
-		store_held_place(st, id, gid, 0, "moderator") < 0 ? -1 : 0;
-	release_held(&m);
-	return r;
+	return store_run(st, store_stmt(st, "DELETE FROM held_places WHERE held_id = ?", "i", id)) < 0 ||
+	       store_held_place(st, id, group_id, 0, "moderator") < 0 ? -1 : 0;
 }

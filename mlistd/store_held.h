@@ -1,9 +1,8 @@
 /*
- * store_held: posts held for a moderator.  A held post keeps its spool
- * file in spool/queue and its row in messages; the held row says why, and
- * held_places where it goes once approved (the groups, and for a reply
- * the thread it joins).  Approving places it and queues its copies exactly
- * as the sorter does for a post that needs no approval.
+ * store_held: the rows of posts held for a moderator (held.h owns what
+ * happens to them).  A held post keeps its spool file in spool/queue and
+ * its row in messages; the held row says why, and held_places where it
+ * goes once approved (the groups, and for a reply the thread it joins).
  */
 #ifndef MLIST_STORE_HELD_H
 #define MLIST_STORE_HELD_H
@@ -29,19 +28,17 @@ int store_held_expired(struct store *st, long long before, int (*fn)(const struc
 /* Calls fn for held post id; refuses an unknown id. */
 int store_held_get(struct store *st, long long id, int (*fn)(const struct held_row *h, void *ctx), void *ctx);
 
+/* Calls fn for every place held post id goes to once approved, in the order they were found. */
+int store_held_places(struct store *st, long long id,
+		      int (*fn)(long long group, long long thread, const char *name, const char *how, void *ctx), void *ctx);
 /*
- * Approves held post id: it joins its groups' threads, its copies are
- * queued, and the delivery process takes it from there.  Returns the
- * number of copies queued, or -1.
+ * Ends held post id with decision ("approved", "rejected", "discarded"):
+ * the held row goes and the message is handed back to mlistd-deliver,
+ * which archives and sends what was recorded for it (nothing, unless
+ * approved) and then lets go of its spool file.
  */
-long long store_held_approve(struct store *st, long long id, long long now);
-/*
- * Ends held post id without sending it: decision "rejected" or
- * "discarded".  Its spool file goes once mlistd-deliver sees nothing is
- * left to do with it.
- */
-int store_held_drop(struct store *st, long long id, const char *decision);
-/* Sorts an unsorted held post into group (its places are replaced). */
-int store_held_assign(struct store *st, long long id, const char *group);
+int store_held_end(struct store *st, long long id, const char *decision);
+/* Sorts held post id into group group_id (its places are replaced; a new thread there). */
+int store_held_assign(struct store *st, long long id, long long group_id);
 
 #endif

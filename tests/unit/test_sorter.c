@@ -14,6 +14,7 @@
 #include "spool.h"
 #include "store.h"
 #include "store_group.h"
+#include "held.h"
 #include "store_held.h"
 #include "store_message.h"
 
@@ -175,10 +176,13 @@ static void unsorted_is_held_then_assigned_and_approved(void)
 	CHECK(placed(&w, "lost@x", "unsorted"));
 	/* held for the general group's moderators */
 	CHECK(store_held_each(w.st, "koersenkansen", first_held, &held) == 0 && held > 0);
-	CHECK(store_held_approve(w.st, held, 1) < 0);
-	CHECK_CONTAINS(store_error(w.st), "not sorted into a group yet");
-	CHECK(store_held_assign(w.st, held, "pga-jeugd") == 0);
-	CHECK(store_held_approve(w.st, held, 1) == 0); /* nobody subscribed: no copies */
+	struct held_ctx hc = { &w.cfg, w.st, w.sp };
+	struct decision d;
+	long long copies = -1;
+	CHECK(held_approve(&hc, held, 1) == HELD_UNSORTED);
+	/* pga-jeugd is open: the verdict passes it, and it goes out (nobody subscribed: no copies) */
+	CHECK(held_assign(&hc, held, "pga-jeugd", 1, &d, &copies) == 0);
+	CHECK(d.verdict == VERDICT_PASS && copies == 0);
 	CHECK(placed(&w, "lost@x", "pga-jeugd:moderator;"));
 	held = 0;
 	CHECK(store_held_each(w.st, NULL, first_held, &held) == 0 && held == 0);

@@ -1,0 +1,171 @@
+/*
+ * held: the held-post lifecycle; see held.h.
+ */
+#include "held.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "judge.h"
+#include "log.h"
+#include "moderation.h"
+#include "record.h"
+#include "sbuf.h"
+#include "store.h"
+#include "store_group.h"
+#include "store_held.h"
+
+long long held_hold(const struct held_ctx *c, const struct held_post *post, const struct places *where,
+		    const char *reason, long long now, struct sbuf *note)
+{
+	long long held = store_held_add(c->st, post->message, reason, now);
+
+	if (held < 0)
+		return -1;
+	for (int i = 0; i < where->n; i++) {
+		if (store_held_place(c->st, held, where->group[i], where->thread[i], where->how[i]) < 0)
+			return -1;
+	}
+	struct held_notice hn = { held, where->n ? where->names[0] : NULL, reason, post->from_addr, post->from_name,
+				  post->subject, post->body, post->body_len, post->automatic };
+	return moderation_held(c->cfg, c->st, c->sp, &hn, note) < 0 ? -1 : held;
+}
+
+/* What the verbs need to know of a held post, copied out of its row. */
+struct held_facts {
+	long long message;
+	char *message_id, *subject, *author, *group; /* group: the first it is held for, "" when unsorted */
+};
+
+static int take_facts(const struct held_row *h, void *ctx)
+{
+	struct held_facts *f = ctx;
+
+	f->message = h->message;
+	f->message_id = xstrdup(h->message_id);
+	f->subject = xstrdup(h->subject);
+	f->author = xstrdup(h->from_addr);
+	f->group = xstrdup(h->first_group);
+	return 0;
+}
+
+static void release_facts(struct held_facts *f)
+{
+	free(f->message_id);
+	free(f->subject);
+	free(f->author);
+	free(f->group);
+}
+
+static int take_place(long long group, long long thread, const char *name, const char *how, void *ctx)
+{
+	places_add(ctx, group, thread, name, how);
+	return 0;
+}
+
+long long held_approve(const struct held_ctx *c, long long id, long long now)
+{
+	struct held_facts f = { 0 };
+	struct places where = { .n = 0 };
+	long long copies = -1;
+
+	if (store_held_get(c->st, id, take_facts, &f) < 0 || store_held_places(c->st, id, take_place, &where) < 0)
+		goto out;
+	if (where.n == 0) {
+		copies = HELD_UNSORTED;
+		goto out;
+	}
+	/* From here it is a post like any other: recorded, archived, then sent. */
+	struct record_post post = { f.message, f.message_id, f.subject, f.author, now };
+	if ((copies = record_post(c->st, &post, &where)) < 0 || store_held_end(c->st, id, "approved") < 0)
+		copies = -1;
+out:
+	release_facts(&f);
+	return copies;
+}
+
+/*
+ * Ends held post id unsent with decision ("rejected", "discarded") and,
+ * when what is given, tells its author that the post what ("was not
+ * accepted", "expired"), with reason.
+ */
+static int drop(const struct held_ctx *c, long long id, const char *decision, const char *what, const char *reason)
+{
+	struct held_facts f = { 0 };
+	int r = -1;
+
+	if (store_held_get(c->st, id, take_facts, &f) < 0 || store_held_end(c->st, id, decision) < 0)
+		goto out;
+	/* An unsorted post has no group to speak for it; its author is still told. */
+	if (what && *f.author &&
+	    moderation_tell_author(c->cfg, c->st, c->sp, *f.group ? f.group : "postmaster", f.author, f.subject, what,
+				   reason) < 0)
+		goto out;
+	r = 0;
+out:
+	release_facts(&f);
+	return r;
+}
+
+int held_reject(const struct held_ctx *c, long long id, const char *reason)
+{
+	return drop(c, id, "rejected", "was not accepted", reason);
+}
+
+int held_discard(const struct held_ctx *c, long long id)
+{
+	return drop(c, id, "discarded", NULL, "");
+}
+
+/* The ids of expired held posts, gathered before any is dropped. */
+struct ids {
+	long long *id;
+	int n;
+};
+
+static int take_id(const struct held_row *h, void *ctx)
+{
+	struct ids *ids = ctx;
+
+	ids->id = xrealloc(ids->id, (size_t)(ids->n + 1) * sizeof(long long));
+	ids->id[ids->n++] = h->id;
+	return 0;
+}
+
+int held_expire(const struct held_ctx *c, long long now)
+{
+	struct ids ids = { NULL, 0 };
+	int r = store_held_expired(c->st, now - c->cfg->moderation.hold_lifetime, take_id, &ids);
+
+	for (int i = 0; r == 0 && i < ids.n; i++) {
+		r = drop(c, ids.id[i], "discarded", "expired", "no moderator decided on it in time");
+		if (r == 0)
+			log_msg(LOG_INFO, "held post %lld expired and was discarded", ids.id[i]);
+	}
+	free(ids.id);
+	return r < 0 ? -1 : ids.n;
+}
+
+int held_assign(const struct held_ctx *c, long long id, const char *group, long long now, struct decision *d,
+		long long *copies)
+{
+	struct held_facts f = { 0 };
+	long long gid = store_group_id(c->st, group);
+	int r = -1;
+
+	*copies = 0;
+	/* Sorted into the group, the post meets the group's verdict like any other post. */
+	if (gid < 0 || store_held_get(c->st, id, take_facts, &f) < 0 || judge_post(c->st, gid, f.author, 0, d) < 0)
+		goto out;
+	r = 0;
+	if (d->verdict == VERDICT_REFUSE)
+		goto out;
+	if (store_held_assign(c->st, id, gid) < 0)
+		r = -1;
+	else if (d->verdict == VERDICT_PASS && (*copies = held_approve(c, id, now)) < 0)
+		r = -1;
+out:
+	release_facts(&f);
+	return r;
+}
