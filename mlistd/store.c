@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "store_schema.h"
 
 int store_fail(struct store *st, const char *fmt, ...)
@@ -158,6 +159,28 @@ const char *store_col_text(sqlite3_stmt *stmt, int col)
 	const unsigned char *s = sqlite3_column_text(stmt, col);
 
 	return s ? (const char *)s : "";
+}
+
+/* The index of the result column called name; a missing one is a bug in the calling store*.c file. */
+static int column_named(sqlite3_stmt *stmt, const char *name)
+{
+	int n = sqlite3_column_count(stmt);
+
+	for (int i = 0; i < n; i++) {
+		if (strcmp(sqlite3_column_name(stmt, i), name) == 0)
+			return i;
+	}
+	fatal("store: no column '%s' in: %s", name, sqlite3_sql(stmt));
+}
+
+long long store_get_int(sqlite3_stmt *stmt, const char *name)
+{
+	return sqlite3_column_int64(stmt, column_named(stmt, name));
+}
+
+const char *store_get_text(sqlite3_stmt *stmt, const char *name)
+{
+	return store_col_text(stmt, column_named(stmt, name));
 }
 
 /* Runs SQL without parameters (fixed text only: pragmas, schema scripts). */

@@ -12,9 +12,10 @@
 #include "store_internal.h"
 
 #define GROUP_COLUMNS \
-	"SELECT g.id, g.name, g.kind, g.title, g.policy, g.created," \
-	" (SELECT count(*) FROM subscriptions s WHERE s.group_id = g.id)," \
-	" (SELECT count(*) FROM moderators m WHERE m.group_id = g.id) FROM groups g "
+	"SELECT g.id AS id, g.name AS name, g.kind AS kind, g.title AS title, g.policy AS policy," \
+	" g.created AS created," \
+	" (SELECT count(*) FROM subscriptions s WHERE s.group_id = g.id) AS members," \
+	" (SELECT count(*) FROM moderators m WHERE m.group_id = g.id) AS moderators FROM groups g "
 
 /* Steps a GROUP_COLUMNS query, calling fn per row; finalizes the statement. */
 static int each_group_row(struct store *st, sqlite3_stmt *stmt, group_fn fn, void *ctx)
@@ -25,9 +26,14 @@ static int each_group_row(struct store *st, sqlite3_stmt *stmt, group_fn fn, voi
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
 		struct group_row g = {
-			sqlite3_column_int64(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 2),
-			store_col_text(stmt, 3), store_col_text(stmt, 4), sqlite3_column_int64(stmt, 5),
-			sqlite3_column_int64(stmt, 6), sqlite3_column_int64(stmt, 7),
+			.id = store_get_int(stmt, "id"),
+			.name = store_get_text(stmt, "name"),
+			.kind = store_get_text(stmt, "kind"),
+			.title = store_get_text(stmt, "title"),
+			.policy = store_get_text(stmt, "policy"),
+			.created = store_get_int(stmt, "created"),
+			.members = store_get_int(stmt, "members"),
+			.moderators = store_get_int(stmt, "moderators"),
 		};
 		if ((r = fn(&g, ctx)) != 0)
 			break;
@@ -49,20 +55,20 @@ long long store_group_id(struct store *st, const char *name)
 int store_author_standing(struct store *st, long long group_id, const char *addr, struct author_standing *out)
 {
 	sqlite3_stmt *stmt = store_stmt(st,
-		"SELECT g.policy,"
+		"SELECT g.policy AS policy,"
 		" EXISTS (SELECT 1 FROM moderators x JOIN members m ON m.id = x.member_id"
-		"         WHERE x.group_id = g.id AND m.address = ?2 COLLATE NOCASE),"
+		"         WHERE x.group_id = g.id AND m.address = ?2 COLLATE NOCASE) AS moderator,"
 		" EXISTS (SELECT 1 FROM subscriptions s JOIN members m ON m.id = s.member_id"
-		"         WHERE s.group_id = g.id AND m.address = ?2 COLLATE NOCASE)"
+		"         WHERE s.group_id = g.id AND m.address = ?2 COLLATE NOCASE) AS member"
 		" FROM groups g WHERE g.id = ?1", "is", group_id, addr);
 	int r;
 
 	if (!stmt)
 		return -1;
 	if ((r = store_row(st, stmt)) == 1) {
-		snprintf(out->policy, sizeof(out->policy), "%s", store_col_text(stmt, 0));
-		out->moderator = sqlite3_column_int(stmt, 1);
-		out->member = sqlite3_column_int(stmt, 2);
+		snprintf(out->policy, sizeof(out->policy), "%s", store_get_text(stmt, "policy"));
+		out->moderator = (int)store_get_int(stmt, "moderator");
+		out->member = (int)store_get_int(stmt, "member");
 		if (!name_in(out->policy, group_policies))
 			r = store_fail(st, "group %lld has an unknown policy '%s'", group_id, out->policy);
 	} else if (r == 0) {

@@ -24,12 +24,13 @@ int store_held_place(struct store *st, long long held, long long group_id, long 
 }
 
 #define HELD_COLUMNS \
-	"SELECT h.id, h.message_id, h.created, h.reason," \
+	"SELECT h.id AS id, h.message_id AS message, h.created AS created, h.reason AS reason," \
 	" coalesce((SELECT group_concat(g.name, ', ') FROM held_places p JOIN groups g ON g.id = p.group_id" \
-	"           WHERE p.held_id = h.id), '')," \
+	"           WHERE p.held_id = h.id), '') AS groups," \
 	" coalesce((SELECT g.name FROM held_places p JOIN groups g ON g.id = p.group_id" \
-	"           WHERE p.held_id = h.id ORDER BY p.rowid LIMIT 1), '')," \
-	" m.message_id, m.spool_id, m.from_addr, m.from_name, m.subject" \
+	"           WHERE p.held_id = h.id ORDER BY p.rowid LIMIT 1), '') AS first_group," \
+	" m.message_id AS message_id, m.spool_id AS spool_id, m.from_addr AS from_addr," \
+	" m.from_name AS from_name, m.subject AS subject" \
 	" FROM held h JOIN messages m ON m.id = h.message_id "
 
 static int each_held_row(struct store *st, sqlite3_stmt *stmt, int (*fn)(const struct held_row *h, void *ctx),
@@ -40,10 +41,19 @@ static int each_held_row(struct store *st, sqlite3_stmt *stmt, int (*fn)(const s
 	if (!stmt)
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
-		struct held_row h = { sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
-				      sqlite3_column_int64(stmt, 2), store_col_text(stmt, 3), store_col_text(stmt, 4),
-				      store_col_text(stmt, 5), store_col_text(stmt, 6), store_col_text(stmt, 7),
-				      store_col_text(stmt, 8), store_col_text(stmt, 9), store_col_text(stmt, 10) };
+		struct held_row h = {
+			.id = store_get_int(stmt, "id"),
+			.message = store_get_int(stmt, "message"),
+			.created = store_get_int(stmt, "created"),
+			.reason = store_get_text(stmt, "reason"),
+			.groups = store_get_text(stmt, "groups"),
+			.first_group = store_get_text(stmt, "first_group"),
+			.message_id = store_get_text(stmt, "message_id"),
+			.spool_id = store_get_text(stmt, "spool_id"),
+			.from_addr = store_get_text(stmt, "from_addr"),
+			.from_name = store_get_text(stmt, "from_name"),
+			.subject = store_get_text(stmt, "subject"),
+		};
 		(*count)++;
 		if ((r = fn(&h, ctx)) != 0)
 			break;
@@ -88,7 +98,8 @@ int store_held_get(struct store *st, long long id, int (*fn)(const struct held_r
 int store_held_places(struct store *st, long long id,
 		      int (*fn)(long long group, long long thread, const char *name, const char *how, void *ctx), void *ctx)
 {
-	sqlite3_stmt *stmt = store_stmt(st, "SELECT p.group_id, p.thread_id, g.name, p.sorted_by"
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT p.group_id AS group_id, p.thread_id AS thread_id, g.name AS grp,"
+					" p.sorted_by AS sorted_by"
 					" FROM held_places p JOIN groups g ON g.id = p.group_id"
 					" WHERE p.held_id = ? ORDER BY p.rowid", "i", id);
 	int r;
@@ -96,8 +107,8 @@ int store_held_places(struct store *st, long long id,
 	if (!stmt)
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
-		if ((r = fn(sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1), store_col_text(stmt, 2),
-			    store_col_text(stmt, 3), ctx)) != 0)
+		if ((r = fn(store_get_int(stmt, "group_id"), store_get_int(stmt, "thread_id"), store_get_text(stmt, "grp"),
+			    store_get_text(stmt, "sorted_by"), ctx)) != 0)
 			break;
 	}
 	store_done(st, stmt);

@@ -21,8 +21,8 @@ int store_imap_position(struct store *st, const char *mailbox, long long *uidval
 	if (!stmt)
 		return -1;
 	if ((r = store_row(st, stmt)) == 1) {
-		*uidvalidity = sqlite3_column_int64(stmt, 0);
-		*last_uid = sqlite3_column_int64(stmt, 1);
+		*uidvalidity = store_get_int(stmt, "uidvalidity");
+		*last_uid = store_get_int(stmt, "last_uid");
 	}
 	store_done(st, stmt);
 	return r < 0 ? -1 : 0;
@@ -79,12 +79,12 @@ int store_imap_status(struct store *st, const char *mailbox,
 	if (!stmt)
 		return -1;
 	if ((r = store_row(st, stmt)) == 1) {
-		row.uidvalidity = sqlite3_column_int64(stmt, 0);
-		row.last_uid = sqlite3_column_int64(stmt, 1);
-		row.last_poll = sqlite3_column_int64(stmt, 2);
-		row.taken = sqlite3_column_int64(stmt, 3);
-		row.last_error = store_col_text(stmt, 4);
-		row.last_error_at = sqlite3_column_int64(stmt, 5);
+		row.uidvalidity = store_get_int(stmt, "uidvalidity");
+		row.last_uid = store_get_int(stmt, "last_uid");
+		row.last_poll = store_get_int(stmt, "last_poll");
+		row.taken = store_get_int(stmt, "taken");
+		row.last_error = store_get_text(stmt, "last_error");
+		row.last_error_at = store_get_int(stmt, "last_error_at");
 	}
 	if (r >= 0)
 		r = fn(&row, ctx);

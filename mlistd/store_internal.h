@@ -61,4 +61,13 @@ int store_int(struct store *st, long long *out, const char *sql, const char *typ
 /* A column as a C string, "" for NULL. */
 const char *store_col_text(sqlite3_stmt *stmt, int col);
 
+/*
+ * The current row's column called name (its "AS name" in the SELECT), so
+ * that rows are read by name: a SELECT whose columns are reordered still
+ * fills the right fields.  A name the statement does not have is a broken
+ * invariant, and fatal.  Text is "" for NULL, valid until the next step.
+ */
+long long store_get_int(sqlite3_stmt *stmt, const char *name);
+const char *store_get_text(sqlite3_stmt *stmt, const char *name);
+
 #endif

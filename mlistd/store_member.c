@@ -12,11 +12,13 @@
 #include "store_internal.h"
 
 #define SUBSCRIPTION_COLUMNS \
-	"SELECT m.address, m.name, g.name, s.mode, s.follow_line, m.disabled, s.created" \
+	"SELECT m.address AS address, m.name AS name, g.name AS grp, s.mode AS mode, s.follow_line AS follow_line," \
+	" m.disabled AS disabled, s.created AS created" \
 	" FROM subscriptions s JOIN members m ON m.id = s.member_id JOIN groups g ON g.id = s.group_id "
 
 #define MODERATOR_COLUMNS \
-	"SELECT m.address, m.name, g.name, '', 0, m.disabled, x.created" \
+	"SELECT m.address AS address, m.name AS name, g.name AS grp, '' AS mode, 0 AS follow_line," \
+	" m.disabled AS disabled, x.created AS created" \
 	" FROM moderators x JOIN members m ON m.id = x.member_id JOIN groups g ON g.id = x.group_id "
 
 /* Steps a SUBSCRIPTION_COLUMNS or MODERATOR_COLUMNS query, calling fn per row. */
@@ -28,9 +30,13 @@ static int each_subscription_row(struct store *st, sqlite3_stmt *stmt, subscript
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
 		struct subscription_row s = {
-			store_col_text(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 2),
-			store_col_text(stmt, 3), sqlite3_column_int(stmt, 4), sqlite3_column_int(stmt, 5),
-			sqlite3_column_int64(stmt, 6),
+			.address = store_get_text(stmt, "address"),
+			.name = store_get_text(stmt, "name"),
+			.group = store_get_text(stmt, "grp"),
+			.mode = store_get_text(stmt, "mode"),
+			.follow_line = (int)store_get_int(stmt, "follow_line"),
+			.disabled = (int)store_get_int(stmt, "disabled"),
+			.created = store_get_int(stmt, "created"),
 		};
 		if ((r = fn(&s, ctx)) != 0)
 			break;
@@ -177,9 +183,14 @@ int store_person_get(struct store *st, const char *addr, int (*fn)(const struct 
 	if (!stmt)
 		return -1;
 	if ((r = store_row(st, stmt)) == 1) {
-		struct person_row p = { store_col_text(stmt, 0), store_col_text(stmt, 1), sqlite3_column_int(stmt, 2),
-					sqlite3_column_int(stmt, 3), sqlite3_column_int64(stmt, 4),
-					sqlite3_column_int64(stmt, 5) };
+		struct person_row p = {
+			.address = store_get_text(stmt, "address"),
+			.name = store_get_text(stmt, "name"),
+			.disabled = (int)store_get_int(stmt, "disabled"),
+			.self_copy = (int)store_get_int(stmt, "self_copy"),
+			.bounce_score = store_get_int(stmt, "bounce_score"),
+			.created = store_get_int(stmt, "created"),
+		};
 		r = fn(&p, ctx);
 	}
 	store_done(st, stmt);
@@ -199,7 +210,7 @@ int store_person_bounces(struct store *st, const char *addr,
 	if (!stmt)
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
-		if ((r = fn(sqlite3_column_int64(stmt, 0), store_col_text(stmt, 1), ctx)) != 0)
+		if ((r = fn(store_get_int(stmt, "at"), store_get_text(stmt, "reason"), ctx)) != 0)
 			break;
 	}
 	store_done(st, stmt);

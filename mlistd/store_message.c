@@ -44,7 +44,8 @@ long long store_message_add(struct store *st, const struct message_record *m)
 
 int store_message_placements(struct store *st, const char *message_id, placement_fn fn, void *ctx)
 {
-	sqlite3_stmt *stmt = store_stmt(st, "SELECT mg.group_id, mg.thread_id, g.name, mg.sorted_by"
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT mg.group_id AS group_id, mg.thread_id AS thread_id, g.name AS grp,"
+					" mg.sorted_by AS sorted_by"
 					" FROM message_groups mg JOIN messages m ON m.id = mg.message_id"
 					" JOIN groups g ON g.id = mg.group_id WHERE m.message_id = ?"
 					" ORDER BY g.name", "s", message_id);
@@ -53,8 +54,12 @@ int store_message_placements(struct store *st, const char *message_id, placement
 	if (!stmt)
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
-		struct placement_row p = { sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
-					   store_col_text(stmt, 2), store_col_text(stmt, 3) };
+		struct placement_row p = {
+			.group_id = store_get_int(stmt, "group_id"),
+			.thread_id = store_get_int(stmt, "thread_id"),
+			.group = store_get_text(stmt, "grp"),
+			.sorted_by = store_get_text(stmt, "sorted_by"),
+		};
 		if ((r = fn(&p, ctx)) != 0)
 			break;
 	}
@@ -89,15 +94,22 @@ int store_thread_each(struct store *st, const char *group, thread_fn fn, void *c
 
 	if (gid < 0)
 		return -1;
-	sqlite3_stmt *stmt = store_stmt(st, "SELECT t.id, g.name, t.root, t.subject, t.started, t.last_activity,"
-					" t.messages FROM threads t JOIN groups g ON g.id = t.group_id"
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT t.id AS id, g.name AS grp, t.root AS root, t.subject AS subject,"
+					" t.started AS started, t.last_activity AS last_activity, t.messages AS messages"
+					" FROM threads t JOIN groups g ON g.id = t.group_id"
 					" WHERE t.group_id = ? ORDER BY t.last_activity DESC, t.id DESC", "i", gid);
 	if (!stmt)
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
-		struct thread_row t = { sqlite3_column_int64(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 2),
-					store_col_text(stmt, 3), sqlite3_column_int64(stmt, 4),
-					sqlite3_column_int64(stmt, 5), sqlite3_column_int64(stmt, 6) };
+		struct thread_row t = {
+			.id = store_get_int(stmt, "id"),
+			.group = store_get_text(stmt, "grp"),
+			.root = store_get_text(stmt, "root"),
+			.subject = store_get_text(stmt, "subject"),
+			.started = store_get_int(stmt, "started"),
+			.last_activity = store_get_int(stmt, "last_activity"),
+			.messages = store_get_int(stmt, "messages"),
+		};
 		if ((r = fn(&t, ctx)) != 0)
 			break;
 	}
@@ -122,11 +134,19 @@ int store_message_get(struct store *st, const char *message_id, message_fn fn, v
 	}
 	r = store_row(st, stmt);
 	if (r == 1) {
-		struct message_row m = { store_col_text(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 2),
-					 store_col_text(stmt, 3), store_col_text(stmt, 4), store_col_text(stmt, 5),
-					 store_col_text(stmt, 6), sqlite3_column_int(stmt, 7),
-					 sqlite3_column_int64(stmt, 8), sqlite3_column_int64(stmt, 9),
-					 sqlite3_column_int64(stmt, 10) };
+		struct message_row m = {
+			.message_id = store_get_text(stmt, "message_id"),
+			.spool_id = store_get_text(stmt, "spool_id"),
+			.state = store_get_text(stmt, "state"),
+			.envelope_from = store_get_text(stmt, "envelope_from"),
+			.from_addr = store_get_text(stmt, "from_addr"),
+			.from_name = store_get_text(stmt, "from_name"),
+			.subject = store_get_text(stmt, "subject"),
+			.generated_id = (int)store_get_int(stmt, "generated_id"),
+			.date = store_get_int(stmt, "date"),
+			.received = store_get_int(stmt, "received"),
+			.size = store_get_int(stmt, "size"),
+		};
 		r = fn(&m, ctx) < 0 ? -1 : 0;
 	} else if (r == 0) {
 		r = store_fail(st, "no message with Message-ID <%s>", bare);
