@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "config.h"
 #include "json_out.h"
+#include "notice.h"
 #include "sbuf.h"
 #include "spool.h"
 #include "store.h"
@@ -127,10 +128,10 @@ static int in_transaction(struct cli *c, int (*verb)(struct cli *c, const struct
 	}
 	struct held_ctx hc = { c->cfg, c->store, sp };
 	r = store_begin(c->store) < 0 ? -1 : verb(c, &hc, id, &out);
-	if (r == 0 && store_commit(c->store) < 0)
+	if (r == 0 && notice_commit(c->store, sp) < 0)
 		r = -1;
 	if (r != 0)
-		store_rollback(c->store);
+		notice_rollback(c->store, sp);
 	if (r < 0)
 		r = cli_store_fail(c);
 	else if (r == 0)

@@ -15,6 +15,7 @@
 #include "copy.h"
 #include "log.h"
 #include "message.h"
+#include "notice.h"
 #include "held.h"
 #include "sbuf.h"
 #include "spool.h"
@@ -415,9 +416,9 @@ static void expire_held(struct deliverer *d)
 
 	if (store_begin(d->st) < 0)
 		return;
-	if (held_expire(&hc, time(NULL)) < 0 || store_commit(d->st) < 0) {
+	if (held_expire(&hc, time(NULL)) < 0 || notice_commit(d->st, d->sp) < 0) {
 		log_msg(LOG_ERR, "deliver: cannot expire held posts: %s", store_error(d->st));
-		store_rollback(d->st);
+		notice_rollback(d->st, d->sp);
 	}
 }
 

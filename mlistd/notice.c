@@ -53,7 +53,7 @@ int notice_queue(struct store *st, struct spool *sp, const char *domain, const c
 	env.proto = "smtp";
 	sbuf_addstr(&env.mail_from, from);
 	envelope_add_rcpt(&env, to);
-	int r = spool_put_in(sp, "notices", &env, msg.buf, msg.len, &id);
+	int r = spool_stage(sp, "notices", &env, msg.buf, msg.len, &id);
 	if (r == 0)
 		r = store_notice_add(st, id.buf, from, to, (long long)now);
 	envelope_release(&env);
@@ -73,11 +73,28 @@ int notice_forward(struct store *st, struct spool *sp, const char *domain, const
 	envelope_init(&env);
 	sbuf_addstr(&env.mail_from, envelope_from);
 	envelope_add_rcpt(&env, to);
-	int r = spool_put_in(sp, "notices", &env, msg.buf, msg.len, &id);
+	int r = spool_stage(sp, "notices", &env, msg.buf, msg.len, &id);
 	if (r == 0)
 		r = store_notice_add(st, id.buf, envelope_from, to, (long long)time(NULL));
 	envelope_release(&env);
 	sbuf_release(&msg);
 	sbuf_release(&id);
 	return r;
+}
+
+int notice_commit(struct store *st, struct spool *sp)
+{
+	int staged = spool_pending(sp);
+
+	if ((staged && spool_commit(sp) != staged) || store_commit(st) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void notice_rollback(struct store *st, struct spool *sp)
+{
+	spool_unstage(sp);
+	store_rollback(st);
 }

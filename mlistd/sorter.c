@@ -22,6 +22,7 @@
 #include "log.h"
 #include "message.h"
 #include "moderation.h"
+#include "notice.h"
 #include "record.h"
 #include "sbuf.h"
 #include "service.h"
@@ -376,11 +377,12 @@ int sorter_run(struct sorter *so)
 		sbuf_init(&notes[i]);
 		ok = sort_one(so, b.ids[i], &dest[i], &notes[i]) == 0;
 	}
-	if (ok && store_commit(so->st) < 0)
+	/* The batch's notices are flushed with it, then it commits (notice.h). */
+	if (ok && notice_commit(so->st, so->sp) < 0)
 		ok = 0;
 	if (!ok) {
 		log_msg(LOG_ERR, "sorter: %s; the batch stays in spool/incoming for the next try", store_error(so->st));
-		store_rollback(so->st);
+		notice_rollback(so->st, so->sp);
 	}
 	/* Only after the commit: a file in queue/ is always known to the store. */
 	int *moved = xcalloc((size_t)b.n, sizeof(int));

@@ -317,6 +317,41 @@ int spool_commit(struct spool *sp)
 	return committed;
 }
 
+/* Writes a whole message for folder to tmp/ and queues it for the next commit, which calls done. */
+static int stage(struct spool *sp, const char *folder, const struct envelope *env, const void *data, size_t len,
+		 struct sbuf *id_out, spool_done_fn done, void *ctx)
+{
+	struct spool_entry *e = spool_begin(sp, env);
+
+	if (!e)
+		return -1;
+	if (strcmp(folder, "notices") == 0)
+		e->dest_fd = sp->notices_fd;
+	if (spool_write(e, data, len) < 0) {
+		spool_abort(e);
+		return -1;
+	}
+	sbuf_addstr(id_out, e->id);
+	spool_finish(e, done, ctx);
+	return 0;
+}
+
+int spool_stage(struct spool *sp, const char *folder, const struct envelope *env, const void *data, size_t len,
+		struct sbuf *id_out)
+{
+	return stage(sp, folder, env, data, len, id_out, NULL, NULL);
+}
+
+void spool_unstage(struct spool *sp)
+{
+	while (sp->pending) {
+		struct spool_entry *e = sp->pending;
+		sp->pending = e->next;
+		spool_abort(e);
+	}
+	sp->n_pending = 0;
+}
+
 static void put_done(void *ctx, int ok, const char *id)
 {
 	(void)id;
@@ -325,26 +360,11 @@ static void put_done(void *ctx, int ok, const char *id)
 
 int spool_put(struct spool *sp, const struct envelope *env, const void *data, size_t len, struct sbuf *id_out)
 {
-	return spool_put_in(sp, "incoming", env, data, len, id_out);
-}
-
-int spool_put_in(struct spool *sp, const char *folder, const struct envelope *env, const void *data, size_t len,
-		 struct sbuf *id_out)
-{
-	struct spool_entry *e = spool_begin(sp, env);
 	int ok = 0;
 
-	if (!e)
+	/* Commits whatever else is staged along with it. */
+	if (stage(sp, "incoming", env, data, len, id_out, put_done, &ok) < 0)
 		return -1;
-	if (strcmp(folder, "notices") == 0)
-		e->dest_fd = sp->notices_fd;
-	sbuf_addstr(id_out, e->id);
-	if (spool_write(e, data, len) < 0) {
-		spool_abort(e);
-		return -1;
-	}
-	/* Commits whatever else is pending along with it. */
-	spool_finish(e, put_done, &ok);
 	spool_commit(sp);
 	return ok ? 0 : -1;
 }

@@ -95,13 +95,20 @@ int spool_pending(const struct spool *sp);
 long long spool_free_space(const struct spool *sp);
 
 /*
- * Writes a complete message in one go (IMAP, notifications): begin, write,
- * finish and commit.  Returns 0 with the new id in id_out, or -1.
+ * Writes a complete message into incoming/ in one go (IMAP): begin,
+ * write, finish and commit.  Returns 0 with the new id in id_out, or -1.
  */
 int spool_put(struct spool *sp, const struct envelope *env, const void *data, size_t len, struct sbuf *id_out);
-/* spool_put into "incoming" or "notices" (mlist's own mail, which the sorter does not take). */
-int spool_put_in(struct spool *sp, const char *folder, const struct envelope *env, const void *data, size_t len,
-		 struct sbuf *id_out);
+/*
+ * Writes a complete message for FOLDER ("incoming", or "notices" for
+ * mlist's own mail) to tmp/ and leaves it for the next spool_commit, so
+ * that the notices of one store transaction are flushed together, before
+ * it commits (notice.h).  Returns 0 with the new id in id_out, or -1.
+ */
+int spool_stage(struct spool *sp, const char *folder, const struct envelope *env, const void *data, size_t len,
+		struct sbuf *id_out);
+/* Drops every message waiting for spool_commit (their transaction was rolled back). */
+void spool_unstage(struct spool *sp);
 
 /* Calls fn for the id of every committed message in incoming/, oldest first. */
 int spool_each_incoming(struct spool *sp, void (*fn)(const char *id, void *ctx), void *ctx);
