@@ -3,7 +3,9 @@
  */
 #include "helper.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +28,18 @@ void helper_start(struct helper *h, const char *name, const char *config_path, i
 	    !(h->sp = spool_attach(h->cfg->spool, &err)))
 		fatal("%s", err.buf);
 	sbuf_release(&err);
+}
+
+void helper_lock(struct helper *h, const char *name)
+{
+	int r = spool_lock(h->sp, name, 0);
+
+	if (r == 1) {
+		log_msg(LOG_INFO, "waiting for another %s to end (%s/%s.lock)", name, h->cfg->spool, name);
+		r = spool_lock(h->sp, name, 1);
+	}
+	if (r < 0)
+		fatal("%s/%s.lock: %s", h->cfg->spool, name, strerror(errno));
 }
 
 void helper_end(struct helper *h)

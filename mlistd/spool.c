@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -45,6 +46,7 @@ struct spool {
 	unsigned counter;            /* makes ids unique within this process */
 	struct spool_entry *pending; /* finished, waiting for the group commit (newest first) */
 	int n_pending;
+	int lock_fd;                 /* the file taken with spool_lock, or -1 */
 };
 
 void envelope_init(struct envelope *env)
@@ -88,7 +90,7 @@ struct spool *spool_attach(const char *dir, struct sbuf *err)
 	struct spool *sp = xcalloc(1, sizeof(*sp));
 
 	sp->dir = xstrdup(dir);
-	sp->tmp_fd = sp->incoming_fd = sp->notices_fd = -1;
+	sp->tmp_fd = sp->incoming_fd = sp->notices_fd = sp->lock_fd = -1;
 	sp->dir_fd = open_folder(AT_FDCWD, dir);
 	if (sp->dir_fd < 0 || (sp->tmp_fd = open_folder(sp->dir_fd, "tmp")) < 0 ||
 	    (sp->incoming_fd = open_folder(sp->dir_fd, "incoming")) < 0 ||
@@ -135,8 +137,35 @@ void spool_close(struct spool *sp)
 		close(sp->incoming_fd);
 	if (sp->notices_fd >= 0)
 		close(sp->notices_fd);
+	if (sp->lock_fd >= 0)
+		close(sp->lock_fd);
 	free(sp->dir);
 	free(sp);
+}
+
+int spool_lock(struct spool *sp, const char *name, int wait)
+{
+	struct sbuf file = SBUF_INIT;
+
+	if (sp->lock_fd >= 0) {
+		errno = EBUSY;
+		return -1;
+	}
+	sbuf_addf(&file, "%s.lock", name);
+	int fd = openat(sp->dir_fd, file.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	sbuf_release(&file);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		int err = errno;
+		if (err == EINTR)
+			continue;
+		close(fd);
+		errno = err;
+		return err == EWOULDBLOCK ? 1 : -1;
+	}
+	sp->lock_fd = fd;
+	return 0;
 }
 
 char *spool_path(const struct spool *sp, const char *folder, const char *id)

@@ -115,6 +115,15 @@ void spool_message_release(struct spool_message *msg);
  * Returns 0 if all did, else -1.
  */
 int spool_move(struct spool *sp, char *const *ids, const char *const *dests, int n, int *ok);
+/*
+ * Takes SPOOL/NAME.lock (made if missing) for as long as the spool stays
+ * open, so that only one process at a time does NAME's work.  It is an
+ * flock: the kernel lets go of it when the holder ends, however it ends.
+ * With wait, blocks until it is free; without, returns 1 at once if
+ * another process holds it.  Returns 0 once held, -1 (errno set) on
+ * failure.  One lock per open spool.
+ */
+int spool_lock(struct spool *sp, const char *name, int wait);
 /* The path of ID in folder (e.g. "queue"); the caller frees it. */
 char *spool_path(const struct spool *sp, const char *folder, const char *id);
 
