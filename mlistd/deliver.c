@@ -261,7 +261,8 @@ static int record_rows(struct recording *rec, const struct due *rows, const stru
 /*
  * Removes the spool files of the round's messages that are now archived
  * and fully delivered.  Once per round, not per report: the question
- * costs a look at every copy of the message.
+ * costs a look at every copy of the message.  A crash before it leaves
+ * the file to the next start-up's sweep.
  */
 static void release_finished(struct deliverer *d, const struct round *r)
 {
@@ -589,6 +590,89 @@ static void archive_round(struct deliverer *d)
 	free(a.messages);
 }
 
+/* What the store says about a spool file found at start-up. */
+enum leftover {
+	LEFTOVER_DONE,    /* its work is finished: the file can go */
+	LEFTOVER_OPEN,    /* still needed (copies pending, held, not archived, notice unsent) */
+	LEFTOVER_UNKNOWN, /* the store has no record of it */
+	LEFTOVER_ERROR,   /* the store could not say */
+};
+
+/* A post's file: done once archived, delivered and not held (store_delivery_finished). */
+static enum leftover judge_post(struct store *st, const char *id)
+{
+	long long message = 0;
+	int known = store_message_by_spool(st, id, &message);
+
+	if (known <= 0)
+		return known < 0 ? LEFTOVER_ERROR : LEFTOVER_UNKNOWN;
+	int finished = store_delivery_finished(st, message);
+	return finished < 0 ? LEFTOVER_ERROR : finished ? LEFTOVER_DONE : LEFTOVER_OPEN;
+}
+
+/* A notice's file: done once sent or given up. */
+static enum leftover judge_notice(struct store *st, const char *id)
+{
+	int pending = 0, known = store_notice_pending(st, id, &pending);
+
+	if (known <= 0)
+		return known < 0 ? LEFTOVER_ERROR : LEFTOVER_UNKNOWN;
+	return pending ? LEFTOVER_OPEN : LEFTOVER_DONE;
+}
+
+/* One folder's start-up sweep. */
+struct sweep {
+	struct deliverer *d;
+	const char *folder;                                     /* "queue" or "notices" */
+	enum leftover (*judge)(struct store *st, const char *id); /* the folder's question to the store */
+	int removed, unknown;                                   /* files removed; files the store does not know */
+};
+
+static void sweep_one(const char *id, void *ctx)
+{
+	struct sweep *s = ctx;
+
+	switch (s->judge(s->d->st, id)) {
+	case LEFTOVER_DONE:
+		if (spool_remove(s->d->sp, s->folder, id) == 0)
+			s->removed++;
+		break;
+	case LEFTOVER_UNKNOWN:
+		log_msg(LOG_WARNING, "deliver: %s/%s is not in the store; left alone", s->folder, id);
+		s->unknown++;
+		break;
+	case LEFTOVER_ERROR:
+		log_msg(LOG_ERR, "deliver: %s/%s: %s; left alone", s->folder, id, store_error(s->d->st));
+		break;
+	case LEFTOVER_OPEN:
+		break;
+	}
+}
+
+/*
+ * Before the first round: removes the files in queue/ and notices/ whose
+ * work the store records as finished.  A crash between recording the
+ * last outcome and removing the file leaves such a file, and nothing
+ * else would ever look at it again.  A file the store does not know is
+ * only reported: it is never ours to throw away.
+ */
+static void sweep(struct deliverer *d)
+{
+	struct sweep folders[] = {
+		{ d, "queue", judge_post, 0, 0 },
+		{ d, "notices", judge_notice, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(folders) / sizeof(folders[0]); i++) {
+		struct sweep *s = &folders[i];
+		if (spool_each(d->sp, s->folder, sweep_one, s) < 0)
+			log_msg(LOG_ERR, "deliver: cannot read %s/%s: %s", d->cfg->spool, s->folder, strerror(errno));
+		else
+			log_msg(LOG_INFO, "deliver: start-up sweep of %s/: %d finished file(s) removed, %d unknown",
+				s->folder, s->removed, s->unknown);
+	}
+}
+
 /* Waits up to wait_ms for a wake-up byte; notes the end of the pipe. */
 static void wait_for_work(struct deliverer *d, int wait_ms)
 {
@@ -606,6 +690,7 @@ void deliver_loop(const struct config *cfg, struct store *st, struct spool *sp, 
 {
 	struct deliverer dv = { wake_fd, 0, cfg, st, sp, transport_new(cfg) }, *d = &dv;
 
+	sweep(d);
 	while (!d->stop) {
 		expire_held(d);
 		archive_round(d);

@@ -12,7 +12,8 @@
  * back-off until the configured lifetime, then given up as a bounce; 5xx
  * is a bounce at once.  After a crash it resumes from the queue: a copy
  * recorded as sent is never sent again, and only the jobs open at the
- * crash (at most delivery.connections) can be sent twice.
+ * crash (at most delivery.connections) can be sent twice.  At start-up it
+ * removes the spool files of finished work that a crash left behind.
  */
 #ifndef MLIST_DELIVER_H
 #define MLIST_DELIVER_H

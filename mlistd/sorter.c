@@ -403,7 +403,7 @@ void sorter_run(struct sorter *so)
 {
 	struct batch b = { NULL, 0 };
 
-	if (spool_each_incoming(so->sp, gather, &b) < 0 || b.n == 0) {
+	if (spool_each(so->sp, "incoming", gather, &b) < 0 || b.n == 0) {
 		free(b.ids);
 		return;
 	}

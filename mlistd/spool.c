@@ -379,16 +379,20 @@ static int by_id(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
-int spool_each_incoming(struct spool *sp, void (*fn)(const char *id, void *ctx), void *ctx)
+int spool_each(struct spool *sp, const char *folder, void (*fn)(const char *id, void *ctx), void *ctx)
 {
-	DIR *d = fdopendir(dup(sp->incoming_fd));
+	int fd = openat(sp->dir_fd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *de;
 	char **ids = NULL;
 	size_t n = 0;
 
-	if (!d)
-		return -1;
-	rewinddir(d);
+	if (!d) {
+		int missing = errno == ENOENT;
+		if (fd >= 0)
+			close(fd);
+		return missing ? 0 : -1;
+	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;

@@ -101,8 +101,12 @@ int spool_put(struct spool *sp, const struct envelope *env, const void *data, si
 int spool_put_in(struct spool *sp, const char *folder, const struct envelope *env, const void *data, size_t len,
 		 struct sbuf *id_out);
 
-/* Calls fn for the id of every committed message in incoming/, oldest first. */
-int spool_each_incoming(struct spool *sp, void (*fn)(const char *id, void *ctx), void *ctx);
+/*
+ * Calls fn for the id of every file in FOLDER ("incoming", "queue",
+ * "notices"), oldest first; a folder not made yet holds nothing.
+ * Returns 0, or -1 (errno set) if the folder cannot be read.
+ */
+int spool_each(struct spool *sp, const char *folder, void (*fn)(const char *id, void *ctx), void *ctx);
 /* Reads FOLDER/ID ("incoming", "queue").  Returns 0, or -1 with the reason in err (missing, incomplete, malformed). */
 int spool_read(struct spool *sp, const char *folder, const char *id, struct spool_message *msg, struct sbuf *err);
 /* Removes FOLDER/ID once nothing needs it any more (a delivered message). */

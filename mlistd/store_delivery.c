@@ -153,6 +153,11 @@ int store_delivery_finished(struct store *st, long long message)
 	return open == 0;
 }
 
+int store_message_by_spool(struct store *st, const char *spool_id, long long *message)
+{
+	return store_int(st, message, "SELECT id FROM messages WHERE spool_id = ?", "s", spool_id);
+}
+
 int store_queue_each(struct store *st, int (*fn)(const struct queue_row *q, void *ctx), void *ctx)
 {
 	sqlite3_stmt *stmt = store_stmt(st,
