@@ -160,6 +160,14 @@ class Daemon:
                 raise AssertionError(f"mlistd exited ({self.proc.returncode}) before logging {text!r}; log:\n"
                                      + "\n".join(self.log + [self._partial.decode("utf-8", "replace")]))
 
+    def poll(self):
+        """Takes in what mlistd (and the helpers sharing its stderr) logged so far, without waiting.
+        False once that stderr has ended: every process writing to it is gone."""
+        while True:
+            got = self._read(0)
+            if got is not True:
+                return got is not None
+
     def signal(self, sig):
         self.proc.send_signal(sig)
 
