@@ -1,5 +1,5 @@
 /*
- * deliver: the delivery worker thread; see deliver.h.
+ * deliver: the delivery loop of mlistd-deliver; see deliver.h.
  */
 #include "deliver.h"
 
@@ -42,9 +42,9 @@ struct due {
 	long long id, message, group_id, attempts, created;
 	char *address, *spool_id, *message_id, *subject, *from_addr, *from_name, *group, *group_title;
 	int generated_id;
-	struct transport_result result;
 };
 
+/* The due copies of one round, in the store's order: by message, group and id. */
 struct round {
 	struct due *rows;
 	int n;
@@ -122,28 +122,55 @@ static void keep_string(struct batch *b, char *s)
 	b->strings[b->n_strings++] = s;
 }
 
-static void add_job(struct batch *b, const char *from, struct due *rows, int n, const struct sbuf *text,
-		    struct transport_result **slots)
+/* Adds a job for rows[0..n) (one message, one group) sending text from from; its results are the batch's. */
+static void add_job(struct batch *b, const char *from, struct due *rows, int n, const struct sbuf *text)
 {
 	char **rcpt = xcalloc((size_t)n, sizeof(char *));
+	struct transport_result *res = xcalloc((size_t)n, sizeof(*res));
 	struct transport_job *job;
 
 	for (int i = 0; i < n; i++)
 		rcpt[i] = rows[i].address;
 	keep_string(b, (char *)rcpt);
+	keep_string(b, (char *)res);
 	b->jobs = xrealloc(b->jobs, (size_t)(b->n_jobs + 1) * sizeof(*b->jobs));
 	job = &b->jobs[b->n_jobs++];
+	memset(job, 0, sizeof(*job));
 	job->from = from;
 	job->rcpt = rcpt;
 	job->n_rcpt = n;
 	job->data = text->buf;
 	job->len = text->len;
 	job->name = rows[0].spool_id;
-	/* Results go to a scratch array first: b->jobs may still move. */
-	struct transport_result *res = xcalloc((size_t)n, sizeof(*res));
-	keep_string(b, (char *)res);
 	job->results = res;
-	*slots = res;
+	job->owner = rows;
+}
+
+/* Splits the copies rows[0..n) of one (message, group) into jobs: max_recipients each by smtp, one with VERP or maildir. */
+static void add_jobs(struct deliverer *d, struct batch *b, struct due *rows, int n, const struct sbuf *text)
+{
+	int per_job = d->cfg->delivery.transport == TRANSPORT_SMTP && !d->cfg->delivery.verp
+			      ? d->cfg->delivery.max_recipients : 1;
+
+	for (int k = 0; k < n;) {
+		int m = n - k < per_job ? n - k : per_job;
+		char *from = bounce_address(d->cfg, rows[k].group, d->cfg->delivery.verp ? rows[k].address : NULL);
+		keep_string(b, from);
+		add_job(b, from, &rows[k], m, text);
+		k += m;
+	}
+}
+
+/* Frees what the batch holds (its texts, envelope senders, recipient and result arrays). */
+static void free_batch(struct batch *b)
+{
+	for (int i = 0; i < b->n_texts; i++)
+		sbuf_release(&b->texts[i]);
+	for (int i = 0; i < b->n_strings; i++)
+		free(b->strings[i]);
+	free(b->texts);
+	free(b->strings);
+	free(b->jobs);
 }
 
 /* Composes the copy of rows[0..n) (one message, one group) into a new text of the batch. */
@@ -181,57 +208,63 @@ static long long backoff(const struct config *cfg, long long attempts)
 	return wait < MAX_BACKOFF ? wait : MAX_BACKOFF;
 }
 
-/* Writes down what happened to each copy of the round, in one transaction. */
-static int record(struct deliverer *d, struct round *r, long long now)
-{
-	int sent = 0, deferred = 0, bounced = 0;
+/* What a round has recorded so far: the transport's reports add to it. */
+struct recording {
+	struct deliverer *d;         /* its store, spool and config */
+	long long now;               /* the round's time */
+	int open;                    /* jobs handed to the transport and not recorded yet */
+	int sent, deferred, bounced; /* copies recorded, for the round's log line */
+	int failed;                  /* a record failed: the round reports -1 */
+};
 
-	if (store_begin(d->st) < 0)
-		return -1;
-	for (int i = 0; i < r->n; i++) {
-		struct due *x = &r->rows[i];
-		int code = x->result.code, rc;
+/* Writes down the outcome res[i] of each copy rows[i], inside the caller's transaction. */
+static int record_rows(struct recording *rec, const struct due *rows, const struct transport_result *res, int n)
+{
+	const struct config *cfg = rec->d->cfg;
+	struct store *st = rec->d->st;
+
+	for (int i = 0; i < n; i++) {
+		const struct due *x = &rows[i];
+		int code = res[i].code, rc;
 		struct sbuf why = SBUF_INIT;
-		sbuf_addf(&why, "%d %s", code, x->result.text);
+		sbuf_addf(&why, "%d %s", code, res[i].text);
 		if (code >= 200 && code < 300) {
 			/* A run of consecutive ids all sent is one statement: a fan-out is mostly such runs. */
 			int end = i;
-			while (end + 1 < r->n && r->rows[end + 1].id == r->rows[end].id + 1 &&
-			       r->rows[end + 1].result.code >= 200 && r->rows[end + 1].result.code < 300)
+			while (end + 1 < n && rows[end + 1].id == rows[end].id + 1 && res[end + 1].code >= 200 &&
+			       res[end + 1].code < 300)
 				end++;
-			rc = store_delivery_sent(d->st, x->id, r->rows[end].id, now);
-			sent += end - i + 1;
+			rc = store_delivery_sent(st, x->id, rows[end].id, rec->now);
+			rec->sent += end - i + 1;
 			i = end;
 		} else if (code >= 500) {
-			rc = store_delivery_bounce(d->st, x->id, why.buf, now, d->cfg->delivery.bounce_disable);
+			rc = store_delivery_bounce(st, x->id, why.buf, rec->now, cfg->delivery.bounce_disable);
 			log_msg(LOG_INFO, "deliver: <%s> to %s bounced: %s", x->message_id, x->address, why.buf);
-			bounced++;
-		} else if (now - x->created >= d->cfg->delivery.retry_lifetime) {
+			rec->bounced++;
+		} else if (rec->now - x->created >= cfg->delivery.retry_lifetime) {
 			sbuf_reset(&why);
-			sbuf_addf(&why, "gave up after %lld tries: %d %s", x->attempts + 1, code, x->result.text);
-			rc = store_delivery_bounce(d->st, x->id, why.buf, now, d->cfg->delivery.bounce_disable);
+			sbuf_addf(&why, "gave up after %lld tries: %d %s", x->attempts + 1, code, res[i].text);
+			rc = store_delivery_bounce(st, x->id, why.buf, rec->now, cfg->delivery.bounce_disable);
 			log_msg(LOG_INFO, "deliver: <%s> to %s %s", x->message_id, x->address, why.buf);
-			bounced++;
+			rec->bounced++;
 		} else {
-			rc = store_delivery_defer(d->st, x->id, now + backoff(d->cfg, x->attempts), why.buf);
-			deferred++;
+			rc = store_delivery_defer(st, x->id, rec->now + backoff(cfg, x->attempts), why.buf);
+			rec->deferred++;
 		}
 		sbuf_release(&why);
-		if (rc < 0) {
-			store_rollback(d->st);
+		if (rc < 0)
 			return -1;
-		}
 	}
-	if (store_commit(d->st) < 0) {
-		store_rollback(d->st);
-		return -1;
-	}
-	log_msg(LOG_INFO, "deliver: %d sent, %d deferred, %d bounced", sent, deferred, bounced);
 	return 0;
 }
 
-/* Removes the spool files of messages that are archived and fully delivered. */
-static void release_finished(struct deliverer *d, struct round *r)
+/*
+ * Removes the spool files of the round's messages that are now archived
+ * and fully delivered.  Once per round, not per report: the question
+ * costs a look at every copy of the message.  A crash before it leaves
+ * the file to the next start-up's sweep.
+ */
+static void release_finished(struct deliverer *d, const struct round *r)
 {
 	for (int i = 0; i < r->n; i++) {
 		if (i > 0 && r->rows[i].message == r->rows[i - 1].message)
@@ -241,73 +274,82 @@ static void release_finished(struct deliverer *d, struct round *r)
 	}
 }
 
+/*
+ * The transport's report: the copies of the jobs that just ended are
+ * recorded in one transaction at once, before the transport starts
+ * another job.  A crash can then send again only the copies of jobs
+ * still open, never a whole round's.  Only the round's last record waits
+ * for the disk (a flush costs milliseconds, as long as a transaction of
+ * a hundred recipients, and holds that connection back): the others need
+ * only survive a kill of this process, and are made durable by the last
+ * one before any spool file goes (see spool/README.md).
+ */
+static void record_jobs(struct transport_job *const *done, int n, void *ctx)
+{
+	struct recording *rec = ctx;
+	struct store *st = rec->d->st;
+	int last = rec->open <= n;
+
+	rec->open -= n;
+	int ok = store_set_sync(st, last) == 0 && store_begin(st) == 0, copies = 0;
+
+	for (int i = 0; ok && i < n; i++) {
+		ok = record_rows(rec, done[i]->owner, done[i]->results, done[i]->n_rcpt) == 0;
+		copies += done[i]->n_rcpt;
+	}
+	if (ok && store_commit(st) == 0)
+		return;
+	/* Still pending in the store: they are sent again in a later round. */
+	log_msg(LOG_ERR, "deliver: cannot record %d cop%s: %s", copies, copies == 1 ? "y" : "ies", store_error(st));
+	store_rollback(st);
+	rec->failed = 1;
+}
+
+/* Copies whose spool file cannot be read wait like a 451: recorded as a job that never reached the transport. */
+static void record_unreadable(struct recording *rec, struct due *rows, int n)
+{
+	struct transport_result *res = xcalloc((size_t)n, sizeof(*res));
+	struct transport_job job = { .n_rcpt = n, .results = res, .owner = rows }, *one = &job;
+
+	for (int k = 0; k < n; k++) {
+		res[k].code = 451;
+		snprintf(res[k].text, sizeof(res[k].text), "4.3.0 spool file unreadable");
+	}
+	record_jobs(&one, 1, rec);
+	free(res);
+}
+
 /* One round: everything due now.  Returns the number of copies handled, or -1. */
 static int deliver_round(struct deliverer *d)
 {
 	struct round r = { NULL, 0 };
 	struct batch b = { 0 };
-	struct transport_result **slot;
-	long long now = time(NULL);
-	int per_job = d->cfg->delivery.transport == TRANSPORT_SMTP ? d->cfg->delivery.max_recipients : 1;
+	struct recording rec = { d, time(NULL), 0, 0, 0, 0, 0 };
 
-	if (store_delivery_due(d->st, now, ROUND_LIMIT, take_due, &r) < 0) {
+	if (store_delivery_due(d->st, rec.now, ROUND_LIMIT, take_due, &r) < 0) {
 		log_msg(LOG_ERR, "deliver: %s", store_error(d->st));
 		free_round(&r);
 		return -1;
 	}
-	slot = xcalloc((size_t)(r.n ? r.n : 1), sizeof(*slot));
-	int *job_of = xcalloc((size_t)(r.n ? r.n : 1), sizeof(int));
 	for (int i = 0; i < r.n;) {
 		int end = i;
 		while (end < r.n && r.rows[end].message == r.rows[i].message && r.rows[end].group_id == r.rows[i].group_id)
 			end++;
-		if (compose(d, &b, &r.rows[i]) < 0) {
-			for (int k = i; k < end; k++) {
-				r.rows[k].result.code = 451;
-				snprintf(r.rows[k].result.text, sizeof(r.rows[k].result.text), "4.3.0 spool file unreadable");
-				job_of[k] = -1;
-			}
-			i = end;
-			continue;
-		}
-		const struct sbuf *text = &b.texts[b.n_texts - 1];
-		for (int k = i; k < end;) {
-			int n = end - k < per_job ? end - k : per_job;
-			if (d->cfg->delivery.verp)
-				n = 1;
-			char *from = bounce_address(d->cfg, r.rows[k].group, d->cfg->delivery.verp ? r.rows[k].address : NULL);
-			keep_string(&b, from);
-			struct transport_result *res;
-			add_job(&b, from, &r.rows[k], n, text, &res);
-			for (int m = 0; m < n; m++) {
-				slot[k + m] = &res[m];
-				job_of[k + m] = b.n_jobs - 1;
-			}
-			k += n;
-		}
+		if (compose(d, &b, &r.rows[i]) < 0)
+			record_unreadable(&rec, &r.rows[i], end - i);
+		else
+			add_jobs(d, &b, &r.rows[i], end - i, &b.texts[b.n_texts - 1]);
 		i = end;
 	}
-	transport_run(d->transport, b.jobs, b.n_jobs);
-	for (int i = 0; i < r.n; i++) {
-		if (job_of[i] >= 0)
-			r.rows[i].result = *slot[i];
-	}
-	int handled = r.n;
-	if (r.n && record(d, &r, now) < 0) {
-		log_msg(LOG_ERR, "deliver: cannot record the round: %s", store_error(d->st));
-		handled = -1;
-	} else {
+	rec.open = b.n_jobs;
+	transport_run(d->transport, b.jobs, b.n_jobs, record_jobs, &rec);
+	/* Without the round's last, durable record a file could go while its records might not survive a power loss. */
+	if (!rec.failed)
 		release_finished(d, &r);
-	}
-	for (int i = 0; i < b.n_texts; i++)
-		sbuf_release(&b.texts[i]);
-	for (int i = 0; i < b.n_strings; i++)
-		free(b.strings[i]);
-	free(b.texts);
-	free(b.strings);
-	free(b.jobs);
-	free(slot);
-	free(job_of);
+	if (r.n)
+		log_msg(LOG_INFO, "deliver: %d sent, %d deferred, %d bounced", rec.sent, rec.deferred, rec.bounced);
+	int handled = rec.failed ? -1 : r.n;
+	free_batch(&b);
 	free_round(&r);
 	return handled;
 }
@@ -316,9 +358,9 @@ static int deliver_round(struct deliverer *d)
 struct notice_due {
 	long long id, attempts, created;
 	char *spool_id, *from, *to;
-	struct spool_message msg;
-	int readable;
-	struct transport_result result;
+	struct spool_message msg;       /* its spool file, read for the round */
+	struct transport_result result; /* the transport's verdict, or 554 if its file is unreadable */
+	int final;                      /* recorded as sent or given up: its file can go */
 };
 
 struct notice_round {
@@ -342,62 +384,76 @@ static int take_notice(const struct notice_row *n, void *ctx)
 	return 0;
 }
 
+/*
+ * The transport's report for notices, like record_jobs for copies: the
+ * ended ones are recorded in one transaction, then the files of those
+ * sent or given up are removed.
+ */
+static void record_notices(struct transport_job *const *done, int n, void *ctx)
+{
+	struct recording *rec = ctx;
+	struct deliverer *d = rec->d;
+	int ok = store_begin(d->st) == 0;
+
+	for (int i = 0; ok && i < n; i++) {
+		struct notice_due *x = done[i]->owner;
+		int code = x->result.code, sent = code >= 200 && code < 300;
+		int given_up = !sent && (code >= 500 || rec->now - x->created >= d->cfg->delivery.retry_lifetime);
+		const char *state = sent ? "sent" : given_up ? "bounced" : "pending";
+		x->final = sent || given_up;
+		ok = store_notice_done(d->st, x->id, state, rec->now + backoff(d->cfg, x->attempts), x->result.text) == 0;
+		if (x->final)
+			log_msg(LOG_INFO, "deliver: notice to %s %s", x->to, state);
+	}
+	if (ok && store_commit(d->st) == 0) {
+		for (int i = 0; i < n; i++) {
+			const struct notice_due *x = done[i]->owner;
+			if (x->final)
+				spool_remove(d->sp, "notices", x->spool_id);
+		}
+		return;
+	}
+	/* Still pending in the store: sent again in a later round. */
+	log_msg(LOG_ERR, "deliver: cannot record %d notice(s): %s", n, store_error(d->st));
+	store_rollback(d->st);
+}
+
+/* Sends the due notices, each recorded as soon as its transaction ends. */
 static void notice_round(struct deliverer *d)
 {
 	struct notice_round r = { NULL, 0 };
-	long long now = time(NULL);
+	struct recording rec = { d, time(NULL), 0, 0, 0, 0, 0 };
 
-	if (store_notice_due(d->st, now, take_notice, &r) < 0 || r.n == 0) {
+	if (store_notice_due(d->st, rec.now, take_notice, &r) < 0 || r.n == 0) {
 		free(r.rows);
 		return;
 	}
 	struct transport_job *jobs = xcalloc((size_t)r.n, sizeof(*jobs));
 	int n_jobs = 0;
-	int *job_of = xcalloc((size_t)r.n, sizeof(int));
 	for (int i = 0; i < r.n; i++) {
 		struct notice_due *x = &r.rows[i];
 		struct sbuf err = SBUF_INIT;
-		x->readable = spool_read(d->sp, "notices", x->spool_id, &x->msg, &err) == 0;
-		job_of[i] = -1;
-		if (!x->readable) {
-			log_msg(LOG_ERR, "deliver: notice %s", err.buf);
-		} else {
-			struct transport_job *j = &jobs[n_jobs];
+		struct transport_job *j = &jobs[n_jobs];
+		j->results = &x->result;
+		j->owner = x;
+		if (spool_read(d->sp, "notices", x->spool_id, &x->msg, &err) == 0) {
 			j->from = x->from;
 			j->rcpt = &x->to;
 			j->n_rcpt = 1;
 			j->data = x->msg.raw.buf + x->msg.body_offset;
 			j->len = x->msg.body_len;
 			j->name = x->spool_id;
-			j->results = &x->result;
-			job_of[i] = n_jobs++;
+			n_jobs++;
+		} else {
+			/* Nothing to send, ever: given up at once, and its file let go. */
+			log_msg(LOG_ERR, "deliver: notice %s", err.buf);
+			x->result.code = 554;
+			snprintf(x->result.text, sizeof(x->result.text), "the notice's spool file is unreadable");
+			record_notices(&j, 1, &rec);
 		}
 		sbuf_release(&err);
 	}
-	transport_run(d->transport, jobs, n_jobs);
-	if (store_begin(d->st) == 0) {
-		int ok = 1;
-		for (int i = 0; ok && i < r.n; i++) {
-			struct notice_due *x = &r.rows[i];
-			int code = x->readable ? x->result.code : 554;
-			const char *state = code >= 200 && code < 300 ? "sent"
-					    : code >= 500 || now - x->created >= d->cfg->delivery.retry_lifetime ? "bounced"
-					    : "pending";
-			ok = store_notice_done(d->st, x->id, state, now + backoff(d->cfg, x->attempts),
-					       x->readable ? x->result.text : "the notice's spool file is unreadable") == 0;
-			if (strcmp(state, "pending") != 0)
-				log_msg(LOG_INFO, "deliver: notice to %s %s", x->to, state);
-		}
-		if (ok && store_commit(d->st) == 0) {
-			for (int i = 0; i < r.n; i++) {
-				int code = r.rows[i].result.code;
-				if (!r.rows[i].readable || code >= 500 || (code >= 200 && code < 300))
-					spool_remove(d->sp, "notices", r.rows[i].spool_id);
-			}
-		} else {
-			store_rollback(d->st);
-		}
-	}
+	transport_run(d->transport, jobs, n_jobs, record_notices, &rec);
 	for (int i = 0; i < r.n; i++) {
 		spool_message_release(&r.rows[i].msg);
 		free(r.rows[i].spool_id);
@@ -406,7 +462,6 @@ static void notice_round(struct deliverer *d)
 	}
 	free(r.rows);
 	free(jobs);
-	free(job_of);
 }
 
 /* Held posts nobody decided on in time are discarded, and their authors told (held.h). */
@@ -492,6 +547,89 @@ static void archive_round(struct deliverer *d)
 	free(a.messages);
 }
 
+/* What the store says about a spool file found at start-up. */
+enum leftover {
+	LEFTOVER_DONE,    /* its work is finished: the file can go */
+	LEFTOVER_OPEN,    /* still needed (copies pending, held, not archived, notice unsent) */
+	LEFTOVER_UNKNOWN, /* the store has no record of it */
+	LEFTOVER_ERROR,   /* the store could not say */
+};
+
+/* A post's file: done once archived, delivered and not held (store_delivery_finished). */
+static enum leftover judge_post(struct store *st, const char *id)
+{
+	long long message = 0;
+	int known = store_message_by_spool(st, id, &message);
+
+	if (known <= 0)
+		return known < 0 ? LEFTOVER_ERROR : LEFTOVER_UNKNOWN;
+	int finished = store_delivery_finished(st, message);
+	return finished < 0 ? LEFTOVER_ERROR : finished ? LEFTOVER_DONE : LEFTOVER_OPEN;
+}
+
+/* A notice's file: done once sent or given up. */
+static enum leftover judge_notice(struct store *st, const char *id)
+{
+	int pending = 0, known = store_notice_pending(st, id, &pending);
+
+	if (known <= 0)
+		return known < 0 ? LEFTOVER_ERROR : LEFTOVER_UNKNOWN;
+	return pending ? LEFTOVER_OPEN : LEFTOVER_DONE;
+}
+
+/* One folder's start-up sweep. */
+struct sweep {
+	struct deliverer *d;
+	const char *folder;                                     /* "queue" or "notices" */
+	enum leftover (*judge)(struct store *st, const char *id); /* the folder's question to the store */
+	int removed, unknown;                                   /* files removed; files the store does not know */
+};
+
+static void sweep_one(const char *id, void *ctx)
+{
+	struct sweep *s = ctx;
+
+	switch (s->judge(s->d->st, id)) {
+	case LEFTOVER_DONE:
+		if (spool_remove(s->d->sp, s->folder, id) == 0)
+			s->removed++;
+		break;
+	case LEFTOVER_UNKNOWN:
+		log_msg(LOG_WARNING, "deliver: %s/%s is not in the store; left alone", s->folder, id);
+		s->unknown++;
+		break;
+	case LEFTOVER_ERROR:
+		log_msg(LOG_ERR, "deliver: %s/%s: %s; left alone", s->folder, id, store_error(s->d->st));
+		break;
+	case LEFTOVER_OPEN:
+		break;
+	}
+}
+
+/*
+ * Before the first round: removes the files in queue/ and notices/ whose
+ * work the store records as finished.  A crash between recording the
+ * last outcome and removing the file leaves such a file, and nothing
+ * else would ever look at it again.  A file the store does not know is
+ * only reported: it is never ours to throw away.
+ */
+static void sweep(struct deliverer *d)
+{
+	struct sweep folders[] = {
+		{ d, "queue", judge_post, 0, 0 },
+		{ d, "notices", judge_notice, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(folders) / sizeof(folders[0]); i++) {
+		struct sweep *s = &folders[i];
+		if (spool_each(d->sp, s->folder, sweep_one, s) < 0)
+			log_msg(LOG_ERR, "deliver: cannot read %s/%s: %s", d->cfg->spool, s->folder, strerror(errno));
+		else
+			log_msg(LOG_INFO, "deliver: start-up sweep of %s/: %d finished file(s) removed, %d unknown",
+				s->folder, s->removed, s->unknown);
+	}
+}
+
 /* Waits up to wait_ms for a wake-up byte; notes the end of the pipe. */
 static void wait_for_work(struct deliverer *d, int wait_ms)
 {
@@ -509,6 +647,7 @@ void deliver_loop(const struct config *cfg, struct store *st, struct spool *sp, 
 {
 	struct deliverer dv = { wake_fd, 0, cfg, st, sp, transport_new(cfg) }, *d = &dv;
 
+	sweep(d);
 	while (!d->stop) {
 		expire_held(d);
 		archive_round(d);

@@ -5,12 +5,15 @@
  * in the SMTP client (libcurl) cannot take the listener down (mlistd
  * starts it again), and the listener does not carry the client's
  * libraries.  It archives each sorted post, then sends every due copy:
- * each (message, group) copy is composed once, handed to the transport in
- * batches, and every recipient's outcome is recorded in one transaction
- * per round.  4xx is retried with exponential back-off until the
- * configured lifetime, then given up as a bounce; 5xx is a bounce at
- * once.  After a crash it resumes from the queue: a copy recorded as sent
- * is never sent again.
+ * each (message, group) copy is composed once and handed to the
+ * transport in jobs (SMTP transactions), and the outcomes of the jobs
+ * that end together are recorded in one store transaction as soon as
+ * they end, before another job starts.  4xx is retried with exponential
+ * back-off until the configured lifetime, then given up as a bounce; 5xx
+ * is a bounce at once.  After a crash it resumes from the queue: a copy
+ * recorded as sent is never sent again, and only the jobs open at the
+ * crash (at most delivery.connections) can be sent twice.  At start-up it
+ * removes the spool files of finished work that a crash left behind.
  */
 #ifndef MLIST_DELIVER_H
 #define MLIST_DELIVER_H

@@ -4,8 +4,10 @@
 #define _GNU_SOURCE
 #include "helper.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,6 +80,18 @@ int helper_reload(struct helper *h)
 	h->cfg = fresh;
 	log_msg(LOG_INFO, "reloaded %s", h->config_path);
 	return 1;
+}
+
+void helper_lock(struct helper *h, const char *name)
+{
+	int r = spool_lock(h->sp, name, 0);
+
+	if (r == 1) {
+		log_msg(LOG_INFO, "waiting for another %s to end (%s/%s.lock)", name, h->cfg->spool, name);
+		r = spool_lock(h->sp, name, 1);
+	}
+	if (r < 0)
+		fatal("%s/%s.lock: %s", h->cfg->spool, name, strerror(errno));
 }
 
 void helper_end(struct helper *h)

@@ -26,6 +26,14 @@ struct helper {
 };
 
 void helper_start(struct helper *h, const char *name, const char *config_path, int foreground);
+/*
+ * Makes this the only process doing NAME's work: takes SPOOL/NAME.lock
+ * (see spool_lock), waiting as long as another holds it, for instance an
+ * old mlistd-deliver whose mlistd was killed and which still finishes
+ * its round.  Held until the process ends.  Fatal if the lock cannot be
+ * taken at all.
+ */
+void helper_lock(struct helper *h, const char *name);
 void helper_end(struct helper *h);
 
 /* poll(2) that SIGHUP interrupts (returning -1, EINTR); the only place a helper takes SIGHUP. */

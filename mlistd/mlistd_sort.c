@@ -63,6 +63,8 @@ int main(int argc, char **argv)
 	}
 	struct helper h;
 	helper_start(&h, "mlistd-sort", path, foreground);
+	/* An orphan of an earlier mlistd finishes its batch first: two sorters would race for the same files. */
+	helper_lock(&h, "mlistd-sort");
 	struct sorter *so = sorter_new(h.cfg, h.st, h.sp);
 	int running = 1;
 	while (running) {

@@ -363,7 +363,7 @@ int sorter_run(struct sorter *so)
 {
 	struct batch b = { NULL, 0 };
 
-	if (spool_each_incoming(so->sp, gather, &b) < 0) {
+	if (spool_each(so->sp, "incoming", gather, &b) < 0) {
 		log_msg(LOG_ERR, "sorter: cannot read spool/incoming: %s", strerror(errno));
 		return -1;
 	}

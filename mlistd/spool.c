@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/time.h>
@@ -46,6 +47,7 @@ struct spool {
 	unsigned counter;            /* makes ids unique within this process */
 	struct spool_entry *pending; /* finished, waiting for the group commit (newest first) */
 	int n_pending;
+	int lock_fd;                 /* the file taken with spool_lock, or -1 */
 };
 
 void envelope_init(struct envelope *env)
@@ -89,7 +91,7 @@ struct spool *spool_attach(const char *dir, struct sbuf *err)
 	struct spool *sp = xcalloc(1, sizeof(*sp));
 
 	sp->dir = xstrdup(dir);
-	sp->tmp_fd = sp->incoming_fd = sp->notices_fd = -1;
+	sp->tmp_fd = sp->incoming_fd = sp->notices_fd = sp->lock_fd = -1;
 	sp->dir_fd = open_folder(AT_FDCWD, dir);
 	if (sp->dir_fd < 0 || (sp->tmp_fd = open_folder(sp->dir_fd, "tmp")) < 0 ||
 	    (sp->incoming_fd = open_folder(sp->dir_fd, "incoming")) < 0 ||
@@ -136,8 +138,35 @@ void spool_close(struct spool *sp)
 		close(sp->incoming_fd);
 	if (sp->notices_fd >= 0)
 		close(sp->notices_fd);
+	if (sp->lock_fd >= 0)
+		close(sp->lock_fd);
 	free(sp->dir);
 	free(sp);
+}
+
+int spool_lock(struct spool *sp, const char *name, int wait)
+{
+	struct sbuf file = SBUF_INIT;
+
+	if (sp->lock_fd >= 0) {
+		errno = EBUSY;
+		return -1;
+	}
+	sbuf_addf(&file, "%s.lock", name);
+	int fd = openat(sp->dir_fd, file.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	sbuf_release(&file);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		int err = errno;
+		if (err == EINTR)
+			continue;
+		close(fd);
+		errno = err;
+		return err == EWOULDBLOCK ? 1 : -1;
+	}
+	sp->lock_fd = fd;
+	return 0;
 }
 
 char *spool_path(const struct spool *sp, const char *folder, const char *id)
@@ -380,16 +409,20 @@ static int by_id(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
-int spool_each_incoming(struct spool *sp, void (*fn)(const char *id, void *ctx), void *ctx)
+int spool_each(struct spool *sp, const char *folder, void (*fn)(const char *id, void *ctx), void *ctx)
 {
-	DIR *d = fdopendir(dup(sp->incoming_fd));
+	int fd = openat(sp->dir_fd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *de;
 	char **ids = NULL;
 	size_t n = 0;
 
-	if (!d)
-		return -1;
-	rewinddir(d);
+	if (!d) {
+		int missing = errno == ENOENT;
+		if (fd >= 0)
+			close(fd);
+		return missing ? 0 : -1;
+	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;

@@ -110,8 +110,12 @@ int spool_stage(struct spool *sp, const char *folder, const struct envelope *env
 /* Drops every message waiting for spool_commit (their transaction was rolled back). */
 void spool_unstage(struct spool *sp);
 
-/* Calls fn for the id of every committed message in incoming/, oldest first. */
-int spool_each_incoming(struct spool *sp, void (*fn)(const char *id, void *ctx), void *ctx);
+/*
+ * Calls fn for the id of every file in FOLDER ("incoming", "queue",
+ * "notices"), oldest first; a folder not made yet holds nothing.
+ * Returns 0, or -1 (errno set) if the folder cannot be read.
+ */
+int spool_each(struct spool *sp, const char *folder, void (*fn)(const char *id, void *ctx), void *ctx);
 /* Reads FOLDER/ID ("incoming", "queue").  Returns 0, or -1 with the reason in err (missing, incomplete, malformed). */
 int spool_read(struct spool *sp, const char *folder, const char *id, struct spool_message *msg, struct sbuf *err);
 /* Removes FOLDER/ID once nothing needs it any more (a delivered message). */
@@ -124,6 +128,15 @@ void spool_message_release(struct spool_message *msg);
  * Returns 0 if all did, else -1.
  */
 int spool_move(struct spool *sp, char *const *ids, const char *const *dests, int n, int *ok);
+/*
+ * Takes SPOOL/NAME.lock (made if missing) for as long as the spool stays
+ * open, so that only one process at a time does NAME's work.  It is an
+ * flock: the kernel lets go of it when the holder ends, however it ends.
+ * With wait, blocks until it is free; without, returns 1 at once if
+ * another process holds it.  Returns 0 once held, -1 (errno set) on
+ * failure.  One lock per open spool.
+ */
+int spool_lock(struct spool *sp, const char *name, int wait);
 /* The path of ID in folder (e.g. "queue"); the caller frees it. */
 char *spool_path(const struct spool *sp, const char *folder, const char *id);
 

@@ -218,6 +218,11 @@ void store_rollback(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int store_set_sync(struct store *st, int full)
+{
+	return store_exec_fixed(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+}
+
 int store_schema_version(struct store *st)
 {
 	long long has_table = 0, v = 0;

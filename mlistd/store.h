@@ -90,5 +90,13 @@ void store_set_busy_wait(struct store *st, int ms);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+/*
+ * Whether this connection's commits wait for the disk (full = 1, the
+ * default) or only for the operating system (0: a commit then survives
+ * the process being killed, not a power loss or a kernel crash; the next
+ * full commit makes it durable too, as the write-ahead log is flushed as
+ * a whole).  Outside a transaction only.
+ */
+int store_set_sync(struct store *st, int full);
 
 #endif

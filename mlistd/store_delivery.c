@@ -71,8 +71,13 @@ long long store_delivery_next(struct store *st)
 
 int store_delivery_sent(struct store *st, long long first, long long last, long long now)
 {
+	/*
+	 * "+state" keeps sqlite from searching deliveries_due (every pending
+	 * copy of the queue) instead of the id range: one transaction's run
+	 * must cost its own rows, not the queue's.
+	 */
 	return store_run(st, store_stmt(st, "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, done = ?,"
-					 " last_error = '' WHERE id BETWEEN ? AND ? AND state = 'pending'",
+					 " last_error = '' WHERE id BETWEEN ? AND ? AND +state = 'pending'",
 					 "iii", now, first, last)) < 0 ? -1 : 0;
 }
 
@@ -146,6 +151,11 @@ int store_delivery_finished(struct store *st, long long message)
 		      "i", message) < 0)
 		return -1;
 	return open == 0;
+}
+
+int store_message_by_spool(struct store *st, const char *spool_id, long long *message)
+{
+	return store_int(st, message, "SELECT id FROM messages WHERE spool_id = ?", "s", spool_id);
 }
 
 int store_queue_each(struct store *st, int (*fn)(const struct queue_row *q, void *ctx), void *ctx)

@@ -53,6 +53,8 @@ int store_delivery_set_archived(struct store *st, long long message);
 int store_message_groups(struct store *st, long long message, int (*fn)(const char *group, void *ctx), void *ctx);
 /* 1 if the message is archived and has no pending copies (its spool file can go), 0 if not, -1 on error. */
 int store_delivery_finished(struct store *st, long long message);
+/* The message whose spool file is spool_id: 1 with *message set, 0 if the store has none, -1 on error. */
+int store_message_by_spool(struct store *st, const char *spool_id, long long *message);
 
 /* One line of `mlistctl queue list`; strings valid during a callback only. */
 struct queue_row {

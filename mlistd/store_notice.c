@@ -38,6 +38,15 @@ int store_notice_done(struct store *st, long long id, const char *state, long lo
 					 " last_error = ? WHERE id = ?", "sisi", state, next, error, id)) < 0 ? -1 : 0;
 }
 
+int store_notice_pending(struct store *st, const char *spool_id, int *pending)
+{
+	long long waits = 0;
+	int r = store_int(st, &waits, "SELECT state = 'pending' FROM notices WHERE spool_id = ? LIMIT 1", "s", spool_id);
+
+	*pending = waits != 0;
+	return r;
+}
+
 int store_token_add(struct store *st, const char *token, long long held, long long now, long long expires)
 {
 	return store_run(st, store_stmt(st, "INSERT INTO tokens (token, kind, held_id, created, expires)"

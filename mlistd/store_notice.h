@@ -17,6 +17,12 @@ struct notice_row {
 };
 int store_notice_due(struct store *st, long long now, int (*fn)(const struct notice_row *n, void *ctx), void *ctx);
 int store_notice_done(struct store *st, long long id, const char *state, long long next, const char *error);
+/*
+ * Whether the notice in notices/spool_id is still to be sent: 1 if the
+ * store has it (*pending 1 if it waits, 0 if sent or given up), 0 if the
+ * store has no such notice, -1 on error.
+ */
+int store_notice_pending(struct store *st, const char *spool_id, int *pending);
 
 /* Creates a token for held post held, valid until expires. */
 int store_token_add(struct store *st, const char *token, long long held, long long now, long long expires);

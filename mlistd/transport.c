@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,9 @@ static char *recipient_maildir(const struct config *cfg, const char *addr)
 	return sbuf_detach(&sb);
 }
 
-static void run_maildir(struct transport *t, struct transport_job *jobs, int n_jobs)
+/* Writes every copy, makes them durable together, then reports all jobs at once. */
+static void run_maildir(struct transport *t, struct transport_job *jobs, int n_jobs, transport_done_fn done,
+			void *ctx)
 {
 	struct maildir_batch *b = maildir_batch_new();
 	int *index = NULL, n = 0;
@@ -108,6 +111,11 @@ static void run_maildir(struct transport *t, struct transport_job *jobs, int n_j
 	}
 	free(index);
 	maildir_batch_free(b);
+	struct transport_job **all = xcalloc((size_t)n_jobs, sizeof(*all));
+	for (int j = 0; j < n_jobs; j++)
+		all[j] = &jobs[j];
+	done(all, n_jobs, ctx);
+	free(all);
 }
 
 /* What one curl transfer needs besides the job. */
@@ -221,38 +229,137 @@ static void finish_transfer(struct transport *t, struct transfer *tr, CURLcode r
 	sbuf_release(&text);
 }
 
-static void run_smtp(struct transport *t, struct transport_job *jobs, int n_jobs)
+/* Lets curl go on with every transfer; ends what finished, adding their jobs to ended[*n_ended]. */
+static void advance(struct transport *t, struct transport_job **ended, int *n_ended)
+{
+	CURLMsg *m;
+	int running, left;
+
+	curl_multi_perform(t->multi, &running);
+	while ((m = curl_multi_info_read(t->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		struct transfer *tr;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&tr);
+		finish_transfer(t, tr, m->data.result);
+		ended[(*n_ended)++] = tr->job;
+	}
+}
+
+/*
+ * The reports of a smtp run, made by a thread of their own so that the
+ * other connections go on while one report is being recorded.
+ */
+struct reporter {
+	pthread_mutex_t lock;         /* guards the fields below but done, ctx and multi */
+	pthread_cond_t wake;          /* jobs were queued, or none will come any more */
+	struct transport_job **queue; /* ended and not reported yet (room for every job) */
+	int queued;                   /* how many are in queue */
+	int reported;                 /* jobs done() has returned for */
+	int closing;                  /* every job has ended: stop once the queue is empty */
+	transport_done_fn done;       /* the caller's, with its ctx */
+	void *ctx;
+	CURLM *multi;                 /* woken after each report: a job may start */
+};
+
+/* The reporting thread: hands whatever ended meanwhile to done(), one call at a time. */
+static void *report_loop(void *arg)
+{
+	struct reporter *r = arg;
+	struct transport_job **batch = NULL;
+	int room = 0;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (!r->queued && !r->closing)
+			pthread_cond_wait(&r->wake, &r->lock);
+		int n = r->queued;
+		if (n == 0)
+			break;
+		if (n > room)
+			batch = xrealloc(batch, (size_t)(room = n) * sizeof(*batch));
+		memcpy(batch, r->queue, (size_t)n * sizeof(*batch));
+		r->queued = 0;
+		pthread_mutex_unlock(&r->lock);
+		r->done(batch, n, r->ctx);
+		pthread_mutex_lock(&r->lock);
+		r->reported += n;
+		curl_multi_wakeup(r->multi);
+	}
+	pthread_mutex_unlock(&r->lock);
+	free(batch);
+	return NULL;
+}
+
+/* Jobs reported so far. */
+static int reported(struct reporter *r)
+{
+	pthread_mutex_lock(&r->lock);
+	int n = r->reported;
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+/* Hands ended jobs to the reporting thread. */
+static void report(struct reporter *r, struct transport_job **ended, int n)
+{
+	pthread_mutex_lock(&r->lock);
+	memcpy(r->queue + r->queued, ended, (size_t)n * sizeof(*ended));
+	r->queued += n;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * Runs the jobs over at most `connections` connections.  A job counts as
+ * open from its start until done() has returned for it, and no more than
+ * `connections` are open at once: each connection carries at most one
+ * transaction that the smarthost may have taken and the caller not yet
+ * recorded.
+ */
+static void run_smtp(struct transport *t, struct transport_job *jobs, int n_jobs, transport_done_fn done, void *ctx)
 {
 	struct transfer *trs = xcalloc((size_t)n_jobs, sizeof(*trs));
-	int running = 0, done = 0;
+	struct transport_job **ended = xcalloc((size_t)n_jobs, sizeof(*ended));
+	struct reporter r = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			      xcalloc((size_t)n_jobs, sizeof(*r.queue)), 0, 0, 0, done, ctx, t->multi };
+	pthread_t thread;
+	int started = 0, finished = 0;
 
-	/* curl queues what exceeds the connection limit and starts it as connections free up. */
-	for (int j = 0; j < n_jobs; j++)
-		start_transfer(t, &trs[j], &jobs[j]);
-	while (done < n_jobs) {
-		curl_multi_perform(t->multi, &running);
-		CURLMsg *m;
-		int left;
-		while ((m = curl_multi_info_read(t->multi, &left))) {
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			struct transfer *tr;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&tr);
-			finish_transfer(t, tr, m->data.result);
-			done++;
+	/* Nothing is sent yet: mlistd starts the process again, and the round with it. */
+	if (pthread_create(&thread, NULL, report_loop, &r) != 0)
+		fatal("cannot start the reporting thread");
+	while (finished < n_jobs) {
+		int open_limit = reported(&r) + t->cfg->delivery.connections;
+		while (started < n_jobs && started < open_limit) {
+			start_transfer(t, &trs[started], &jobs[started]);
+			started++;
 		}
-		if (done < n_jobs)
+		int n_ended = 0;
+		advance(t, ended, &n_ended);
+		if (n_ended) {
+			report(&r, ended, n_ended);
+			finished += n_ended;
+		} else {
 			curl_multi_poll(t->multi, NULL, 0, 1000, NULL);
+		}
 	}
+	pthread_mutex_lock(&r.lock);
+	r.closing = 1;
+	pthread_cond_signal(&r.wake);
+	pthread_mutex_unlock(&r.lock);
+	pthread_join(thread, NULL);
+	free(r.queue);
+	free(ended);
 	free(trs);
 }
 
-void transport_run(struct transport *t, struct transport_job *jobs, int n_jobs)
+void transport_run(struct transport *t, struct transport_job *jobs, int n_jobs, transport_done_fn done, void *ctx)
 {
 	if (n_jobs == 0)
 		return;
 	if (t->cfg->delivery.transport == TRANSPORT_SMTP)
-		run_smtp(t, jobs, n_jobs);
+		run_smtp(t, jobs, n_jobs, done, ctx);
 	else
-		run_maildir(t, jobs, n_jobs);
+		run_maildir(t, jobs, n_jobs, done, ctx);
 }

@@ -113,6 +113,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (srv->sessions)
 		session_close(srv->sessions);
 	close(sv[1]);
-	spool_each_incoming(srv->spool, remove_committed, NULL);
+	spool_each(srv->spool, "incoming", remove_committed, NULL);
 	return 0;
 }

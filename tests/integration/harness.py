@@ -94,8 +94,11 @@ class Setup:
             self.ctl("init")
 
     def write_config(self, text):
-        with open(self.config, "w") as f:
+        """Replaces the config in one step, as an editor saving a file does: a process that reads it
+        meanwhile (a helper starting) sees the old file or the new one, never half of one."""
+        with open(self.config + ".new", "w") as f:
             f.write(text)
+        os.replace(self.config + ".new", self.config)
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -175,6 +178,12 @@ class Daemon:
                     raise AssertionError(f"mlistd exited ({self.proc.returncode}) before logging {text!r}; log:\n"
                                          + "\n".join(self.log))
                 self._changed.wait(left)
+
+    def poll(self):
+        """Whether anyone still writes to mlistd's stderr (it, or helpers sharing it): False once every
+        such process is gone.  What was logged so far is in self.log already."""
+        with self._changed:
+            return not self._ended
 
     def signal(self, sig):
         self.proc.send_signal(sig)

@@ -1,9 +1,12 @@
 """A real SMTP server for the delivery tests, on a loopback port in a
 thread of the test: it speaks ESMTP over TCP, answers each RCPT as the
 test scripts it (say 451 the first time and 250 the second), and records
-every accepted copy with its envelope."""
+every accepted copy with its envelope and the moment it was accepted.  A
+client that goes away before the final dot (killed, say) has sent nothing:
+only a transaction answered 250 is recorded."""
 import asyncio
 import threading
+import time
 
 
 class Sink:
@@ -12,6 +15,7 @@ class Sink:
         self.port = port
         self.script = {k.lower(): list(v) for k, v in (script or {}).items()}
         self.received = []        # (mail_from, [rcpts], data) per accepted transaction
+        self.received_at = []     # time.monotonic() of each entry of received
         self.rcpt_attempts = {}   # address -> RCPT commands seen
         self.connections = 0
         self.lock = threading.Lock()
@@ -48,6 +52,14 @@ class Sink:
             return codes[n] if n < len(codes) else 250
 
     async def _session(self, reader, writer):
+        """One client connection; it may end at any moment without QUIT."""
+        try:
+            await self._dialogue(reader, writer)
+        except ConnectionError:
+            pass
+        writer.close()
+
+    async def _dialogue(self, reader, writer):
         self.connections += 1
         writer.write(b"220 sink ESMTP\r\n")
         mail_from, rcpts = None, []
@@ -75,14 +87,17 @@ class Sink:
             elif verb == "DATA":
                 writer.write(b"354 go on\r\n")
                 await writer.drain()
-                data = b""
+                lines = []
                 while True:
                     chunk = await reader.readline()
-                    if chunk in (b".\r\n", b".\n") or not chunk:
+                    if not chunk:
+                        return  # gone before the final dot: nothing was sent
+                    if chunk in (b".\r\n", b".\n"):
                         break
-                    data += chunk[1:] if chunk.startswith(b"..") else chunk
+                    lines.append(chunk[1:] if chunk.startswith(b"..") else chunk)
                 with self.lock:
-                    self.received.append((mail_from, rcpts, data))
+                    self.received.append((mail_from, rcpts, b"".join(lines)))
+                    self.received_at.append(time.monotonic())
                 writer.write(b"250 2.0.0 Ok: queued\r\n")
             elif verb == "RSET":
                 mail_from, rcpts = None, []
@@ -94,4 +109,3 @@ class Sink:
             else:
                 writer.write(b"250 2.0.0 Ok\r\n")
             await writer.drain()
-        writer.close()
