@@ -103,7 +103,7 @@ static void reload(struct daemon *d)
 		sbuf_release(&err);
 		return;
 	}
-	d->smtp->cfg = fresh;
+	smtp_server_set_config(d->smtp, fresh);
 	config_free(d->cfg);
 	d->cfg = fresh;
 	log_msg(LOG_INFO, "reloaded %s", d->config_path);

@@ -3,11 +3,8 @@
  * held, every moderator who may decide on it gets a notice with a
  * GROUP-confirm+TOKEN@ reply address (128 random bits, single-use, bound
  * to that post, expiring), and the author is told, at most once a day and
- * never in answer to automatic mail.  A reply to the confirm address is
- * acted on only when its token is valid and it comes from one of those
- * moderators: "approve", "reject [reason]" and "discard" are the verbs of
- * held.h.  Everything else is logged and ignored.  Runs inside the
- * sorter's transaction.
+ * never in answer to automatic mail (moderator_reply.h reads the
+ * moderators' answers).  Runs inside the caller's transaction.
  */
 #ifndef MLIST_MODERATION_H
 #define MLIST_MODERATION_H
@@ -32,14 +29,6 @@ struct held_notice {
 /* Sends the moderators' notices and the author's note for a post just held. */
 int moderation_held(const struct config *cfg, struct store *st, struct spool *sp, const struct held_notice *h,
 		    struct sbuf *note);
-
-/*
- * Acts on a reply to GROUP-confirm+TOKEN@: sender is who sent it, text
- * the message.  Writes what was done (or why nothing) to note.  Returns -1
- * only on a store failure.
- */
-int moderation_reply(const struct config *cfg, struct store *st, struct spool *sp, const char *token,
-		     const char *sender, const char *text, size_t len, int automatic, struct sbuf *note);
 
 /* Tells the author what became of their held post ("was not accepted", "expired"), with a reason or "". */
 int moderation_tell_author(const struct config *cfg, struct store *st, struct spool *sp, const char *group,

@@ -9,7 +9,7 @@
 #include "commands.h"
 #include "config.h"
 #include "list_address.h"
-#include "moderation.h"
+#include "moderator_reply.h"
 #include "sbuf.h"
 #include "spool.h"
 #include "store_notice.h"
@@ -37,7 +37,7 @@ static int answer_one(const struct config *cfg, struct store *st, struct spool *
 			return -1;
 		if (strcmp(kind, "subscribe") == 0 || strcmp(kind, "unsubscribe") == 0)
 			return commands_confirm(cfg, st, sp, &cm, la->ext, note);
-		return moderation_reply(cfg, st, sp, la->ext, m->author, m->text, m->len, m->automatic, note);
+		return moderator_reply(cfg, st, sp, la->ext, m->author, m->text, m->len, m->automatic, note);
 	case ROLE_BOUNCES:
 		sbuf_addf(note, "bounce for %s%s%s kept (bounce mail is read in a later stage)", la->group,
 			  la->ext[0] ? " about " : "", la->ext);

@@ -72,11 +72,25 @@ static gnutls_certificate_credentials_t load_credentials(const struct config_lis
 	return creds;
 }
 
+/* session_host.ended: forgets a session that is closing. */
+static void session_ended(struct session_host *host, struct session *s)
+{
+	struct smtp_server *srv = (struct smtp_server *)host;
+
+	for (int i = 0; i < srv->n_sessions; i++) {
+		if (srv->sessions[i] == s) {
+			srv->sessions[i] = srv->sessions[--srv->n_sessions];
+			return;
+		}
+	}
+}
+
 struct smtp_server *smtp_server_bind(const struct config *cfg)
 {
 	struct smtp_server *srv = xcalloc(1, sizeof(*srv));
 
-	srv->cfg = cfg;
+	srv->host.cfg = cfg;
+	srv->host.ended = session_ended;
 	srv->timer_fd = -1;
 	srv->listen_fds = xcalloc(cfg->n_listen, sizeof(int));
 	srv->tls_creds = xcalloc(cfg->n_listen, sizeof(void *));
@@ -112,7 +126,7 @@ static void peer_name(const struct sockaddr_storage *ss, char *out, size_t size)
 /* The timeout in force: shorter while the server is under stress. */
 static int current_timeout(const struct smtp_server *srv)
 {
-	const struct config_limits *lim = &srv->cfg->limits;
+	const struct config_limits *lim = &srv->host.cfg->limits;
 
 	if ((long long)srv->n_sessions * 100 > (long long)lim->max_connections * STRESS_PERCENT &&
 	    lim->stress_timeout < lim->timeout)
@@ -125,8 +139,8 @@ static int places_of(const struct smtp_server *srv, const char *peer)
 {
 	int n = 0;
 
-	for (struct session *s = srv->sessions; s; s = session_next(s))
-		n += strcmp(session_peer(s), peer) == 0;
+	for (int i = 0; i < srv->n_sessions; i++)
+		n += strcmp(session_peer(srv->sessions[i]), peer) == 0;
 	return n;
 }
 
@@ -159,8 +173,10 @@ static int make_room(struct smtp_server *srv, int mine)
 	struct session *victim = NULL;
 	int n = 0;
 
-	for (struct session *s = srv->sessions; s; s = session_next(s))
+	for (int i = 0; i < srv->n_sessions; i++) {
+		struct session *s = srv->sessions[i];
 		all[n++] = (struct place){ session_peer(s), s, session_idle_ms(s, now) };
+	}
 	/* Sorted by client, each run's length is how many places that client holds. */
 	qsort(all, (size_t)n, sizeof(*all), by_peer);
 	for (int start = 0, end; start < n; start = end) {
@@ -196,7 +212,7 @@ static void refuse(int fd, const char *domain, const char *why)
 static void accept_clients(struct evloop *loop, int fd, unsigned events, void *ctx)
 {
 	struct smtp_server *srv = ctx;
-	const struct config_limits *lim = &srv->cfg->limits;
+	const struct config_limits *lim = &srv->host.cfg->limits;
 	int lmtp = 0;
 	void *creds = NULL;
 
@@ -222,18 +238,25 @@ static void accept_clients(struct evloop *loop, int fd, unsigned events, void *c
 		int same = places_of(srv, peer);
 		if (same >= lim->max_connections_per_client) {
 			log_msg(LOG_WARNING, "smtp: %s turned away: %d connections from it already", peer, same);
-			refuse(c, srv->cfg->domain, "Too many connections from your address");
+			refuse(c, srv->host.cfg->domain, "Too many connections from your address");
 			continue;
 		}
 		if (srv->n_sessions >= lim->max_connections && make_room(srv, same) < 0) {
 			log_msg(LOG_WARNING, "smtp: %s turned away: %d connections already, none idle", peer,
 				srv->n_sessions);
-			refuse(c, srv->cfg->domain, "Too many connections");
+			refuse(c, srv->host.cfg->domain, "Too many connections");
 			continue;
 		}
 		int one = 1;
 		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		session_start(srv, c, peer, lmtp, creds);
+		struct session *s = session_start(&srv->host, c, peer, lmtp, creds);
+		if (s) {
+			if (srv->n_sessions == srv->cap_sessions) {
+				srv->cap_sessions = srv->cap_sessions ? 2 * srv->cap_sessions : 16;
+				srv->sessions = xrealloc(srv->sessions, (size_t)srv->cap_sessions * sizeof(*srv->sessions));
+			}
+			srv->sessions[srv->n_sessions++] = s;
+		}
 	}
 }
 
@@ -248,9 +271,10 @@ static void tick(struct evloop *loop, int fd, unsigned events, void *ctx)
 	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_msg(LOG_WARNING, "timer: %s", strerror(errno));
 	int timeout = current_timeout(srv);
-	for (struct session *s = srv->sessions, *next; s; s = next) {
-		next = session_next(s); /* s may be closed by the tick */
-		session_tick(s, now, timeout);
+	/* From the end: a session the tick closes is replaced by the last one, which was ticked already. */
+	for (int i = srv->n_sessions - 1; i >= 0; i--) {
+		if (i < srv->n_sessions)
+			session_tick(srv->sessions[i], now, timeout);
 	}
 }
 
@@ -258,9 +282,9 @@ int smtp_server_start(struct smtp_server *srv, struct evloop *loop, struct store
 {
 	struct itimerspec every_second = { { 1, 0 }, { 1, 0 } };
 
-	srv->loop = loop;
-	srv->store = store;
-	srv->spool = spool;
+	srv->host.loop = loop;
+	srv->host.store = store;
+	srv->host.spool = spool;
 	for (int i = 0; i < srv->n_listen; i++) {
 		if (evloop_watch(loop, srv->listen_fds[i], EV_READ, accept_clients, srv) < 0)
 			return -1;
@@ -272,12 +296,17 @@ int smtp_server_start(struct smtp_server *srv, struct evloop *loop, struct store
 	return 0;
 }
 
+void smtp_server_set_config(struct smtp_server *srv, const struct config *cfg)
+{
+	srv->host.cfg = cfg;
+}
+
 void smtp_server_drain(struct smtp_server *srv)
 {
 	for (int i = 0; i < srv->n_listen; i++) {
 		if (srv->listen_fds[i] >= 0) {
-			if (srv->loop)
-				evloop_unwatch(srv->loop, srv->listen_fds[i]);
+			if (srv->host.loop)
+				evloop_unwatch(srv->host.loop, srv->listen_fds[i]);
 			close(srv->listen_fds[i]);
 			srv->listen_fds[i] = -1;
 		}
@@ -290,11 +319,12 @@ void smtp_server_free(struct smtp_server *srv)
 	if (!srv)
 		return;
 	smtp_server_drain(srv);
-	while (srv->sessions)
-		session_close(srv->sessions);
+	while (srv->n_sessions)
+		session_close(srv->sessions[srv->n_sessions - 1]);
+	free(srv->sessions);
 	if (srv->timer_fd >= 0) {
-		if (srv->loop)
-			evloop_unwatch(srv->loop, srv->timer_fd);
+		if (srv->host.loop)
+			evloop_unwatch(srv->host.loop, srv->timer_fd);
 		close(srv->timer_fd);
 	}
 	for (int i = 0; i < srv->n_listen; i++) {

@@ -18,24 +18,18 @@
 #ifndef MLIST_SMTP_SERVER_H
 #define MLIST_SMTP_SERVER_H
 
-struct config;
-struct evloop;
-struct spool;
-struct store;
-struct session;
+#include "smtp_session.h"
 
 struct smtp_server {
-	const struct config *cfg; /* read-only settings */
-	struct store *store;      /* for RCPT checks: which groups exist */
-	struct spool *spool;      /* where accepted mail goes */
-	struct evloop *loop;
+	struct session_host host; /* cfg, store, spool and loop, as every session sees them; first, so that
+				     a session's host is its server */
 	int *listen_fds;          /* one per cfg->listen entry */
 	void **tls_creds;         /* per listen entry: GnuTLS certificate credentials, or NULL */
 	int *lmtp;                /* per listen entry: 1 for LMTP (kept: a reload may change cfg->listen) */
 	int n_listen;
 	int timer_fd;             /* ticks once a second for timeouts */
-	struct session *sessions; /* every connected client (doubly linked) */
-	int n_sessions;
+	struct session **sessions; /* every connected client, in no order */
+	int n_sessions, cap_sessions;
 	int draining;             /* stopping: accept nobody new */
 };
 
@@ -47,6 +41,8 @@ struct smtp_server {
 struct smtp_server *smtp_server_bind(const struct config *cfg);
 /* Starts accepting on loop with the store and spool to use. */
 int smtp_server_start(struct smtp_server *srv, struct evloop *loop, struct store *store, struct spool *spool);
+/* Uses cfg (a reloaded config) from now on, for new and running sessions. */
+void smtp_server_set_config(struct smtp_server *srv, const struct config *cfg);
 /* Stops accepting and closes the listeners; sessions go on until they end. */
 void smtp_server_drain(struct smtp_server *srv);
 /* Closes everything; sessions are cut off (a transaction in progress is not acknowledged). */

@@ -27,7 +27,6 @@
 #include "log.h"
 #include "network.h"
 #include "sbuf.h"
-#include "smtp_server.h"
 #include "spool.h"
 #include "store.h"
 #include "store_group.h"
@@ -42,7 +41,7 @@
 enum state { GREETED, READY, MAIL, RCPT, DATA, COMMIT, HANDSHAKE, CLOSING, DRAIN };
 
 struct session {
-	struct smtp_server *srv;
+	struct session_host *host;  /* the listener that accepted it */
 	int fd;
 	int lmtp;                   /* LMTP: LHLO, and one reply per recipient after DATA */
 	enum state state;
@@ -64,7 +63,6 @@ struct session {
 	void *tls_creds;            /* certificate credentials when STARTTLS is offered */
 	gnutls_session_t tls;       /* the TLS session once STARTTLS was given, else NULL */
 	int tls_active;             /* the handshake is done: all I/O goes through tls */
-	struct session *prev, *next; /* in srv->sessions */
 };
 
 static void session_io(struct evloop *loop, int fd, unsigned events, void *ctx);
@@ -73,11 +71,6 @@ static void process_input(struct session *s);
 const char *session_peer(const struct session *s)
 {
 	return s->peer;
-}
-
-struct session *session_next(const struct session *s)
-{
-	return s->next;
 }
 
 static void reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -94,23 +87,17 @@ static void reply(struct session *s, const char *fmt, ...)
 
 void session_close(struct session *s)
 {
-	struct smtp_server *srv = s->srv;
+	struct session_host *host = s->host;
 
-	evloop_unwatch(srv->loop, s->fd);
+	host->ended(host, s);
+	evloop_unwatch(host->loop, s->fd);
 	if (s->tls)
 		gnutls_deinit(s->tls);
 	close(s->fd);
 	if (s->entry)
 		spool_abort(s->entry);
 	if (s->state == COMMIT)
-		spool_forget_waiter(srv->spool, s);
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		srv->sessions = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	srv->n_sessions--;
+		spool_forget_waiter(host->spool, s);
 	envelope_release(&s->env);
 	sbuf_release(&s->in);
 	sbuf_release(&s->out);
@@ -162,18 +149,18 @@ static int flush(struct session *s)
 		want |= EV_READ;
 	if (s->state == HANDSHAKE && s->out.len == 0)
 		want = gnutls_record_get_direction(s->tls) ? EV_WRITE : EV_READ;
-	if (evloop_watch(s->srv->loop, s->fd, want, session_io, s) < 0) {
+	if (evloop_watch(s->host->loop, s->fd, want, session_io, s) < 0) {
 		session_close(s);
 		return -1;
 	}
 	return 0;
 }
 
-void session_start(struct smtp_server *srv, int fd, const char *peer, int lmtp, void *tls_creds)
+struct session *session_start(struct session_host *host, int fd, const char *peer, int lmtp, void *tls_creds)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
 
-	s->srv = srv;
+	s->host = host;
 	s->fd = fd;
 	s->lmtp = lmtp;
 	s->tls_creds = tls_creds;
@@ -184,15 +171,11 @@ void session_start(struct smtp_server *srv, int fd, const char *peer, int lmtp, 
 	s->env.proto = lmtp ? "lmtp" : "smtp";
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	snprintf(s->env.client, sizeof(s->env.client), "%s", peer);
-	s->lf_ok = network_contains(srv->cfg->limits.bare_lf_networks, srv->cfg->limits.n_bare_lf_networks, peer);
+	s->lf_ok = network_contains(host->cfg->limits.bare_lf_networks, host->cfg->limits.n_bare_lf_networks, peer);
 	s->last_active = s->phase_start = evloop_now_ms();
-	s->next = srv->sessions;
-	if (s->next)
-		s->next->prev = s;
-	srv->sessions = s;
-	srv->n_sessions++;
-	reply(s, "220 %s %s mlist", srv->cfg->domain, lmtp ? "LMTP" : "ESMTP");
-	flush(s);
+	reply(s, "220 %s %s mlist", host->cfg->domain, lmtp ? "LMTP" : "ESMTP");
+	/* A write error closes the session at once; the caller must not keep it then. */
+	return flush(s) < 0 ? NULL : s;
 }
 
 /* The last reply is queued: the connection ends once it is written; nothing more is read as SMTP. */
@@ -213,7 +196,7 @@ static long long allowed_ms(const struct session *s, int timeout_s)
 
 	/* DATA: each octet received buys 1/min_data_rate s, so a steady sender is never cut, a trickle is. */
 	if (s->state == DATA)
-		ms += (long long)(s->size * 1000 / (unsigned long long)s->srv->cfg->limits.min_data_rate);
+		ms += (long long)(s->size * 1000 / (unsigned long long)s->host->cfg->limits.min_data_rate);
 	return ms;
 }
 
@@ -232,7 +215,7 @@ void session_tick(struct session *s, long long now_ms, int timeout_s)
 	if (waited < allowed_ms(s, timeout_s))
 		return;
 	log_msg(LOG_INFO, "smtp: %s timed out %s", s->peer, s->state == DATA ? "in DATA" : "waiting for a command");
-	reply(s, "421 4.4.2 %s Timeout, closing connection", s->srv->cfg->domain);
+	reply(s, "421 4.4.2 %s Timeout, closing connection", s->host->cfg->domain);
 	start_closing(s);
 	flush(s);
 }
@@ -248,7 +231,7 @@ void session_evict(struct session *s)
 {
 	char line[160];
 	int n = snprintf(line, sizeof(line), "421 4.7.0 %s Server busy, closing idle connection\r\n",
-			 s->srv->cfg->domain);
+			 s->host->cfg->domain);
 
 	/* Best effort and at once: the point is to free the place for a client that is waiting. */
 	if (!s->tls_active && write(s->fd, line, (size_t)n) < 0)
@@ -261,7 +244,7 @@ void session_evict(struct session *s)
 static void bad_command(struct session *s)
 {
 	if (++s->errors >= MAX_ERRORS) {
-		reply(s, "421 4.7.0 %s Too many errors, closing connection", s->srv->cfg->domain);
+		reply(s, "421 4.7.0 %s Too many errors, closing connection", s->host->cfg->domain);
 		start_closing(s);
 	}
 }
@@ -353,7 +336,7 @@ static int parse_path(const char **p, char *out, size_t out_size)
 
 static void cmd_helo(struct session *s, const char *verb, const char *arg)
 {
-	const struct config *cfg = s->srv->cfg;
+	const struct config *cfg = s->host->cfg;
 	int lhlo = strcasecmp(verb, "LHLO") == 0;
 
 	if (lhlo != s->lmtp) {
@@ -470,9 +453,9 @@ static void cmd_mail(struct session *s, const char *arg)
 				bad_command(s);
 				return;
 			}
-			if (size > (unsigned long long)s->srv->cfg->limits.max_message_size) {
+			if (size > (unsigned long long)s->host->cfg->limits.max_message_size) {
 				reply(s, "552 5.3.4 Message size exceeds the limit of %lld octets",
-				      s->srv->cfg->limits.max_message_size);
+				      s->host->cfg->limits.max_message_size);
 				return;
 			}
 			declared = size;
@@ -484,10 +467,10 @@ static void cmd_mail(struct session *s, const char *arg)
 		p += n;
 	}
 	/* A spool short of room says so now, before the client sends anything big (Postfix's queue_minfree). */
-	long long room = spool_free_space(s->srv->spool);
-	if (room >= 0 && (unsigned long long)room < (unsigned long long)s->srv->cfg->limits.spool_reserve + declared) {
+	long long room = spool_free_space(s->host->spool);
+	if (room >= 0 && (unsigned long long)room < (unsigned long long)s->host->cfg->limits.spool_reserve + declared) {
 		log_msg(LOG_WARNING, "spool: only %lld octets free, below the reserve of %lld: mail is deferred",
-			room, s->srv->cfg->limits.spool_reserve);
+			room, s->host->cfg->limits.spool_reserve);
 		reply(s, "452 4.3.1 Insufficient system storage, try again later");
 		return;
 	}
@@ -502,9 +485,9 @@ static int serves(struct session *s, const char *addr)
 {
 	struct list_address la;
 
-	if (list_address_parse(addr, s->srv->cfg->domain, &la) < 0)
+	if (list_address_parse(addr, s->host->cfg->domain, &la) < 0)
 		return 0;
-	return store_group_exists(s->srv->store, la.group);
+	return store_group_exists(s->host->store, la.group);
 }
 
 static void cmd_rcpt(struct session *s, const char *arg)
@@ -530,13 +513,13 @@ static void cmd_rcpt(struct session *s, const char *arg)
 		reply(s, "555 5.5.4 Unsupported parameter %.*s", (int)strcspn(p, " ") > 64 ? 64 : (int)strcspn(p, " "), p);
 		return;
 	}
-	if (s->env.n_rcpt >= s->srv->cfg->limits.max_recipients) {
+	if (s->env.n_rcpt >= s->host->cfg->limits.max_recipients) {
 		reply(s, "452 4.5.3 Too many recipients");
 		return;
 	}
 	int ours = serves(s, path);
 	if (ours < 0) {
-		log_msg(LOG_ERR, "smtp: cannot look up <%s>: %s", path, store_error(s->srv->store));
+		log_msg(LOG_ERR, "smtp: cannot look up <%s>: %s", path, store_error(s->host->store));
 		reply(s, "451 4.3.0 Cannot check the recipient now, try again later");
 		return;
 	}
@@ -565,7 +548,7 @@ static void cmd_data(struct session *s)
 		bad_command(s);
 		return;
 	}
-	s->entry = spool_begin(s->srv->spool, &s->env);
+	s->entry = spool_begin(s->host->spool, &s->env);
 	if (!s->entry) {
 		log_msg(LOG_ERR, "spool: cannot start a message: %s", strerror(errno));
 		reply(s, "%s", no_room(errno));
@@ -611,7 +594,7 @@ static void end_of_data(struct session *s)
 		for (int i = 0; i < (s->lmtp ? s->env.n_rcpt : 1); i++) {
 			if (s->oversize)
 				reply(s, "552 5.3.4 Message size exceeds the limit of %lld octets",
-				      s->srv->cfg->limits.max_message_size);
+				      s->host->cfg->limits.max_message_size);
 			else if (s->long_line)
 				reply(s, "500 5.5.2 Line too long (the limit is %d octets)", MAX_TEXT_LINE);
 			else if (s->nul)
@@ -632,7 +615,7 @@ static void end_of_data(struct session *s)
 static void data_bytes(struct session *s, const char *p, size_t n)
 {
 	s->size += n;
-	if (s->size > (unsigned long long)s->srv->cfg->limits.max_message_size)
+	if (s->size > (unsigned long long)s->host->cfg->limits.max_message_size)
 		s->oversize = 1; /* keep reading to the dot, but store no more */
 	if (!s->oversize && !s->long_line && !s->nul && !s->write_errno && spool_write(s->entry, p, n) < 0)
 		s->write_errno = errno ? errno : EIO;
@@ -718,7 +701,7 @@ static void command(struct session *s, char *line)
 	} else if (!strcasecmp(verb, "NOOP"))
 		reply(s, "250 2.0.0 Ok");
 	else if (!strcasecmp(verb, "QUIT")) {
-		reply(s, "221 2.0.0 %s Bye", s->srv->cfg->domain);
+		reply(s, "221 2.0.0 %s Bye", s->host->cfg->domain);
 		reset_transaction(s);
 		start_closing(s);
 	} else if (!strcasecmp(verb, "VRFY"))

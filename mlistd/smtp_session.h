@@ -37,14 +37,28 @@
 #ifndef MLIST_SMTP_SESSION_H
 #define MLIST_SMTP_SESSION_H
 
-struct smtp_server;
+struct config;
+struct evloop;
 struct session;
+struct spool;
+struct store;
+
+/* What a session needs of the listener that accepted it (smtp_server owns one). */
+struct session_host {
+	const struct config *cfg; /* read-only settings; replaced on reload */
+	struct store *store;      /* for RCPT checks: which groups exist */
+	struct spool *spool;      /* where accepted mail goes */
+	struct evloop *loop;
+	/* Called as a session ends, before it is freed, so the host can forget it. */
+	void (*ended)(struct session_host *host, struct session *s);
+};
 
 /*
- * Takes over the connected socket fd (non-blocking) and greets the client.
- * tls_creds (GnuTLS certificate credentials) makes STARTTLS available.
+ * Takes over the connected socket fd (non-blocking), greets the client
+ * and returns the session.  tls_creds (GnuTLS certificate credentials)
+ * makes STARTTLS available.
  */
-void session_start(struct smtp_server *srv, int fd, const char *peer, int lmtp, void *tls_creds);
+struct session *session_start(struct session_host *host, int fd, const char *peer, int lmtp, void *tls_creds);
 /*
  * Closes a session whose client missed its deadline, timeout_s being the
  * timeout in force now; ends a closing session that lingered too long.
@@ -62,7 +76,5 @@ void session_evict(struct session *s);
 void session_close(struct session *s);
 /* The peer address, for per-client connection counting. */
 const char *session_peer(const struct session *s);
-/* The next session in the server's list. */
-struct session *session_next(const struct session *s);
 
 #endif

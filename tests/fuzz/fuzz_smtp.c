@@ -18,20 +18,27 @@
 #include "fuzz.h"
 #include "network.h"
 #include "sbuf.h"
-#include "smtp_server.h"
 #include "smtp_session.h"
 #include "spool.h"
 #include "store.h"
 #include "store_group.h"
 
-static struct smtp_server *srv;
+static struct session_host host; /* what the session sees of its listener */
+static struct session *current;  /* the session of this input, until it ends */
+
+static void ended(struct session_host *h, struct session *s)
+{
+	(void)h;
+	if (s == current)
+		current = NULL;
+}
 
 static void commit_round(struct evloop *loop, void *ctx)
 {
 	(void)loop;
 	(void)ctx;
-	if (spool_pending(srv->spool))
-		spool_commit(srv->spool);
+	if (spool_pending(host.spool))
+		spool_commit(host.spool);
 }
 
 /* A server with one group, "g", at example.org, small limits so they are reached. */
@@ -56,17 +63,17 @@ static void set_up(void)
 		abort();
 	cfg.limits.bare_lf_networks = &trusted;
 	cfg.limits.n_bare_lf_networks = 1;
-	srv = xcalloc(1, sizeof(*srv));
-	srv->cfg = &cfg;
+	host.cfg = &cfg;
+	host.ended = ended;
 	sbuf_addf(&path, "%s/mlist.db", dir);
-	srv->store = store_open(path.buf, STORE_CREATE, &err);
+	host.store = store_open(path.buf, STORE_CREATE, &err);
 	sbuf_reset(&path);
 	sbuf_addf(&path, "%s/spool", dir);
-	srv->spool = spool_open(path.buf, &err);
-	if (!srv->store || !srv->spool || store_group_add(srv->store, "g", "project", "", "open") < 0)
+	host.spool = spool_open(path.buf, &err);
+	if (!host.store || !host.spool || store_group_add(host.store, "g", "project", "", "open") < 0)
 		abort();
-	srv->loop = evloop_new();
-	evloop_after(srv->loop, commit_round, NULL);
+	host.loop = evloop_new();
+	evloop_after(host.loop, commit_round, NULL);
 	sbuf_release(&path);
 	sbuf_release(&err);
 }
@@ -83,7 +90,7 @@ static void drain(int fd)
 static void remove_committed(const char *id, void *ctx)
 {
 	(void)ctx;
-	char *path = spool_path(srv->spool, "incoming", id);
+	char *path = spool_path(host.spool, "incoming", id);
 	unlink(path);
 	free(path);
 }
@@ -92,13 +99,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int sv[2];
 
-	if (!srv)
+	if (!host.loop)
 		set_up();
 	if (size == 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
 		return 0;
-	session_start(srv, sv[0], data[0] & 2 ? "127.0.0.1" : "192.0.2.1", data[0] & 1, NULL);
+	current = session_start(&host, sv[0], data[0] & 2 ? "127.0.0.1" : "192.0.2.1", data[0] & 1, NULL);
 	size_t off = 1;
-	for (int rounds = 0; rounds < 10000 && srv->n_sessions > 0; rounds++) {
+	for (int rounds = 0; rounds < 10000 && current; rounds++) {
 		if (off < size) {
 			ssize_t n = write(sv[1], data + off, size - off);
 			if (n > 0)
@@ -107,12 +114,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				shutdown(sv[1], SHUT_WR);
 		}
 		drain(sv[1]);
-		if (evloop_run_once(srv->loop, 0) == 0 && off == size)
+		if (evloop_run_once(host.loop, 0) == 0 && off == size)
 			break;
 	}
-	while (srv->sessions)
-		session_close(srv->sessions);
+	if (current)
+		session_close(current);
 	close(sv[1]);
-	spool_each(srv->spool, "incoming", remove_committed, NULL);
+	spool_each(host.spool, "incoming", remove_committed, NULL);
 	return 0;
 }
