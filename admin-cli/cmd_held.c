@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "deliver.h"
 #include "json_out.h"
 #include "notice.h"
 #include "sbuf.h"
@@ -132,10 +133,13 @@ static int in_transaction(struct cli *c, int (*verb)(struct cli *c, const struct
 		r = -1;
 	if (r != 0)
 		notice_rollback(c->store, sp);
-	if (r < 0)
+	if (r < 0) {
 		r = cli_store_fail(c);
-	else if (r == 0)
+	} else if (r == 0) {
+		/* What the decision queued (copies, notes) goes out now, not at delivery's next look. */
+		spool_doorbell_ring(sp, DELIVER_DOORBELL);
 		fputs(out.buf, c->out);
+	}
 	spool_close(sp);
 	sbuf_release(&err);
 	sbuf_release(&out);

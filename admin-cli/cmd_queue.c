@@ -9,7 +9,10 @@
 #include "archive.h"
 #include "cli.h"
 #include "config.h"
+#include "deliver.h"
 #include "json_out.h"
+#include "sbuf.h"
+#include "spool.h"
 #include "store.h"
 #include "store_delivery.h"
 #include "store_group.h"
@@ -60,10 +63,18 @@ int cmd_queue_list(struct cli *c)
 int cmd_queue_retry(struct cli *c)
 {
 	long long n = store_queue_retry(c->store, (long long)time(NULL));
+	struct sbuf err = SBUF_INIT;
+	struct spool *sp;
 
 	if (n < 0)
 		return cli_store_fail(c);
-	fprintf(c->out, "%lld waiting cop%s will be tried again within seconds\n", n, n == 1 ? "y" : "ies");
+	/* Delivery tries them now; without a spool to ring through, at its next look. */
+	if ((sp = spool_attach(c->cfg->spool, &err))) {
+		spool_doorbell_ring(sp, DELIVER_DOORBELL);
+		spool_close(sp);
+	}
+	sbuf_release(&err);
+	fprintf(c->out, "%lld waiting cop%s will be tried again now\n", n, n == 1 ? "y" : "ies");
 	return 0;
 }
 

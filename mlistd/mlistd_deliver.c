@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	/* Two deliverers would both send the same pending copies. */
 	helper_lock(&h, "mlistd-deliver");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	deliver_loop(h.cfg, h.st, h.sp, STDIN_FILENO);
+	deliver_loop(&h, STDIN_FILENO);
 	curl_global_cleanup();
 	helper_end(&h);
 	return 0;

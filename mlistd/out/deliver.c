@@ -17,6 +17,7 @@
 #include "message.h"
 #include "notice.h"
 #include "held.h"
+#include "helper.h"
 #include "sbuf.h"
 #include "spool.h"
 #include "store.h"
@@ -30,7 +31,9 @@
 
 struct deliverer {
 	int wake_fd;          /* the pipe from mlistd */
+	int doorbell;         /* the spool's doorbell for delivery, or -1 */
 	int stop;             /* the pipe ended: finish the round and return */
+	struct helper *h;     /* the process's config, store and spool, for reloads */
 	const struct config *cfg;
 	struct store *st;
 	struct spool *sp;
@@ -630,25 +633,43 @@ static void sweep(struct deliverer *d)
 	}
 }
 
-/* Waits up to wait_ms for a wake-up byte; notes the end of the pipe. */
+/* Waits up to wait_ms for a wake-up byte from mlistd or the doorbell, or a SIGHUP; notes the end of the pipe. */
 static void wait_for_work(struct deliverer *d, int wait_ms)
 {
-	struct pollfd pfd = { d->wake_fd, POLLIN, 0 };
+	struct pollfd pfd[2] = { { d->wake_fd, POLLIN, 0 }, { d->doorbell, POLLIN, 0 } };
 	char buf[256];
 
-	if (poll(&pfd, 1, wait_ms) <= 0)
+	if (helper_poll(pfd, d->doorbell >= 0 ? 2 : 1, wait_ms) <= 0)
+		return;
+	if (d->doorbell >= 0 && (pfd[1].revents & POLLIN))
+		spool_doorbell_answer(d->doorbell);
+	if (!(pfd[0].revents & (POLLIN | POLLHUP)))
 		return;
 	ssize_t n = read(d->wake_fd, buf, sizeof(buf));
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 		d->stop = 1;
 }
 
-void deliver_loop(const struct config *cfg, struct store *st, struct spool *sp, int wake_fd)
+/* After a SIGHUP: the reloaded config, and a transport made for it. */
+static void take_reload(struct deliverer *d)
 {
-	struct deliverer dv = { wake_fd, 0, cfg, st, sp, transport_new(cfg) }, *d = &dv;
+	if (!helper_reload(d->h))
+		return;
+	transport_free(d->transport);
+	d->cfg = d->h->cfg;
+	d->transport = transport_new(d->cfg);
+}
 
+void deliver_loop(struct helper *h, int wake_fd)
+{
+	struct deliverer dv = { wake_fd, spool_doorbell_open(h->sp, DELIVER_DOORBELL), 0, h, h->cfg, h->st, h->sp,
+				transport_new(h->cfg) }, *d = &dv;
+
+	if (d->doorbell < 0)
+		log_msg(LOG_WARNING, "deliver: no doorbell (%s): approvals wait for the next look", strerror(errno));
 	sweep(d);
 	while (!d->stop) {
+		take_reload(d);
 		expire_held(d);
 		archive_round(d);
 		notice_round(d);
@@ -664,4 +685,6 @@ void deliver_loop(const struct config *cfg, struct store *st, struct spool *sp, 
 		wait_for_work(d, wait);
 	}
 	transport_free(d->transport);
+	if (d->doorbell >= 0)
+		close(d->doorbell);
 }

@@ -18,14 +18,17 @@
 #ifndef MLIST_DELIVER_H
 #define MLIST_DELIVER_H
 
-struct config;
-struct spool;
-struct store;
+struct helper;
+
+/* The doorbell (spool.h) that wakes delivery: rung by mlistctl held approve and queue retry. */
+#define DELIVER_DOORBELL "mlistd-deliver"
 
 /*
  * Delivers until wake_fd (a pipe from mlistd; a byte means "new copies
  * are queued") reaches its end, then returns after the current round.
+ * Its doorbell wakes it too.  After a SIGHUP it takes the reloaded
+ * config (helper.h), with a new transport (a new smarthost, say).
  */
-void deliver_loop(const struct config *cfg, struct store *st, struct spool *sp, int wake_fd);
+void deliver_loop(struct helper *h, int wake_fd);
 
 #endif

@@ -744,3 +744,42 @@ int spool_move(struct spool *sp, char *const *ids, const char *const *dests, int
 		failed = 1;
 	return failed ? -1 : 0;
 }
+
+/* The doorbell's file name, NAME.wake. */
+static void doorbell_name(const char *name, char *out, size_t size)
+{
+	snprintf(out, size, "%s.wake", name);
+}
+
+int spool_doorbell_open(struct spool *sp, const char *name)
+{
+	char file[128];
+
+	doorbell_name(name, file, sizeof(file));
+	if (mkfifoat(sp->dir_fd, file, 0600) < 0 && errno != EEXIST)
+		return -1;
+	/* Opened for writing too, so the FIFO never reads as ended while no ringer has it open. */
+	return openat(sp->dir_fd, file, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+}
+
+void spool_doorbell_answer(int fd)
+{
+	char buf[256];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+void spool_doorbell_ring(struct spool *sp, const char *name)
+{
+	char file[128];
+
+	doorbell_name(name, file, sizeof(file));
+	/* Without a listener the open fails (ENXIO), and a full FIFO has been rung already: both are fine. */
+	int fd = openat(sp->dir_fd, file, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "r", 1) < 0 && errno != EAGAIN)
+		log_msg(LOG_WARNING, "spool: cannot ring %s: %s", file, strerror(errno));
+	close(fd);
+}

@@ -137,6 +137,18 @@ int spool_move(struct spool *sp, char *const *ids, const char *const *dests, int
  * failure.  One lock per open spool.
  */
 int spool_lock(struct spool *sp, const char *name, int wait);
+/*
+ * A doorbell: SPOOL/NAME.wake, a FIFO through which any process of mlist
+ * (mlistctl approving a held post, say) wakes the helper NAME at once,
+ * rather than it finding the work at its next look.
+ * spool_doorbell_open makes it if missing and opens it for the helper
+ * to poll (readable: rung; read it empty with spool_doorbell_answer);
+ * returns the fd or -1.  spool_doorbell_ring rings it; nobody listening
+ * is not an error (the work waits in the store).
+ */
+int spool_doorbell_open(struct spool *sp, const char *name);
+void spool_doorbell_answer(int fd);
+void spool_doorbell_ring(struct spool *sp, const char *name);
 /* The path of ID in folder (e.g. "queue"); the caller frees it. */
 char *spool_path(const struct spool *sp, const char *folder, const char *id);
 

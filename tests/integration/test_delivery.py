@@ -207,6 +207,26 @@ def test_smtp_transport_one_copy_each_with_reused_connections():
         sink.stop()
 
 
+def test_sighup_gives_delivery_a_new_smarthost():
+    first, second = free_port(), free_port()
+    sink_a, sink_b = Sink(first), Sink(second)
+    try:
+        s = programme(f'delivery = {{ transport = "smtp"; smarthost = "smtp://127.0.0.1:{first}"; }};\n')
+        d = s.start()
+        post(s, [f"pga-jeugd@{DOMAIN}"])
+        wait_until(lambda: len(sink_a.recipients()) == 4, what="4 copies through the first smarthost")
+        s.write_config(open(s.config).read().replace(f"127.0.0.1:{first}", f"127.0.0.1:{second}"))
+        d.signal(signal.SIGHUP)
+        d.wait_for("mlistd-deliver: reloaded")
+        post(s, [f"pga-jeugd@{DOMAIN}"], subject="Tweede", message_id="second@example.org")
+        wait_until(lambda: len(sink_b.recipients()) == 4, what="4 copies through the second smarthost")
+        assert len(sink_a.recipients()) == 4
+        d.stop()
+    finally:
+        sink_a.stop()
+        sink_b.stop()
+
+
 def test_verp_envelope_per_recipient():
     port = free_port()
     sink = Sink(port)

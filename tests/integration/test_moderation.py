@@ -139,6 +139,23 @@ def test_reject_and_discard_send_nothing():
     assert "buiten het onderwerp" in note.get_payload()
 
 
+def test_approve_rings_delivery_at_once():
+    # delivery looks at the queue every 5 s by itself; an approval must not wait for that
+    s = groups("moderated")
+    d = s.start()
+    d.wait_for("start-up sweep of notices")
+    post(s, "lid@example.org", "ring@example.org")
+    d.wait_for("ring@example.org> held")
+    [held] = s.ctl_json("held", "list")
+    time.sleep(1)  # delivery has done its round for the notices and waits
+    start = time.monotonic()
+    s.ctl("held", "approve", str(held["id"]))
+    wait_until(lambda: len(copies(s, "lezer@example.org")) == 1, what="the approved post")
+    took = time.monotonic() - start
+    print(f"approve -> delivered in {took * 1000:.0f} ms")
+    assert took < 2, took
+
+
 def test_held_cli_refusals():
     s = groups("moderated")
     for verb in ("show", "approve", "reject", "discard"):
