@@ -10,7 +10,6 @@
 
 #include "cli.h"
 #include "config.h"
-#include "deliver.h"
 #include "json_out.h"
 #include "notice.h"
 #include "sbuf.h"
@@ -137,7 +136,7 @@ static int in_transaction(struct cli *c, int (*verb)(struct cli *c, const struct
 		r = cli_store_fail(c);
 	} else if (r == 0) {
 		/* What the decision queued (copies, notes) goes out now, not at delivery's next look. */
-		spool_doorbell_ring(sp, DELIVER_DOORBELL);
+		spool_doorbell_ring(sp, SPOOL_BELL_DELIVER);
 		fputs(out.buf, c->out);
 	}
 	spool_close(sp);

@@ -9,7 +9,6 @@
 #include "archive.h"
 #include "cli.h"
 #include "config.h"
-#include "deliver.h"
 #include "json_out.h"
 #include "sbuf.h"
 #include "spool.h"
@@ -70,7 +69,7 @@ int cmd_queue_retry(struct cli *c)
 		return cli_store_fail(c);
 	/* Delivery tries them now; without a spool to ring through, at its next look. */
 	if ((sp = spool_attach(c->cfg->spool, &err))) {
-		spool_doorbell_ring(sp, DELIVER_DOORBELL);
+		spool_doorbell_ring(sp, SPOOL_BELL_DELIVER);
 		spool_close(sp);
 	}
 	sbuf_release(&err);

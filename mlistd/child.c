@@ -25,7 +25,6 @@ struct child {
 	char *name;        /* for the logs */
 	char *argv[MAX_ARGS + 2]; /* exe path, the args, NULL */
 	char *secret;      /* first line of its input, or NULL */
-	int stdout_fd;     /* its standard output, or -1 */
 	pid_t pid;         /* 0 when not running */
 	int pipe_fd;       /* write end of its standard input */
 	time_t started;
@@ -80,8 +79,6 @@ static void spawn(struct child *c)
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
 			_exit(1);
 		dup2(fds[0], STDIN_FILENO);
-		if (c->stdout_fd >= 0)
-			dup2(c->stdout_fd, STDOUT_FILENO);
 		execv(c->argv[0], c->argv);
 		log_msg(LOG_ERR, "cannot run %s: %s", c->argv[0], strerror(errno));
 		_exit(127);
@@ -103,7 +100,7 @@ static void spawn(struct child *c)
 	log_msg(LOG_INFO, "started %s (pid %d)", c->name, (int)pid);
 }
 
-struct child *child_start(const char *name, const char *const *args, const char *secret, int stdout_fd)
+struct child *child_start(const char *name, const char *const *args, const char *secret)
 {
 	struct child *c = xcalloc(1, sizeof(*c));
 	int n = 0;
@@ -113,7 +110,6 @@ struct child *child_start(const char *name, const char *const *args, const char 
 	for (; args && *args && n <= MAX_ARGS; args++)
 		c->argv[n++] = xstrdup(*args);
 	c->secret = secret ? xstrdup(secret) : NULL;
-	c->stdout_fd = stdout_fd;
 	c->pipe_fd = -1;
 	spawn(c);
 	return c;

@@ -23,10 +23,9 @@ struct child;
 
 /*
  * Starts NAME (an executable beside mlistd) with args (NULL-terminated,
- * after argv[0]).  secret may be NULL.  stdout_fd, if not -1, becomes the
- * child's standard output (a pipe to mlistd, say).
+ * after argv[0]).  secret may be NULL.
  */
-struct child *child_start(const char *name, const char *const *args, const char *secret, int stdout_fd);
+struct child *child_start(const char *name, const char *const *args, const char *secret);
 /* Tells the child there is work. */
 void child_wake(struct child *c);
 /* Sends the child a signal (SIGHUP: reload), if it runs. */

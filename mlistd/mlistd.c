@@ -14,8 +14,9 @@
  * The loop only accepts, spools, group-commits and answers; its one
  * store access is the RCPT check, a read that WAL never blocks (and that
  * gives up after a moment, answering 451, if it ever were).  Everything
- * after the commit happens in the helpers, woken through pipes:
- * committed -> mlistd-sort -> "sorted" -> mlistd-deliver.
+ * after the commit happens in the helpers: the commit wakes mlistd-sort
+ * (a byte on its pipe), which rings mlistd-deliver's doorbell once a
+ * batch is sorted.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -83,8 +84,6 @@ struct daemon {
 	struct child *deliver;    /* mlistd-deliver */
 	struct child **pollers;   /* one mlistd-imap per imap entry */
 	size_t n_pollers;
-	int polled_fd;            /* read end of the pipe the pollers say "spooled" on */
-	int sorted_fd;            /* read end of the pipe mlistd-sort says "sorted" on */
 };
 
 /*
@@ -146,36 +145,7 @@ static void on_signal(struct evloop *loop, int fd, unsigned events, void *ctx)
 	}
 }
 
-/* Empties a notification pipe: any number of bytes means the same, "there is work". */
-static void take_notes(int fd)
-{
-	char buf[256];
 
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-}
-
-/* A poller spooled messages: the sorter takes them. */
-static void on_polled(struct evloop *loop, int fd, unsigned events, void *ctx)
-{
-	struct daemon *d = ctx;
-
-	(void)loop;
-	(void)events;
-	take_notes(fd);
-	child_wake(d->sorter);
-}
-
-/* The sorter queued posts: the delivery sends them. */
-static void on_sorted(struct evloop *loop, int fd, unsigned events, void *ctx)
-{
-	struct daemon *d = ctx;
-
-	(void)loop;
-	(void)events;
-	take_notes(fd);
-	child_wake(d->deliver);
-}
 
 /*
  * Reads each IMAP entry's password while still root.  The file must not
@@ -219,12 +189,6 @@ static void after_round(struct evloop *loop, void *ctx)
 		child_wake(d->sorter);
 }
 
-/* A pipe whose read end mlistd watches (non-blocking) and whose write end a helper gets as its output. */
-static void notify_pipe(int fds[2])
-{
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
-		fatal("pipe: %s", strerror(errno));
-}
 
 int main(int argc, char **argv)
 {
@@ -272,7 +236,7 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct daemon d = { .config_path = path, .cfg = cfg, .polled_fd = -1, .sorted_fd = -1 };
+	struct daemon d = { .config_path = path, .cfg = cfg };
 	char **passwords = read_imap_passwords(cfg);
 	ensure_spool(cfg);
 	/* Listeners first: a privileged port needs root, which goes next. */
@@ -294,15 +258,9 @@ int main(int argc, char **argv)
 	char *abs_path = realpath(path, NULL);
 	const char *helper_args[] = { "-c", abs_path ? abs_path : path, foreground ? "--foreground" : NULL, NULL };
 	/* The sorter first takes what was committed before a crash or stop and not sorted yet. */
-	int sorted[2], notify[2];
-	notify_pipe(sorted);
-	d.sorted_fd = sorted[0];
-	d.sorter = child_start("mlistd-sort", helper_args, NULL, sorted[1]);
-	close(sorted[1]);
+	d.sorter = child_start("mlistd-sort", helper_args, NULL);
 	/* Delivery resumes from the queue: what is recorded as sent is not sent again. */
-	d.deliver = child_start("mlistd-deliver", helper_args, NULL, -1);
-	notify_pipe(notify);
-	d.polled_fd = notify[0];
+	d.deliver = child_start("mlistd-deliver", helper_args, NULL);
 	d.n_pollers = cfg->n_imap;
 	d.pollers = xcalloc(cfg->n_imap ? cfg->n_imap : 1, sizeof(*d.pollers));
 	for (size_t i = 0; i < cfg->n_imap; i++) {
@@ -310,7 +268,7 @@ int main(int argc, char **argv)
 		snprintf(index, sizeof(index), "%zu", i);
 		const char *imap_args[] = { "-c", abs_path ? abs_path : path, "--mailbox", index,
 					    foreground ? "--foreground" : NULL, NULL };
-		d.pollers[i] = child_start("mlistd-imap", imap_args, passwords[i], notify[1]);
+		d.pollers[i] = child_start("mlistd-imap", imap_args, passwords[i]);
 		explicit_bzero(passwords[i], strlen(passwords[i]));
 		free(passwords[i]);
 	}
@@ -320,8 +278,7 @@ int main(int argc, char **argv)
 	d.loop = evloop_new();
 	int sfd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || evloop_watch(d.loop, sfd, EV_READ, on_signal, &d) < 0 ||
-	    evloop_watch(d.loop, d.polled_fd, EV_READ, on_polled, &d) < 0 ||
-	    evloop_watch(d.loop, d.sorted_fd, EV_READ, on_sorted, &d) < 0 ||
+
 	    smtp_server_start(d.smtp, d.loop, d.store, d.spool) < 0)
 		fatal("cannot start serving: %s", strerror(errno));
 	evloop_after(d.loop, after_round, &d);
@@ -333,11 +290,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < d.n_pollers; i++)
 		child_stop(d.pollers[i], 10);
 	free(d.pollers);
-	close(notify[1]);
-	close(d.polled_fd);
 	/* The sorter finishes its batch and queues it; delivery then sends what it can before it stops. */
 	child_stop(d.sorter, 30);
-	close(d.sorted_fd);
 	child_stop(d.deliver, 30);
 	spool_close(d.spool);
 	store_close(d.store);

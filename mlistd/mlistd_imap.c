@@ -6,8 +6,8 @@
  *
  * Standard input is a pipe from mlistd: its first line is the mailbox's
  * password (read by mlistd from password_file while it was still root);
- * its end means stop.  Standard output is a pipe back to mlistd: a byte
- * on it means "messages were spooled, sort them".  See imap_poll.h.
+ * its end means stop.  Spooled messages ring the sorter's doorbell
+ * (spool.h).  See imap_poll.h.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	if (index < 0 || (size_t)index >= h.cfg->n_imap)
 		fatal("%s has no imap entry number %d", path, index);
 	char *password = read_password(STDIN_FILENO);
-	imap_poll_loop(h.cfg, index, password, h.st, h.sp, STDIN_FILENO, STDOUT_FILENO);
+	imap_poll_loop(h.cfg, index, password, h.st, h.sp, STDIN_FILENO);
 	explicit_bzero(password, strlen(password));
 	free(password);
 	helper_end(&h);

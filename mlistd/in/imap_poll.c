@@ -34,7 +34,7 @@ struct poller {
 	const char *password;
 	struct store *st;
 	struct spool *sp;
-	int control_fd, notify_fd;
+	int control_fd;
 	int stop;                 /* the control pipe ended */
 	char *name;               /* user@host/folder */
 	char host[256];
@@ -328,9 +328,8 @@ static int take_new(struct poller *p, struct sbuf *err)
 			r = finish_uid(p, uids[i], err);
 		spooled += taken;
 		if (spooled && ((i + 1) % BATCH == 0 || i + 1 == n || r < 0)) {
-			/* Tell mlistd there is something to sort. */
-			if (write(p->notify_fd, "n", 1) < 0)
-				log_msg(LOG_WARNING, "imap %s: cannot tell mlistd: %s", p->name, strerror(errno));
+			/* Something to sort. */
+			spool_doorbell_ring(p->sp, SPOOL_BELL_SORT);
 			spooled = 0;
 		}
 	}
@@ -388,9 +387,9 @@ static int wait_for_news(struct poller *p, struct sbuf *err)
 }
 
 void imap_poll_loop(const struct config *cfg, int index, const char *password, struct store *st,
-		    struct spool *sp, int control_fd, int notify_fd)
+		    struct spool *sp, int control_fd)
 {
-	struct poller p = { cfg, &cfg->imap[index], password, st, sp, control_fd, notify_fd, 0, NULL,
+	struct poller p = { cfg, &cfg->imap[index], password, st, sp, control_fd, 0, NULL,
 			    "", 0, "", TLS_STARTTLS, NULL, 0 };
 	int backoff = 1;
 

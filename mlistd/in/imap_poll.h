@@ -35,9 +35,9 @@ struct store;
 
 /*
  * Polls mailbox number index of cfg until control_fd (a pipe from mlistd)
- * ends.  notify_fd gets a byte whenever messages were spooled.
+ * ends.  Whenever messages were spooled it rings the sorter's doorbell.
  */
 void imap_poll_loop(const struct config *cfg, int index, const char *password, struct store *st,
-		    struct spool *sp, int control_fd, int notify_fd);
+		    struct spool *sp, int control_fd);
 
 #endif

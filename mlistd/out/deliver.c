@@ -5,12 +5,12 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "archive.h"
 #include "config.h"
 #include "copy.h"
 #include "log.h"
@@ -18,6 +18,7 @@
 #include "notice.h"
 #include "held.h"
 #include "helper.h"
+#include "keeper.h"
 #include "sbuf.h"
 #include "spool.h"
 #include "store.h"
@@ -28,6 +29,7 @@
 #define ROUND_LIMIT 20000          /* copies taken from the queue per round */
 #define MAX_BACKOFF (6 * 3600)     /* longest wait between two tries */
 #define IDLE_WAIT_MS 5000          /* look at the queue at least this often */
+#define EXPIRE_EVERY 60            /* seconds between looks for held posts past their lifetime, at most */
 
 struct deliverer {
 	int wake_fd;          /* the pipe from mlistd */
@@ -182,7 +184,7 @@ static int compose(struct deliverer *d, struct batch *b, const struct due *row)
 	struct spool_message msg;
 	struct sbuf err = SBUF_INIT;
 
-	if (spool_read(d->sp, "queue", row->spool_id, &msg, &err) < 0) {
+	if (spool_read_sorted(d->sp, row->spool_id, &msg, &err) < 0) {
 		log_msg(LOG_ERR, "deliver: %s; its copies wait", err.buf);
 		spool_message_release(&msg);
 		sbuf_release(&err);
@@ -480,76 +482,6 @@ static void expire_held(struct deliverer *d)
 	}
 }
 
-/* Archiving: what the sorter queued goes to each of its groups' archives before any copy is sent. */
-struct archiving {
-	struct deliverer *d;
-	struct maildir_batch *batch;
-	long long *messages;   /* archived in this round, with their spool ids */
-	char **spool_ids;
-	int n;
-	struct spool_message *msg; /* the message being archived */
-	const char *spool_id;
-};
-
-static int archive_into(const char *group, void *ctx)
-{
-	struct archiving *a = ctx;
-
-	archive_add(a->batch, a->d->cfg->spool, group, a->spool_id, a->msg->raw.buf + a->msg->body_offset,
-		    a->msg->body_len);
-	return 0;
-}
-
-static int archive_one(long long message, const char *spool_id, void *ctx)
-{
-	struct archiving *a = ctx;
-	struct spool_message msg;
-	struct sbuf err = SBUF_INIT;
-
-	if (spool_read(a->d->sp, "queue", spool_id, &msg, &err) == 0) {
-		a->msg = &msg;
-		a->spool_id = spool_id;
-		/* A nested query on the same connection: fine in sqlite. */
-		store_message_groups(a->d->st, message, archive_into, a);
-		a->messages = xrealloc(a->messages, (size_t)(a->n + 1) * sizeof(long long));
-		a->spool_ids = xrealloc(a->spool_ids, (size_t)(a->n + 1) * sizeof(char *));
-		a->messages[a->n] = message;
-		a->spool_ids[a->n++] = xstrdup(spool_id);
-	} else {
-		log_msg(LOG_ERR, "archive: %s", err.buf);
-	}
-	spool_message_release(&msg);
-	sbuf_release(&err);
-	return 0;
-}
-
-static void archive_round(struct deliverer *d)
-{
-	struct archiving a = { d, maildir_batch_new(), NULL, NULL, 0, NULL, NULL };
-
-	if (store_delivery_unarchived(d->st, archive_one, &a) == 0 && a.n && maildir_batch_commit(a.batch) == 0) {
-		if (store_begin(d->st) == 0) {
-			int ok = 1;
-			for (int i = 0; ok && i < a.n; i++)
-				ok = store_delivery_set_archived(d->st, a.messages[i]) == 0;
-			if (ok && store_commit(d->st) == 0) {
-				/* A post nobody receives is done once archived. */
-				for (int i = 0; i < a.n; i++) {
-					if (store_delivery_finished(d->st, a.messages[i]) == 1)
-						spool_remove(d->sp, "queue", a.spool_ids[i]);
-				}
-			} else {
-				store_rollback(d->st);
-			}
-		}
-	}
-	maildir_batch_free(a.batch);
-	for (int i = 0; i < a.n; i++)
-		free(a.spool_ids[i]);
-	free(a.spool_ids);
-	free(a.messages);
-}
-
 /* What the store says about a spool file found at start-up. */
 enum leftover {
 	LEFTOVER_DONE,    /* its work is finished: the file can go */
@@ -585,7 +517,7 @@ struct sweep {
 	struct deliverer *d;
 	const char *folder;                                     /* "queue" or "notices" */
 	enum leftover (*judge)(struct store *st, const char *id); /* the folder's question to the store */
-	int removed, unknown;                                   /* files removed; files the store does not know */
+	int removed, resorted, unknown; /* files removed; posts sent back to be sorted; other files the store does not know */
 };
 
 static void sweep_one(const char *id, void *ctx)
@@ -598,6 +530,12 @@ static void sweep_one(const char *id, void *ctx)
 			s->removed++;
 		break;
 	case LEFTOVER_UNKNOWN:
+		/* A post the store lost (its machine crashed before the record was flushed) is sorted again. */
+		if (strcmp(s->folder, "queue") == 0 && spool_resort(s->d->sp, id) == 0) {
+			log_msg(LOG_WARNING, "deliver: queue/%s is not in the store; back to incoming/ to be sorted", id);
+			s->resorted++;
+			break;
+		}
 		log_msg(LOG_WARNING, "deliver: %s/%s is not in the store; left alone", s->folder, id);
 		s->unknown++;
 		break;
@@ -613,14 +551,16 @@ static void sweep_one(const char *id, void *ctx)
  * Before the first round: removes the files in queue/ and notices/ whose
  * work the store records as finished.  A crash between recording the
  * last outcome and removing the file leaves such a file, and nothing
- * else would ever look at it again.  A file the store does not know is
- * only reported: it is never ours to throw away.
+ * else would ever look at it again.  A post in queue/ the store does not
+ * know goes back to incoming/ and the sorter is rung (see spool_move);
+ * any other unknown file is only reported: it is never ours to throw
+ * away.
  */
 static void sweep(struct deliverer *d)
 {
 	struct sweep folders[] = {
-		{ d, "queue", judge_post, 0, 0 },
-		{ d, "notices", judge_notice, 0, 0 },
+		{ d, "queue", judge_post, 0, 0, 0 },
+		{ d, "notices", judge_notice, 0, 0, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(folders) / sizeof(folders[0]); i++) {
@@ -628,8 +568,10 @@ static void sweep(struct deliverer *d)
 		if (spool_each(d->sp, s->folder, sweep_one, s) < 0)
 			log_msg(LOG_ERR, "deliver: cannot read %s/%s: %s", d->cfg->spool, s->folder, strerror(errno));
 		else
-			log_msg(LOG_INFO, "deliver: start-up sweep of %s/: %d finished file(s) removed, %d unknown",
-				s->folder, s->removed, s->unknown);
+			log_msg(LOG_INFO, "deliver: start-up sweep of %s/: %d finished file(s) removed, %d sorted again, "
+				"%d unknown", s->folder, s->removed, s->resorted, s->unknown);
+		if (s->resorted)
+			spool_doorbell_ring(d->sp, SPOOL_BELL_SORT);
 	}
 }
 
@@ -662,16 +604,26 @@ static void take_reload(struct deliverer *d)
 
 void deliver_loop(struct helper *h, int wake_fd)
 {
-	struct deliverer dv = { wake_fd, spool_doorbell_open(h->sp, DELIVER_DOORBELL), 0, h, h->cfg, h->st, h->sp,
+	struct deliverer dv = { wake_fd, spool_doorbell_open(h->sp, SPOOL_BELL_DELIVER), 0, h, h->cfg, h->st, h->sp,
 				transport_new(h->cfg) }, *d = &dv;
+	long long expired_at = 0;
 
 	if (d->doorbell < 0)
 		log_msg(LOG_WARNING, "deliver: no doorbell (%s): approvals wait for the next look", strerror(errno));
 	sweep(d);
+	/* Archiving and checkpoints happen beside delivery (keeper.h), never in its way. */
+	struct keeper *keeper = keeper_start(d->cfg->spool, d->cfg->store);
+	if (keeper)
+		store_checkpoint_by_hand(d->st);
 	while (!d->stop) {
 		take_reload(d);
-		expire_held(d);
-		archive_round(d);
+		/* A short hold_lifetime is looked after as often as it is long. */
+		int expire_every = d->cfg->moderation.hold_lifetime < EXPIRE_EVERY ? d->cfg->moderation.hold_lifetime
+										  : EXPIRE_EVERY;
+		if (time(NULL) - expired_at >= expire_every) {
+			expire_held(d);
+			expired_at = time(NULL);
+		}
 		notice_round(d);
 		int handled = deliver_round(d);
 		long long next = store_delivery_next(d->st), now = time(NULL);
@@ -682,8 +634,12 @@ void deliver_loop(struct helper *h, int wake_fd)
 			wait = next <= now ? 0 : (int)(next - now) * 1000;
 		if (handled < 0)
 			wait = IDLE_WAIT_MS; /* the store failed: do not spin */
+		long long to_expiry = (expired_at + expire_every - time(NULL)) * 1000;
+		if (to_expiry < wait)
+			wait = to_expiry < 0 ? 0 : (int)to_expiry;
 		wait_for_work(d, wait);
 	}
+	keeper_stop(keeper);
 	transport_free(d->transport);
 	if (d->doorbell >= 0)
 		close(d->doorbell);

@@ -4,8 +4,9 @@
  * connection: a slow smarthost never holds up the SMTP listener, a crash
  * in the SMTP client (libcurl) cannot take the listener down (mlistd
  * starts it again), and the listener does not carry the client's
- * libraries.  It archives each sorted post, then sends every due copy:
- * each (message, group) copy is composed once and handed to the
+ * libraries.  It sends every due copy (archiving, releasing finished
+ * spool files and checkpoints run beside it in the keeper's thread,
+ * keeper.h): each (message, group) copy is composed once and handed to the
  * transport in jobs (SMTP transactions), and the outcomes of the jobs
  * that end together are recorded in one store transaction as soon as
  * they end, before another job starts.  4xx is retried with exponential
@@ -19,9 +20,6 @@
 #define MLIST_DELIVER_H
 
 struct helper;
-
-/* The doorbell (spool.h) that wakes delivery: rung by mlistctl held approve and queue retry. */
-#define DELIVER_DOORBELL "mlistd-deliver"
 
 /*
  * Delivers until wake_fd (a pipe from mlistd; a byte means "new copies

@@ -10,7 +10,8 @@
  * with one flush, just before it commits (notice_commit), so a row never
  * names a file that a crash could lose.  A rolled-back transaction's
  * files are dropped (notice_rollback); a crash between the flush and the
- * commit leaves a file no row names, which mlistd-deliver sweeps.
+ * commit leaves a file no row names, which is never sent and which
+ * mlistd-deliver reports at start-up.
  */
 #ifndef MLIST_NOTICE_H
 #define MLIST_NOTICE_H

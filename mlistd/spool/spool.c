@@ -26,6 +26,7 @@
 #define HEADER_MAGIC "MLIST-SPOOL 1 "
 #define LENGTH_DIGITS 12
 #define WRITE_BUFFER 65536
+#define SMALL_BATCH 8       /* up to this many messages are flushed a file each; more, with one syncfs */
 
 struct spool_entry {
 	struct spool *sp;
@@ -311,12 +312,24 @@ int spool_commit(struct spool *sp)
 		e->next = list;
 		list = e;
 	}
+	int n = sp->n_pending;
 	sp->n_pending = 0;
 
-	/* One flush for the whole batch: data and inodes of every tmp/ file. */
-	int synced = syncfs(sp->tmp_fd) == 0;
+	/*
+	 * One flush for the whole batch: data and inodes of every tmp/ file.
+	 * A small batch flushes its own files (the journal commit that the
+	 * first one forces takes the others' inodes along); a large one the
+	 * whole file system at once, which is then cheaper than a file each.
+	 */
+	int synced = 1;
+	if (n > SMALL_BATCH) {
+		synced = syncfs(sp->tmp_fd) == 0;
+	} else {
+		for (struct spool_entry *e = list; synced && e; e = e->next)
+			synced = e->failed || fdatasync(e->fd) == 0;
+	}
 	if (!synced)
-		log_msg(LOG_ERR, "spool: syncfs failed: %s", strerror(errno));
+		log_msg(LOG_ERR, "spool: flushing the batch failed: %s", strerror(errno));
 	for (struct spool_entry *e = list; e; e = e->next) {
 		if (!synced || e->failed || renameat(sp->tmp_fd, e->id, e->dest_fd, e->id) < 0) {
 			log_msg(LOG_ERR, "spool: cannot commit %s: %s", e->id,
@@ -528,12 +541,33 @@ int spool_read(struct spool *sp, const char *folder, const char *id, struct spoo
 	envelope_init(&msg->env);
 	sbuf_init(&msg->raw);
 	int fd = openat(sp->dir_fd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = fd < 0 ? -1 : read_all(fd, id, &msg->raw);
+	int r = fd < 0 ? -1 : read_all(fd, id, &msg->raw), e = errno;
 	if (r < 0)
-		sbuf_addf(err, "%s/%s: %s", folder, id, strerror(errno));
+		sbuf_addf(err, "%s/%s: %s", folder, id, strerror(e));
 	if (fd >= 0)
 		close(fd);
-	return r < 0 ? -1 : parse_header(msg, err);
+	if (r == 0 && (r = parse_header(msg, err)) < 0)
+		e = EINVAL;
+	errno = e;
+	return r;
+}
+
+int spool_read_sorted(struct spool *sp, const char *id, struct spool_message *msg, struct sbuf *err)
+{
+	static const char *const folders[] = { "queue", "incoming", "queue" };
+
+	/* The move may happen between two looks: queue, incoming, then queue again. */
+	for (int i = 0; i < 3; i++) {
+		if (i) {
+			spool_message_release(msg);
+			sbuf_reset(err);
+		}
+		if (spool_read(sp, folders[i], id, msg, err) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return -1;
+	}
+	return -1;
 }
 
 int spool_remove(struct spool *sp, const char *folder, const char *id)
@@ -633,22 +667,17 @@ int maildir_batch_commit(struct maildir_batch *b)
 
 	if (b->n == 0)
 		return 0;
-	/* One flush for every file of the batch, then the renames, then the folders. */
+	/* One flush for every file of the batch, then the renames, then each new/ folder once. */
 	if (syncfs(b->sync_fd) < 0) {
 		log_msg(LOG_ERR, "maildir: syncfs failed: %s", strerror(errno));
 		return -1;
 	}
 	for (int i = 0; i < b->n; i++) {
 		struct maildir_file *f = &b->files[i];
-		struct sbuf from = SBUF_INIT, to = SBUF_INIT, newdir = SBUF_INIT;
+		struct sbuf from = SBUF_INIT, to = SBUF_INIT;
 		sbuf_addf(&from, "%s/tmp/%s", f->dir, f->name);
 		sbuf_addf(&to, "%s/new/%s", f->dir, f->name);
-		sbuf_addf(&newdir, "%s/new", f->dir);
-		int dfd = -1;
-		f->ok = rename(from.buf, to.buf) == 0 &&
-			(dfd = open(newdir.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 && fsync(dfd) == 0;
-		if (dfd >= 0)
-			close(dfd);
+		f->ok = rename(from.buf, to.buf) == 0;
 		if (!f->ok) {
 			log_msg(LOG_ERR, "maildir: cannot commit %s: %s", to.buf, strerror(errno));
 			unlink(from.buf);
@@ -656,6 +685,28 @@ int maildir_batch_commit(struct maildir_batch *b)
 		}
 		sbuf_release(&from);
 		sbuf_release(&to);
+	}
+	for (int i = 0; i < b->n; i++) {
+		struct maildir_file *f = &b->files[i];
+		int seen = 0;
+		for (int j = 0; j < i && !seen; j++)
+			seen = b->files[j].ok && strcmp(b->files[j].dir, f->dir) == 0;
+		if (!f->ok || seen)
+			continue;
+		/* The renames into this new/ are durable once it is flushed; if that fails, none of them counts. */
+		struct sbuf newdir = SBUF_INIT;
+		sbuf_addf(&newdir, "%s/new", f->dir);
+		int dfd = open(newdir.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) < 0) {
+			log_msg(LOG_ERR, "maildir: cannot flush %s: %s", newdir.buf, strerror(errno));
+			for (int j = i; j < b->n; j++) {
+				if (strcmp(b->files[j].dir, f->dir) == 0)
+					b->files[j].ok = 0;
+			}
+			failed = 1;
+		}
+		if (dfd >= 0)
+			close(dfd);
 		sbuf_release(&newdir);
 	}
 	return failed ? -1 : 0;
@@ -733,16 +784,22 @@ int spool_move(struct spool *sp, char *const *ids, const char *const *dests, int
 		ok[i] = k < n_dirs && fds[k] >= 0 && renameat(sp->incoming_fd, ids[i], fds[k], ids[i]) == 0;
 		failed |= !ok[i];
 	}
-	/* Both sides change: flush both, or a crash could show a file in both folders or neither. */
+	/* Not flushed: see spool.h for why nothing is lost without it. */
 	for (int k = 0; k < n_dirs; k++) {
-		if (fds[k] >= 0 && fsync(fds[k]) < 0)
-			failed = 1;
 		if (fds[k] >= 0)
 			close(fds[k]);
 	}
-	if (n && fsync(sp->incoming_fd) < 0)
-		failed = 1;
 	return failed ? -1 : 0;
+}
+
+int spool_resort(struct spool *sp, const char *id)
+{
+	int queue = openat(sp->dir_fd, "queue", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = queue < 0 ? -1 : renameat(queue, id, sp->incoming_fd, id);
+
+	if (queue >= 0)
+		close(queue);
+	return r;
 }
 
 /* The doorbell's file name, NAME.wake. */

@@ -116,16 +116,32 @@ void spool_unstage(struct spool *sp);
  * Returns 0, or -1 (errno set) if the folder cannot be read.
  */
 int spool_each(struct spool *sp, const char *folder, void (*fn)(const char *id, void *ctx), void *ctx);
-/* Reads FOLDER/ID ("incoming", "queue").  Returns 0, or -1 with the reason in err (missing, incomplete, malformed). */
+/*
+ * Reads FOLDER/ID ("incoming", "queue").  Returns 0, or -1 with the
+ * reason in err and errno ENOENT (missing), EINVAL (incomplete or
+ * malformed) or another read error.
+ */
 int spool_read(struct spool *sp, const char *folder, const char *id, struct spool_message *msg, struct sbuf *err);
+/*
+ * Reads a sorted message: from queue/, or from incoming/ when the sorter
+ * has recorded it but not moved it yet (it moves a batch only after the
+ * batch's store commit, and delivery may see the commit first).
+ */
+int spool_read_sorted(struct spool *sp, const char *id, struct spool_message *msg, struct sbuf *err);
 /* Removes FOLDER/ID once nothing needs it any more (a delivered message). */
 int spool_remove(struct spool *sp, const char *folder, const char *id);
 void spool_message_release(struct spool_message *msg);
 /*
- * Moves incoming/IDS[i] to DESTS[i]/IDS[i] (e.g. "queue") for all n, then
- * flushes the folders involved once each.  A NULL destination removes the
- * file instead.  ok[i] says whether each moved.
- * Returns 0 if all did, else -1.
+ * Moves incoming/IDS[i] to DESTS[i]/IDS[i] (e.g. "queue") for all n; a
+ * NULL destination removes the file instead.  ok[i] says whether each
+ * moved.  Returns 0 if all did, else -1.
+ *
+ * The folders are not flushed: the sorter moves a file only after the
+ * store has recorded it, so a move that a crash of the machine undoes
+ * leaves the file in incoming/, where the sorter finds it recorded and
+ * only moves it again; and one that outlives the store's record (written
+ * without a flush of its own) is put back by spool_resort.  Nothing is
+ * lost either way, and two flushes come off the path of every post.
  */
 int spool_move(struct spool *sp, char *const *ids, const char *const *dests, int n, int *ok);
 /*
@@ -146,9 +162,14 @@ int spool_lock(struct spool *sp, const char *name, int wait);
  * returns the fd or -1.  spool_doorbell_ring rings it; nobody listening
  * is not an error (the work waits in the store).
  */
+#define SPOOL_BELL_SORT "mlistd-sort"       /* rung when messages were committed to incoming/ */
+#define SPOOL_BELL_DELIVER "mlistd-deliver" /* rung when copies or notices were queued */
+
 int spool_doorbell_open(struct spool *sp, const char *name);
 void spool_doorbell_answer(int fd);
 void spool_doorbell_ring(struct spool *sp, const char *name);
+/* Puts queue/ID back in incoming/ to be sorted again (the store lost its record in a crash of the machine). */
+int spool_resort(struct spool *sp, const char *id);
 /* The path of ID in folder (e.g. "queue"); the caller frees it. */
 char *spool_path(const struct spool *sp, const char *folder, const char *id);
 

@@ -196,9 +196,27 @@ static int store_exec_fixed(struct store *st, const char *sql)
 	return 0;
 }
 
+/*
+ * Waiting for another connection's lock.  sqlite's own busy timeout
+ * sleeps in growing steps (1, 2, 5, 10 ... 100 ms), so a lock held for a
+ * millisecond can cost a waiter a hundred; mlist's locks are short (one
+ * batch of a post), so this looks again every 200 microseconds until
+ * busy_wait_ms have passed.
+ */
+static int busy_wait(void *ctx, int tries)
+{
+	struct store *st = ctx;
+
+	if ((long long)tries * 200 >= (long long)st->busy_wait_ms * 1000)
+		return 0;
+	usleep(200);
+	return 1;
+}
+
 void store_set_busy_wait(struct store *st, int ms)
 {
-	sqlite3_busy_timeout(st->db, ms);
+	st->busy_wait_ms = ms;
+	sqlite3_busy_handler(st->db, busy_wait, st);
 }
 
 int store_begin(struct store *st)
@@ -216,6 +234,18 @@ void store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void store_checkpoint_by_hand(struct store *st)
+{
+	sqlite3_wal_autocheckpoint(st->db, 0);
+}
+
+int store_checkpoint(struct store *st)
+{
+	if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, "store: checkpoint: %s", sqlite3_errmsg(st->db));
+	return 0;
 }
 
 int store_set_sync(struct store *st, int full)
@@ -383,7 +413,7 @@ static int configure(struct store *st, enum store_mode mode)
 {
 	int persist = 1;
 
-	sqlite3_busy_timeout(st->db, 10000);
+	store_set_busy_wait(st, 10000);
 	if (mode == STORE_READ_ONLY)
 		return 0;
 	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist) != SQLITE_OK)

@@ -99,4 +99,15 @@ void store_rollback(struct store *st);
  */
 int store_set_sync(struct store *st, int full);
 
+/*
+ * Checkpoints (copying the write-ahead log back into the database, with a
+ * flush) happen, by sqlite's default, inside whichever commit finds the
+ * log long: a pause of many milliseconds on the path of a post.  The
+ * sorter and delivery turn that off (store_checkpoint_by_hand) and
+ * delivery checkpoints when it has nothing to send (store_checkpoint,
+ * which waits for no reader or writer and copies what it can).
+ */
+void store_checkpoint_by_hand(struct store *st);
+int store_checkpoint(struct store *st);
+
 #endif

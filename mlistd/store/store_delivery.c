@@ -39,7 +39,7 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 		" m.spool_id, m.message_id, m.subject, m.from_addr, m.from_name, m.envelope_from, m.generated_id,"
 		" g.name, g.title"
 		" FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN groups g ON g.id = d.group_id"
-		" WHERE d.state = 'pending' AND d.next_attempt <= ? AND m.archived = 1"
+		" WHERE d.state = 'pending' AND d.next_attempt <= ?"
 		" ORDER BY d.message_id, d.group_id, d.id LIMIT ?", "ii", now, (long long)limit);
 	int r;
 

@@ -26,6 +26,7 @@ struct store {
 	int created;        /* this open made the file (STORE_CREATE) */
 	int found_version;  /* the schema version the file was at when opened */
 	struct cached_stmt cache[STORE_CACHE]; /* statements prepared once, reset between uses */
+	int busy_wait_ms;   /* how long a statement waits for another connection's lock before it fails */
 };
 
 /* Replaces the last error with a formatted reason; returns -1. */

@@ -18,7 +18,7 @@ class Sink:
         self.received_at = []     # time.monotonic() of each entry of received
         self.rcpt_attempts = {}   # address -> RCPT commands seen
         self.connections = 0
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()  # guards the records; notified as each copy is accepted
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -98,6 +98,7 @@ class Sink:
                 with self.lock:
                     self.received.append((mail_from, rcpts, b"".join(lines)))
                     self.received_at.append(time.monotonic())
+                    self.lock.notify_all()
                 writer.write(b"250 2.0.0 Ok: queued\r\n")
             elif verb == "RSET":
                 mail_from, rcpts = None, []

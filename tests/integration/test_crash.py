@@ -308,16 +308,23 @@ def test_start_up_sweep_removes_finished_files_and_keeps_the_others():
         held = db.execute("SELECT spool_id FROM messages WHERE message_id = 'held@example.org'").fetchone()[0]
         notice = db.execute("SELECT spool_id FROM notices WHERE rcpt = 'vraag@example.net'"
                             " AND state = 'sent'").fetchone()[0]
-    # What a kill between the last record and the removal leaves, and a file the store never knew.
-    left = {"queue": [done, "1700000000.000001.1.0"], "notices": [notice]}
-    for folder, ids in left.items():
-        for spool_id in ids:
-            s.write(f"spool/{folder}/{spool_id}", "MLIST-SPOOL 1 000000000000\n\n")
+    # What a kill between the last record and the removal leaves; a post whose record a crash of the
+    # machine lost (it was moved to queue/, but the store's last commit was not flushed); a notice
+    # file that no row names.
+    for folder, spool_id in (("queue", done), ("notices", notice), ("notices", "1700000000.000002.1.0")):
+        s.write(f"spool/{folder}/{spool_id}", "MLIST-SPOOL 1 000000000000\n\n")
+    lost = (f"From: schrijver@example.net\r\nTo: {GROUP}@{DOMAIN}\r\nSubject: kwijt\r\n"
+            f"Message-ID: <lost@example.org>\r\n\r\nTekst.\r\n")
+    s.write("spool/queue/1700000000.000001.1.0",
+            f"MLIST-SPOOL 1 {len(lost):012d}\nfrom schrijver@example.net\nrcpt {GROUP}@{DOMAIN}\n"
+            f"client 127.0.0.1\nhelo x\nproto smtp\nreceived 1700000000\n\n{lost}")
     d = s.start()
     d.wait_for("start-up sweep of notices/")
-    assert sorted(os.listdir(s.path("spool/queue"))) == sorted([held, "1700000000.000001.1.0"])
-    assert os.listdir(s.path("spool/notices")) == []
-    assert "start-up sweep of queue/: 1 finished file(s) removed, 1 unknown" in "\n".join(d.log)
-    assert "start-up sweep of notices/: 1 finished file(s) removed, 0 unknown" in "\n".join(d.log)
-    d.wait_for("queue/1700000000.000001.1.0 is not in the store; left alone")
+    assert "start-up sweep of queue/: 1 finished file(s) removed, 1 sorted again, 0 unknown" in "\n".join(d.log)
+    assert "start-up sweep of notices/: 1 finished file(s) removed, 0 sorted again, 1 unknown" in "\n".join(d.log)
+    d.wait_for("notices/1700000000.000002.1.0 is not in the store; left alone")
+    # the lost post is sorted again and reaches the group
+    d.wait_for("lost@example.org> sorted into")
+    wait_until(lambda: sorted(os.listdir(s.path("spool/queue"))) == [held], what="only the held post left in queue/")
+    assert os.listdir(s.path("spool/notices")) == ["1700000000.000002.1.0"]
     d.stop()
