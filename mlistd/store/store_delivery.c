@@ -35,9 +35,10 @@ long long store_delivery_expand(struct store *st, long long message, const char 
 int store_delivery_due(struct store *st, long long now, int limit, delivery_fn fn, void *ctx)
 {
 	sqlite3_stmt *stmt = store_stmt(st,
-		"SELECT d.id, d.message_id, d.group_id, d.address, d.attempts, d.created,"
-		" m.spool_id, m.message_id, m.subject, m.from_addr, m.from_name, m.envelope_from, m.generated_id,"
-		" g.name, g.title"
+		"SELECT d.id AS id, d.message_id AS message, d.group_id AS group_id, d.address AS address,"
+		" d.attempts AS attempts, d.created AS created, m.spool_id AS spool_id, m.message_id AS message_id,"
+		" m.subject AS subject, m.from_addr AS from_addr, m.from_name AS from_name,"
+		" m.envelope_from AS envelope_from, m.generated_id AS generated_id, g.name AS grp, g.title AS title"
 		" FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN groups g ON g.id = d.group_id"
 		" WHERE d.state = 'pending' AND d.next_attempt <= ?"
 		" ORDER BY d.message_id, d.group_id, d.id LIMIT ?", "ii", now, (long long)limit);
@@ -47,11 +48,21 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
 		struct delivery_row d = {
-			sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1), sqlite3_column_int64(stmt, 2),
-			store_col_text(stmt, 3), sqlite3_column_int64(stmt, 4), sqlite3_column_int64(stmt, 5),
-			store_col_text(stmt, 6), store_col_text(stmt, 7), store_col_text(stmt, 8),
-			store_col_text(stmt, 9), store_col_text(stmt, 10), store_col_text(stmt, 11),
-			sqlite3_column_int(stmt, 12), store_col_text(stmt, 13), store_col_text(stmt, 14),
+			.id = store_get_int(stmt, "id"),
+			.message = store_get_int(stmt, "message"),
+			.group_id = store_get_int(stmt, "group_id"),
+			.address = store_get_text(stmt, "address"),
+			.attempts = store_get_int(stmt, "attempts"),
+			.created = store_get_int(stmt, "created"),
+			.spool_id = store_get_text(stmt, "spool_id"),
+			.message_id = store_get_text(stmt, "message_id"),
+			.subject = store_get_text(stmt, "subject"),
+			.from_addr = store_get_text(stmt, "from_addr"),
+			.from_name = store_get_text(stmt, "from_name"),
+			.envelope_from = store_get_text(stmt, "envelope_from"),
+			.generated_id = (int)store_get_int(stmt, "generated_id"),
+			.group = store_get_text(stmt, "grp"),
+			.group_title = store_get_text(stmt, "title"),
 		};
 		if ((r = fn(&d, ctx)) != 0)
 			break;
@@ -112,7 +123,7 @@ int store_delivery_unarchived(struct store *st, int (*fn)(long long message, con
 	if (!stmt)
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
-		if ((r = fn(sqlite3_column_int64(stmt, 0), store_col_text(stmt, 1), ctx)) != 0)
+		if ((r = fn(store_get_int(stmt, "id"), store_get_text(stmt, "spool_id"), ctx)) != 0)
 			break;
 	}
 	store_done(st, stmt);
@@ -133,7 +144,7 @@ int store_message_groups(struct store *st, long long message, int (*fn)(const ch
 	if (!stmt)
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
-		if ((r = fn(store_col_text(stmt, 0), ctx)) != 0)
+		if ((r = fn(store_get_text(stmt, "name"), ctx)) != 0)
 			break;
 	}
 	store_done(st, stmt);
@@ -161,9 +172,10 @@ int store_message_by_spool(struct store *st, const char *spool_id, long long *me
 int store_queue_each(struct store *st, int (*fn)(const struct queue_row *q, void *ctx), void *ctx)
 {
 	sqlite3_stmt *stmt = store_stmt(st,
-		"SELECT m.message_id, g.name, count(*), min(d.next_attempt), min(d.created),"
+		"SELECT m.message_id AS message_id, g.name AS grp, count(*) AS pending,"
+		" min(d.next_attempt) AS next_attempt, min(d.created) AS oldest,"
 		" (SELECT last_error FROM deliveries e WHERE e.message_id = d.message_id AND e.group_id = d.group_id"
-		"  AND e.state = 'pending' AND e.last_error <> '' LIMIT 1)"
+		"  AND e.state = 'pending' AND e.last_error <> '' LIMIT 1) AS last_error"
 		" FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN groups g ON g.id = d.group_id"
 		" WHERE d.state = 'pending' GROUP BY d.message_id, d.group_id ORDER BY min(d.created), m.id", "");
 	int r;
@@ -171,9 +183,14 @@ int store_queue_each(struct store *st, int (*fn)(const struct queue_row *q, void
 	if (!stmt)
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
-		struct queue_row q = { store_col_text(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 5),
-				       sqlite3_column_int64(stmt, 2), sqlite3_column_int64(stmt, 3),
-				       sqlite3_column_int64(stmt, 4) };
+		struct queue_row q = {
+			.message_id = store_get_text(stmt, "message_id"),
+			.group = store_get_text(stmt, "grp"),
+			.last_error = store_get_text(stmt, "last_error"),
+			.pending = store_get_int(stmt, "pending"),
+			.next_attempt = store_get_int(stmt, "next_attempt"),
+			.oldest = store_get_int(stmt, "oldest"),
+		};
 		if ((r = fn(&q, ctx)) != 0)
 			break;
 	}

@@ -22,9 +22,14 @@ int store_notice_due(struct store *st, long long now, int (*fn)(const struct not
 	if (!stmt)
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
-		struct notice_row n = { sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
-					sqlite3_column_int64(stmt, 2), store_col_text(stmt, 3), store_col_text(stmt, 4),
-					store_col_text(stmt, 5) };
+		struct notice_row n = {
+			.id = store_get_int(stmt, "id"),
+			.attempts = store_get_int(stmt, "attempts"),
+			.created = store_get_int(stmt, "created"),
+			.spool_id = store_get_text(stmt, "spool_id"),
+			.from = store_get_text(stmt, "envelope_from"),
+			.to = store_get_text(stmt, "rcpt"),
+		};
 		if ((r = fn(&n, ctx)) != 0)
 			break;
 	}
@@ -62,14 +67,14 @@ int store_token_check(struct store *st, const char *token, long long now, long l
 		return -1;
 	r = store_row(st, stmt);
 	if (r == 1) {
-		*held = sqlite3_column_int64(stmt, 0);
-		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL && strcmp(store_col_text(stmt, 3), "moderate") == 0) {
+		*held = store_get_int(stmt, "held_id");
+		if (*held == 0 && strcmp(store_get_text(stmt, "kind"), "moderate") == 0) {
 			*why = "the post it was for is no longer held";
 			r = 0;
-		} else if (sqlite3_column_int(stmt, 1)) {
+		} else if (store_get_int(stmt, "used")) {
 			*why = "it was used already";
 			r = 0;
-		} else if (sqlite3_column_int64(stmt, 2) < now) {
+		} else if (store_get_int(stmt, "expires") < now) {
 			*why = "it has expired";
 			r = 0;
 		}
@@ -123,14 +128,18 @@ int store_token_add_membership(struct store *st, const char *token, const char *
 
 int store_token_get(struct store *st, const char *token, int (*fn)(const struct token_row *t, void *ctx), void *ctx)
 {
-	sqlite3_stmt *stmt = store_stmt(st, "SELECT t.kind, t.address, coalesce(g.name, '')"
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT t.kind AS kind, t.address AS address, coalesce(g.name, '') AS grp"
 					" FROM tokens t LEFT JOIN groups g ON g.id = t.group_id WHERE t.token = ?", "s", token);
 	int r;
 
 	if (!stmt)
 		return -1;
 	if ((r = store_row(st, stmt)) == 1) {
-		struct token_row t = { store_col_text(stmt, 0), store_col_text(stmt, 1), store_col_text(stmt, 2) };
+		struct token_row t = {
+			.kind = store_get_text(stmt, "kind"),
+			.address = store_get_text(stmt, "address"),
+			.group = store_get_text(stmt, "grp"),
+		};
 		if (fn(&t, ctx) < 0)
 			r = -1;
 	}
