@@ -63,6 +63,11 @@ int helper_poll(struct pollfd *fds, int n, int timeout_ms)
 	return ppoll(fds, (nfds_t)n, timeout_ms < 0 ? NULL : &ts, &waiting_mask);
 }
 
+int helper_reload_asked(void)
+{
+	return reload_asked;
+}
+
 int helper_reload(struct helper *h)
 {
 	struct sbuf err = SBUF_INIT;

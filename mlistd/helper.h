@@ -38,6 +38,8 @@ void helper_end(struct helper *h);
 
 /* poll(2) that SIGHUP interrupts (returning -1, EINTR); the only place a helper takes SIGHUP. */
 int helper_poll(struct pollfd *fds, int n, int timeout_ms);
+/* Whether a SIGHUP came that helper_reload has not taken yet. */
+int helper_reload_asked(void);
 /* After a SIGHUP: loads the config afresh into h->cfg (the old one is freed).  Returns 1 if it did, else 0. */
 int helper_reload(struct helper *h);
 

@@ -35,6 +35,7 @@
 #include "child.h"
 #include "evloop.h"
 #include "log.h"
+#include "names.h"
 #include "privileges.h"
 #include "store.h"
 #include "sbuf.h"
@@ -264,11 +265,11 @@ int main(int argc, char **argv)
 	d.n_pollers = cfg->n_imap;
 	d.pollers = xcalloc(cfg->n_imap ? cfg->n_imap : 1, sizeof(*d.pollers));
 	for (size_t i = 0; i < cfg->n_imap; i++) {
-		char index[24];
-		snprintf(index, sizeof(index), "%zu", i);
-		const char *imap_args[] = { "-c", abs_path ? abs_path : path, "--mailbox", index,
+		char *mailbox = imap_mailbox_name(cfg->imap[i].url, cfg->imap[i].user);
+		const char *imap_args[] = { "-c", abs_path ? abs_path : path, "--mailbox", mailbox,
 					    foreground ? "--foreground" : NULL, NULL };
 		d.pollers[i] = child_start("mlistd-imap", imap_args, passwords[i]);
+		free(mailbox);
 		explicit_bzero(passwords[i], strlen(passwords[i]));
 		free(passwords[i]);
 	}
@@ -278,7 +279,6 @@ int main(int argc, char **argv)
 	d.loop = evloop_new();
 	int sfd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || evloop_watch(d.loop, sfd, EV_READ, on_signal, &d) < 0 ||
-
 	    smtp_server_start(d.smtp, d.loop, d.store, d.spool) < 0)
 		fatal("cannot start serving: %s", strerror(errno));
 	evloop_after(d.loop, after_round, &d);

@@ -2,7 +2,7 @@
  * mlistd-imap: the poller of one IMAP mailbox, started and watched by
  * mlistd (one process per `imap` entry).
  *
- *   mlistd-imap -c FILE --mailbox N [--foreground]
+ *   mlistd-imap -c FILE --mailbox USER@HOST/FOLDER [--foreground]
  *
  * Standard input is a pipe from mlistd: its first line is the mailbox's
  * password (read by mlistd from password_file while it was still root);
@@ -19,6 +19,7 @@
 #include "helper.h"
 #include "imap_poll.h"
 #include "log.h"
+#include "names.h"
 #include "sbuf.h"
 
 /* Reads the password line from the control pipe, byte by byte so nothing after it is taken. */
@@ -43,25 +44,37 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = config_default_path();
-	int foreground = 0, index = -1, opt;
+	const char *path = config_default_path(), *mailbox = NULL;
+	int foreground = 0, opt;
 
 	while ((opt = getopt_long(argc, argv, "c:m:f", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
-		case 'm': index = atoi(optarg); break;
+		case 'm': mailbox = optarg; break;
 		case 'f': foreground = 1; break;
 		default:
-			fputs("usage: mlistd-imap -c FILE --mailbox N [--foreground] (started by mlistd)\n", stderr);
+			fputs("usage: mlistd-imap -c FILE --mailbox USER@HOST/FOLDER [--foreground] (started by mlistd)\n", stderr);
 			return 2;
 		}
 	}
 	struct helper h;
 	helper_start(&h, "mlistd-imap", path, foreground);
-	if (index < 0 || (size_t)index >= h.cfg->n_imap)
-		fatal("%s has no imap entry number %d", path, index);
+	/*
+	 * By name, never by place in the list: a reordered config must not hand
+	 * this mailbox's password (read by mlistd at its start) to another server.
+	 */
+	const struct config_imap *entry = NULL;
+	for (size_t i = 0; mailbox && i < h.cfg->n_imap && !entry; i++) {
+		char *name = imap_mailbox_name(h.cfg->imap[i].url, h.cfg->imap[i].user);
+		if (strcmp(name, mailbox) == 0)
+			entry = &h.cfg->imap[i];
+		free(name);
+	}
+	if (!entry)
+		fatal("%s has no imap entry for the mailbox %s (it needs mlistd restarted to be polled)", path,
+		      mailbox ? mailbox : "(none given)");
 	char *password = read_password(STDIN_FILENO);
-	imap_poll_loop(h.cfg, index, password, h.st, h.sp, STDIN_FILENO);
+	imap_poll_loop(h.cfg, entry, password, h.st, h.sp, STDIN_FILENO);
 	explicit_bzero(password, strlen(password));
 	free(password);
 	helper_end(&h);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "helper.h"
 #include "log.h"
 #include "names.h"
 #include "sbuf.h"
@@ -350,13 +351,28 @@ static void check_control(struct poller *p)
 		p->stop = 1;
 }
 
-/* Waits up to seconds for the control pipe; returns when it said something or time is up. */
+/*
+ * A SIGHUP ends the poller (cleanly, between two messages): mlistd starts
+ * it again, and the new one reads the config afresh and finds its mailbox
+ * there by name.  Reconnecting costs a login, and a mailbox whose url or
+ * settings changed gets them all at once.
+ */
+static void check_reload(struct poller *p)
+{
+	if (helper_reload_asked()) {
+		log_msg(LOG_INFO, "imap %s: SIGHUP: stopping, to start again with the config as it is now", p->name);
+		p->stop = 1;
+	}
+}
+
+/* Waits up to seconds for the control pipe or a SIGHUP; returns when either came or time is up. */
 static void sleep_unless_stopped(struct poller *p, int seconds)
 {
 	struct pollfd pfd = { p->control_fd, POLLIN, 0 };
 
-	if (poll(&pfd, 1, seconds * 1000) > 0)
+	if (helper_poll(&pfd, 1, seconds * 1000) > 0)
 		check_control(p);
+	check_reload(p);
 }
 
 /* Waits for news: IDLE where the server has it, else the interval.  Returns -1 to reconnect. */
@@ -377,8 +393,9 @@ static int wait_for_news(struct poller *p, struct sbuf *err)
 	 */
 	struct pollfd pfd[2] = { { mailimap_idle_get_fd(p->imap), POLLIN, 0 }, { p->control_fd, POLLIN, 0 } };
 	int wait = p->m->interval < IDLE_MAX ? p->m->interval : IDLE_MAX;
-	if (poll(pfd, 2, wait * 1000) > 0 && (pfd[1].revents & (POLLIN | POLLHUP)))
+	if (helper_poll(pfd, 2, wait * 1000) > 0 && (pfd[1].revents & (POLLIN | POLLHUP)))
 		check_control(p);
+	check_reload(p);
 	if (mailimap_idle_done(p->imap) != MAILIMAP_NO_ERROR) {
 		sbuf_addf(err, "ending IDLE failed: %s", server_said(p));
 		return -1;
@@ -386,10 +403,10 @@ static int wait_for_news(struct poller *p, struct sbuf *err)
 	return 0;
 }
 
-void imap_poll_loop(const struct config *cfg, int index, const char *password, struct store *st,
-		    struct spool *sp, int control_fd)
+void imap_poll_loop(const struct config *cfg, const struct config_imap *mailbox, const char *password,
+		    struct store *st, struct spool *sp, int control_fd)
 {
-	struct poller p = { cfg, &cfg->imap[index], password, st, sp, control_fd, 0, NULL,
+	struct poller p = { cfg, mailbox, password, st, sp, control_fd, 0, NULL,
 			    "", 0, "", TLS_STARTTLS, NULL, 0 };
 	int backoff = 1;
 

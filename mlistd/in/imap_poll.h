@@ -30,14 +30,16 @@
 #define MLIST_IMAP_POLL_H
 
 struct config;
+struct config_imap;
 struct spool;
 struct store;
 
 /*
- * Polls mailbox number index of cfg until control_fd (a pipe from mlistd)
- * ends.  Whenever messages were spooled it rings the sorter's doorbell.
+ * Polls mailbox (an entry of cfg's imap list) until control_fd (a pipe
+ * from mlistd) ends or a SIGHUP comes.  Whenever messages were spooled it
+ * rings the sorter's doorbell.
  */
-void imap_poll_loop(const struct config *cfg, int index, const char *password, struct store *st,
-		    struct spool *sp, int control_fd);
+void imap_poll_loop(const struct config *cfg, const struct config_imap *mailbox, const char *password,
+		    struct store *st, struct spool *sp, int control_fd);
 
 #endif

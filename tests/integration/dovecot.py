@@ -1,7 +1,8 @@
 """A throw-away Dovecot IMAP server for the IMAP tests, made from
 ../shared/testing/dovecot-test.conf.in (with a copy of it kept here, so the
 tests do not depend on a folder outside the repository): plain-text LOGIN
-on a loopback port, one user, maildirs in a temporary folder."""
+on a loopback port, one user (and any extra ones a test asks for),
+maildirs in a temporary folder."""
 import imaplib
 import os
 import shutil
@@ -53,8 +54,10 @@ USER, PASSWORD = "group", "secret"
 
 
 class Dovecot:
-    def __init__(self, tls=False):
-        """tls: also offer STARTTLS and imaps (self.imaps_port), with a certificate for 127.0.0.1 in self.cert."""
+    def __init__(self, tls=False, users=None):
+        """tls: also offer STARTTLS and imaps (self.imaps_port), with a certificate for 127.0.0.1 in self.cert.
+        users: {name: password} besides USER."""
+        self.users = {USER: PASSWORD, **(users or {})}
         if not shutil.which("dovecot") or os.geteuid() != 0:
             raise Skip("needs root and Debian's dovecot-imapd")
         self.dir = tempfile.mkdtemp(prefix="mlist-dovecot-")
@@ -73,7 +76,7 @@ class Dovecot:
             os.makedirs(os.path.join(self.dir, sub))
         shutil.chown(os.path.join(self.dir, "mail"), "dovecot", "dovecot")
         with open(os.path.join(self.dir, "passwd"), "w") as f:
-            f.write(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+            f.writelines(f"{user}:{{PLAIN}}{password}\n" for user, password in self.users.items())
         self.conf = os.path.join(self.dir, "dovecot.conf")
         with open(self.conf, "w") as f:
             f.write(CONFIG.format(dir=self.dir, port=self.port, imaps_port=self.imaps_port, ssl=ssl))
@@ -101,13 +104,13 @@ class Dovecot:
                 time.sleep(0.05)
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def client(self):
+    def client(self, user=USER):
         c = imaplib.IMAP4("127.0.0.1", self.port)
-        c.login(USER, PASSWORD)
+        c.login(user, self.users[user])
         return c
 
-    def append(self, message, folder="INBOX"):
-        c = self.client()
+    def append(self, message, folder="INBOX", user=USER):
+        c = self.client(user)
         typ, data = c.append(folder, None, None, message.encode() if isinstance(message, str) else message)
         assert typ == "OK", data
         c.logout()

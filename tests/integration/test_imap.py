@@ -3,6 +3,7 @@ taken once, sorted by thread or into the mailbox's default group,
 flagged or moved only after they are safe, IDLE, crashes between the
 steps, a wrong password, a full mailbox, broken MIME."""
 import os
+import signal
 import smtplib
 import sqlite3
 import subprocess
@@ -276,3 +277,33 @@ def test_unsorted_post_is_assigned_and_delivered():
     out, _ = s.ctl("held", "assign", str(held[1]["id"]), "besloten")
     assert "stays held there (every post to this group is moderated)" in out, out
     assert [h["groups"] for h in s.ctl_json("held", "list")] == ["besloten"]
+
+
+def test_reordered_mailboxes_keep_their_own_passwords_after_sighup():
+    dovecot = Dovecot(users={"tweede": "geheim"})
+    entries = [f'{{ url = "imap://127.0.0.1:{dovecot.port}/INBOX"; user = "{user}"; password_file = "{user}.secret";'
+               f' default_group = "{group}"; interval = 1; plaintext = true; }}'
+               for user, group in (("group", "koersenkansen"), ("tweede", "ruwaard-oss"))]
+    s = Setup(f"imap = ( {', '.join(entries)} );\n", listen=True)
+    for user, password in (("group", PASSWORD), ("tweede", "geheim")):
+        s.write(f"{user}.secret", password + "\n")
+        os.chmod(s.path(f"{user}.secret"), 0o600)
+    s.ctl("group", "add", "koersenkansen", "--kind", "general", "--policy", "open")
+    s.ctl("group", "add", "ruwaard-oss", "--kind", "project", "--policy", "open")
+    d = s.start()
+    dovecot.append(mail("Eerste", "one@example.org"))
+    dovecot.append(mail("Tweede", "two@example.org"), user="tweede")
+    d.wait_for("one@example.org> sorted into koersenkansen")
+    d.wait_for("two@example.org> sorted into ruwaard-oss")
+    # the entries change places; each poller starts again and must find its own mailbox by name
+    config = open(s.config).read()
+    s.write_config(config.replace(f"{entries[0]}, {entries[1]}", f"{entries[1]}, {entries[0]}"))
+    d.signal(signal.SIGHUP)
+    wait_until(lambda: sum("SIGHUP: stopping" in line for line in d.log) == 2, what="both pollers restarting")
+    wait_until(lambda: sum("logged in" in line for line in d.log) >= 4, what="both pollers logged in again")
+    dovecot.append(mail("Derde", "three@example.org"))
+    dovecot.append(mail("Vierde", "four@example.org"), user="tweede")
+    d.wait_for("three@example.org> sorted into koersenkansen")
+    d.wait_for("four@example.org> sorted into ruwaard-oss")
+    assert not any("refused" in line for line in d.log), "\n".join(d.log)
+    d.stop()
