@@ -5,8 +5,11 @@
 #include "helper.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,12 +29,40 @@ static void on_sighup(int sig)
 	reload_asked = 1;
 }
 
-void helper_start(struct helper *h, const char *name, const char *config_path, int foreground)
+/* The command line: -c FILE, --foreground, --mailbox NAME.  Exits 2 with the usage on anything else. */
+static void take_options(struct helper *h, const char *name, int argc, char **argv, int *foreground)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "mailbox", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	h->config_path = config_default_path();
+	while ((opt = getopt_long(argc, argv, "c:fm:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': h->config_path = optarg; break;
+		case 'f': *foreground = 1; break;
+		case 'm': h->mailbox = optarg; break;
+		default:
+			fprintf(stderr, "usage: %s -c FILE [--mailbox USER@HOST/FOLDER] [--foreground] (started by mlistd)\n",
+				name);
+			exit(2);
+		}
+	}
+}
+
+void helper_start(struct helper *h, const char *name, int argc, char **argv)
 {
 	struct sbuf err = SBUF_INIT;
 	struct sigaction sa = { .sa_handler = on_sighup };
 	sigset_t hup;
+	int foreground = 0;
 
+	memset(h, 0, sizeof(*h));
+	take_options(h, name, argc, argv, &foreground);
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&hup);
@@ -42,14 +73,13 @@ void helper_start(struct helper *h, const char *name, const char *config_path, i
 	log_init(name, foreground);
 	if (geteuid() == 0)
 		fatal("%s does not run as root; mlistd starts it after switching accounts", name);
-	h->config_path = config_path;
 	/*
 	 * mlistd made and migrated the store before it started this process,
 	 * so a helper only opens it: one whose build wants another schema
 	 * version is refused (and logged by mlistd) rather than migrating the
 	 * store under the mlistd that runs it.
 	 */
-	if (!(h->cfg = config_load(config_path, &err)) ||
+	if (!(h->cfg = config_load(h->config_path, &err)) ||
 	    !(h->st = store_open(h->cfg->store, STORE_READ_WRITE, &err)) ||
 	    !(h->sp = spool_attach(h->cfg->spool, &err)))
 		fatal("%s", err.buf);

@@ -20,12 +20,18 @@ struct store;
 
 struct helper {
 	const char *config_path; /* the file the config came from, for reloads */
+	const char *mailbox;     /* mlistd-imap: --mailbox, the mailbox it polls (NULL for the others) */
 	struct config *cfg;      /* the config in force; replaced by helper_reload */
 	struct store *st;
 	struct spool *sp;
 };
 
-void helper_start(struct helper *h, const char *name, const char *config_path, int foreground);
+/*
+ * Takes the command line every helper has (-c FILE, --foreground, and
+ * for mlistd-imap --mailbox NAME; exits 2 on anything else), then starts
+ * as above.
+ */
+void helper_start(struct helper *h, const char *name, int argc, char **argv);
 /*
  * Makes this the only process doing NAME's work: takes SPOOL/NAME.lock
  * (see spool_lock), waiting as long as another holds it, for instance an

@@ -11,7 +11,6 @@
  * was killed) finishes its round.  See deliver.h.
  */
 #include <curl/curl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -21,25 +20,9 @@
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = config_default_path();
-	int foreground = 0, opt;
-
-	while ((opt = getopt_long(argc, argv, "c:f", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c': path = optarg; break;
-		case 'f': foreground = 1; break;
-		default:
-			fputs("usage: mlistd-deliver -c FILE [--foreground] (started by mlistd)\n", stderr);
-			return 2;
-		}
-	}
 	struct helper h;
-	helper_start(&h, "mlistd-deliver", path, foreground);
+
+	helper_start(&h, "mlistd-deliver", argc, argv);
 	/* Two deliverers would both send the same pending copies. */
 	helper_lock(&h, "mlistd-deliver");
 	curl_global_init(CURL_GLOBAL_DEFAULT);

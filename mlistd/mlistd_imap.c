@@ -9,7 +9,6 @@
  * its end means stop.  Spooled messages ring the sorter's doorbell
  * (spool.h).  See imap_poll.h.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,41 +37,23 @@ static char *read_password(int fd)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "mailbox", required_argument, NULL, 'm' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = config_default_path(), *mailbox = NULL;
-	int foreground = 0, opt;
-
-	while ((opt = getopt_long(argc, argv, "c:m:f", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c': path = optarg; break;
-		case 'm': mailbox = optarg; break;
-		case 'f': foreground = 1; break;
-		default:
-			fputs("usage: mlistd-imap -c FILE --mailbox USER@HOST/FOLDER [--foreground] (started by mlistd)\n", stderr);
-			return 2;
-		}
-	}
 	struct helper h;
-	helper_start(&h, "mlistd-imap", path, foreground);
+
+	helper_start(&h, "mlistd-imap", argc, argv);
 	/*
 	 * By name, never by place in the list: a reordered config must not hand
 	 * this mailbox's password (read by mlistd at its start) to another server.
 	 */
 	const struct config_imap *entry = NULL;
-	for (size_t i = 0; mailbox && i < h.cfg->n_imap && !entry; i++) {
+	for (size_t i = 0; h.mailbox && i < h.cfg->n_imap && !entry; i++) {
 		char *name = imap_mailbox_name(h.cfg->imap[i].url, h.cfg->imap[i].user);
-		if (strcmp(name, mailbox) == 0)
+		if (strcmp(name, h.mailbox) == 0)
 			entry = &h.cfg->imap[i];
 		free(name);
 	}
 	if (!entry)
-		fatal("%s has no imap entry for the mailbox %s (it needs mlistd restarted to be polled)", path,
-		      mailbox ? mailbox : "(none given)");
+		fatal("%s has no imap entry for the mailbox %s (it needs mlistd restarted to be polled)", h.config_path,
+		      h.mailbox ? h.mailbox : "(none given)");
 	char *password = read_password(STDIN_FILENO);
 	imap_poll_loop(h.cfg, entry, password, h.st, h.sp, STDIN_FILENO);
 	explicit_bzero(password, strlen(password));

@@ -19,7 +19,6 @@
  * twice.  It costs one process and a pipe hop (microseconds) per batch.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -54,25 +53,9 @@ static int wait_for_work(int fd, int doorbell, int wait_ms)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = config_default_path();
-	int foreground = 0, opt;
-
-	while ((opt = getopt_long(argc, argv, "c:f", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c': path = optarg; break;
-		case 'f': foreground = 1; break;
-		default:
-			fputs("usage: mlistd-sort -c FILE [--foreground] (started by mlistd)\n", stderr);
-			return 2;
-		}
-	}
 	struct helper h;
-	helper_start(&h, "mlistd-sort", path, foreground);
+
+	helper_start(&h, "mlistd-sort", argc, argv);
 	/* An orphan of an earlier mlistd finishes its batch first: two sorters would race for the same files. */
 	helper_lock(&h, "mlistd-sort");
 	/*

@@ -122,6 +122,17 @@ static void *keeper_loop(void *arg)
 	return NULL;
 }
 
+/* Frees what keeper_start made (the thread has ended, or never began). */
+static void keeper_free(struct keeper *k)
+{
+	store_close(k->st);
+	spool_close(k->sp);
+	pthread_cond_destroy(&k->wake);
+	pthread_mutex_destroy(&k->lock);
+	free(k->spool_dir);
+	free(k);
+}
+
 struct keeper *keeper_start(const char *spool_dir, const char *store_path)
 {
 	struct keeper *k = xcalloc(1, sizeof(*k));
@@ -134,12 +145,7 @@ struct keeper *keeper_start(const char *spool_dir, const char *store_path)
 	    (errno = pthread_create(&k->thread, NULL, keeper_loop, k)) != 0) {
 		log_msg(LOG_ERR, "keeper: cannot start: %s", err.len ? err.buf : strerror(errno));
 		sbuf_release(&err);
-		store_close(k->st);
-		spool_close(k->sp);
-		pthread_cond_destroy(&k->wake);
-		pthread_mutex_destroy(&k->lock);
-		free(k->spool_dir);
-		free(k);
+		keeper_free(k);
 		return NULL;
 	}
 	sbuf_release(&err);
@@ -155,10 +161,5 @@ void keeper_stop(struct keeper *k)
 	pthread_cond_signal(&k->wake);
 	pthread_mutex_unlock(&k->lock);
 	pthread_join(k->thread, NULL);
-	store_close(k->st);
-	spool_close(k->sp);
-	pthread_cond_destroy(&k->wake);
-	pthread_mutex_destroy(&k->lock);
-	free(k->spool_dir);
-	free(k);
+	keeper_free(k);
 }
