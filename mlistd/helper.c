@@ -65,6 +65,8 @@ void helper_start(struct helper *h, const char *name, int argc, char **argv)
 	take_options(h, name, argc, argv, &foreground);
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	/* Ctrl-C in a terminal reaches the whole process group: mlistd stops its helpers in order itself. */
+	signal(SIGINT, SIG_IGN);
 	sigemptyset(&hup);
 	sigaddset(&hup, SIGHUP);
 	sigprocmask(SIG_BLOCK, &hup, &waiting_mask);

@@ -473,13 +473,17 @@ static void notice_round(struct deliverer *d)
 static void expire_held(struct deliverer *d)
 {
 	struct held_ctx hc = { d->cfg, d->st, d->sp };
+	struct sbuf note = SBUF_INIT;
 
 	if (store_begin(d->st) < 0)
 		return;
-	if (held_expire(&hc, time(NULL)) < 0 || notice_commit(d->st, d->sp) < 0) {
+	if (held_expire(&hc, time(NULL), &note) < 0 || notice_commit(d->st, d->sp) < 0) {
 		log_msg(LOG_ERR, "deliver: cannot expire held posts: %s", store_error(d->st));
 		notice_rollback(d->st, d->sp);
+	} else if (note.len) {
+		log_msg(LOG_INFO, "%s", note.buf);
 	}
+	sbuf_release(&note);
 }
 
 /* What the store says about a spool file found at start-up. */

@@ -8,7 +8,6 @@
 
 #include "config.h"
 #include "judge.h"
-#include "log.h"
 #include "moderation.h"
 #include "record.h"
 #include "sbuf.h"
@@ -133,7 +132,7 @@ static int take_id(const struct held_row *h, void *ctx)
 	return 0;
 }
 
-int held_expire(const struct held_ctx *c, long long now)
+int held_expire(const struct held_ctx *c, long long now, struct sbuf *note)
 {
 	struct ids ids = { NULL, 0 };
 	int r = store_held_expired(c->st, now - c->cfg->moderation.hold_lifetime, take_id, &ids);
@@ -141,7 +140,7 @@ int held_expire(const struct held_ctx *c, long long now)
 	for (int i = 0; r == 0 && i < ids.n; i++) {
 		r = drop(c, ids.id[i], "discarded", "expired", "no moderator decided on it in time");
 		if (r == 0)
-			log_msg(LOG_INFO, "held post %lld expired and was discarded", ids.id[i]);
+			sbuf_addf(note, "%sheld post %lld expired and was discarded", note->len ? "\n" : "", ids.id[i]);
 	}
 	free(ids.id);
 	return r < 0 ? -1 : ids.n;

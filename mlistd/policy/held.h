@@ -61,8 +61,12 @@ long long held_approve(const struct held_ctx *c, long long id, long long now);
 int held_reject(const struct held_ctx *c, long long id, const char *reason);
 /* Discards held post id without a word to anyone. */
 int held_discard(const struct held_ctx *c, long long id);
-/* Discards every post held since before now - hold_lifetime, telling each author.  Returns how many, or -1. */
-int held_expire(const struct held_ctx *c, long long now);
+/*
+ * Discards every post held since before now - hold_lifetime, telling each
+ * author; note gets a line for each, to log once the transaction has
+ * committed.  Returns how many, or -1.
+ */
+int held_expire(const struct held_ctx *c, long long now, struct sbuf *note);
 
 /*
  * Sorts held post id into group; then the group's verdict decides, as

@@ -164,12 +164,16 @@ static void expire_drops_only_old_posts(void)
 	world_open(&w);
 	CHECK(hold(&w, "old@x", "oud@example.net", 1, 1000) > 0);
 	CHECK(hold(&w, "new@x", "nieuw@example.net", 0, 1090) > 0);
-	CHECK(held_expire(&w.hc, 1150) == 1); /* lifetime 100: only the first */
+	struct sbuf note = SBUF_INIT;
+	CHECK(held_expire(&w.hc, 1150, &note) == 1); /* lifetime 100: only the first */
+	CHECK_CONTAINS(note.buf, "expired and was discarded");
+	sbuf_release(&note);
 	CHECK(held_count(&w) == 1);
 	CHECK(notices_to(&w, "oud@example.net") == 2);
-	CHECK(held_expire(&w.hc, 1200) == 1); /* an unsorted one's author is told too */
+	CHECK(held_expire(&w.hc, 1200, &note) == 1); /* an unsorted one's author is told too */
 	CHECK(notices_to(&w, "nieuw@example.net") == 2);
-	CHECK(held_expire(&w.hc, 1300) == 0);
+	CHECK(held_expire(&w.hc, 1300, &note) == 0);
+	sbuf_release(&note);
 	world_close(&w);
 }
 
