@@ -1,9 +1,11 @@
 /*
- * message: what mlist needs to know of a message's header, read with
- * libetpan's RFC 5322 parser: Message-ID, In-Reply-To, References,
- * Subject and the From name (RFC 2047 encoded words decoded to UTF-8),
- * the From address and the Date.  Header fields libetpan cannot parse are
- * treated as absent, never as an error: broken mail is still taken.
+ * message: what mlist needs to know of a message's header: Message-ID,
+ * In-Reply-To, References, Subject and the From name (RFC 2047 encoded
+ * words decoded to UTF-8), the From address and the Date.  The fields are
+ * found by header.h's tolerant reader; libetpan reads each value (msg-id
+ * lists, mailboxes, dates), and where it cannot, the value is read as a
+ * person would (the address in <...>), never as an error: broken mail is
+ * still taken.
  */
 #ifndef MLIST_MESSAGE_H
 #define MLIST_MESSAGE_H
@@ -24,6 +26,25 @@ struct message_info {
 /* Parses the header of data[0..len).  Always fills info (fields may be empty). */
 void message_parse(const char *data, size_t len, struct message_info *info);
 void message_info_release(struct message_info *info);
+
+/* The mailboxes of an address field (From, To, Cc, Reply-To, Sender). */
+struct message_mailboxes {
+	struct message_mailbox {
+		char *name;  /* display name decoded to UTF-8, "" if none */
+		char *addr;  /* addr-spec */
+	} *list;
+	int n;
+	int exact;   /* the value is plain US-ASCII RFC 5322 that says just these (and groups): fit to pass on as it is */
+};
+
+/*
+ * Reads an address field's unfolded value: by libetpan where it can read
+ * all of it, otherwise as a person would (each comma-separated piece's
+ * address in <...>, or its word with an @), never failing.  Group names
+ * are left out, their members kept.
+ */
+void message_mailboxes_read(const char *value, struct message_mailboxes *m);
+void message_mailboxes_release(struct message_mailboxes *m);
 
 /*
  * Returns the value of the first header field called name (case-insensitive),

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "header.h"
 #include "helper.h"
 #include "log.h"
 #include "names.h"
@@ -260,7 +261,10 @@ static int take_uid(struct poller *p, uint32_t uid, int *taken, struct sbuf *err
 	snprintf(env.client, sizeof(env.client), "%s", p->host);
 	snprintf(env.default_group, sizeof(env.default_group), "%s", p->m->default_group);
 	snprintf(env.imap_key, sizeof(env.imap_key), "%s/%lld/%u", p->name, p->uidvalidity, uid);
-	int r = spool_put(p->sp, &env, f.body ? f.body : "", f.body ? f.len : 0, &id);
+	const char *body = f.body ? f.body : "";
+	/* A leading mbox "From " line (a message appended from an mbox) is no part of the message. */
+	size_t skip = header_mbox_from(body, f.body ? f.len : 0);
+	int r = spool_put(p->sp, &env, body + skip, (f.body ? f.len : 0) - skip, &id);
 	mailimap_fetch_list_free(result);
 	if (r < 0)
 		sbuf_addf(err, "cannot spool UID %u: %s", uid, strerror(errno));

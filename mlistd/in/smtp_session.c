@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "evloop.h"
+#include "header.h"
 #include "list_address.h"
 #include "log.h"
 #include "network.h"
@@ -666,8 +667,17 @@ static int take_data(struct session *s)
 		}
 		if (n > MAX_TEXT_LINE)
 			s->long_line = 1;
-		data_bytes(s, start, text);
-		data_bytes(s, "\r\n", 2);
+		if (s->size == 0 && header_mbox_from(start, text) == text) {
+			/*
+			 * A leading mbox "From " line (mail sent on from an mbox
+			 * archive) is another system's envelope, no header field:
+			 * counted, not stored.
+			 */
+			s->size += n;
+		} else {
+			data_bytes(s, start, text);
+			data_bytes(s, "\r\n", 2);
+		}
 		s->in_off += n;
 		s->at_line_start = 1;
 	}

@@ -11,85 +11,56 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "config.h"
+#include "header.h"
+#include "message.h"
 #include "sbuf.h"
 
-/* Header fields mlist sets itself: any the message brings are dropped. */
+/* Header fields mlist sets itself, and Bcc, which no copy may show: any the message brings are dropped. */
 static const char *const replaced_fields[] = {
-	"List-Id", "List-Post", "List-Help", "List-Subscribe", "List-Unsubscribe",
-	"List-Unsubscribe-Post", "List-Archive", "List-Owner", "Precedence", "X-Loop", "Return-Path", NULL,
+	"List-Id", "List-Post", "List-Help", "List-Subscribe", "List-Unsubscribe", "List-Unsubscribe-Post",
+	"List-Archive", "List-Owner", "Precedence", "X-Loop", "Return-Path", "Message-ID", "Bcc", NULL,
 };
 
-/* One header field as it stands in the message, folding lines included. */
-struct field {
-	const char *start; /* "Name: value\r\n ..." */
-	size_t len;
-	size_t name_len;   /* length of the name before the colon */
+/* Fields a message has at most once (RFC 5322 3.6, RFC 2045): a copy keeps the first of each. */
+static const char *const unique_fields[] = {
+	"Date", "From", "Sender", "Reply-To", "To", "Cc", "In-Reply-To", "References", "Subject",
+	"MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-ID", NULL,
 };
+#define N_UNIQUE (sizeof(unique_fields) / sizeof(unique_fields[0]) - 1)
 
-static int field_is(const struct field *f, const char *name)
+/* Fields that hold addresses, rewritten when they are not plain RFC 5322 US-ASCII. */
+static const char *const address_fields[] = { "From", "Sender", "Reply-To", "To", "Cc", NULL };
+
+/* A line of a header may hold 998 octets (RFC 5322 2.1.1); one over is folded at a blank. */
+#define MAX_LINE 998
+/* Encoded words are folded onto a new line past this column. */
+#define FOLD_COLUMN 76
+
+static int field_in(const struct header_field *f, const char *const *names)
 {
-	return f->name_len == strlen(name) && strncasecmp(f->start, name, f->name_len) == 0;
-}
-
-/* The field's value after "Name:", unfolded and trimmed; the caller frees it. */
-static char *field_value(const struct field *f)
-{
-	struct sbuf v = SBUF_INIT;
-
-	for (size_t i = f->name_len + 1; i < f->len; i++) {
-		char c = f->start[i];
-		if (c == '\r' || c == '\n')
-			continue;
-		if ((c == ' ' || c == '\t') && (v.len == 0 || v.buf[v.len - 1] == ' '))
-			continue;
-		sbuf_addch(&v, c == '\t' ? ' ' : c);
+	for (int k = 0; names[k]; k++) {
+		if (header_is(f, names[k]))
+			return k;
 	}
-	while (v.len && v.buf[v.len - 1] == ' ')
-		v.buf[--v.len] = '\0';
-	return sbuf_detach(&v);
+	return -1;
 }
 
-/*
- * Splits the header into fields; returns how many (at most max) and sets
- * *body to where the body starts.  Lines without a colon are kept as
- * fields of their own (name_len 0), so nothing the author wrote is lost.
- */
-static size_t split_header(const char *msg, size_t len, struct field *fields, size_t max, size_t *body)
+/* Where name stands in unique_fields. */
+static int unique_index(const char *name)
 {
-	size_t n = 0, i = 0;
+	int k = 0;
 
-	while (i < len) {
-		const char *line = msg + i;
-		const char *eol = memchr(line, '\n', len - i);
-		size_t line_len = eol ? (size_t)(eol - line) + 1 : len - i;
-		if (line_len <= 2 && (line[0] == '\n' || (line[0] == '\r' && line_len == 2))) {
-			i += line_len; /* the empty line */
-			break;
-		}
-		if ((line[0] == ' ' || line[0] == '\t') && n > 0) {
-			fields[n - 1].len += line_len; /* a folded continuation */
-		} else if (n < max) {
-			const char *colon = memchr(line, ':', line_len);
-			fields[n].start = line;
-			fields[n].len = line_len;
-			fields[n].name_len = colon ? (size_t)(colon - line) : 0;
-			n++;
-		}
-		i += line_len;
-	}
-	*body = i;
-	return n;
+	while (strcasecmp(unique_fields[k], name) != 0)
+		k++;
+	return k;
 }
 
-/* Adds a raw field, making sure it ends with CRLF. */
-static void add_raw(struct sbuf *out, const char *p, size_t len)
+static int is_content_field(const struct header_field *f)
 {
-	while (len && (p[len - 1] == '\n' || p[len - 1] == '\r'))
-		len--;
-	sbuf_add(out, p, len);
-	sbuf_addstr(out, "\r\n");
+	return f->name_len > 8 && strncasecmp(f->start, "Content-", 8) == 0;
 }
 
 static int is_ascii(const char *s)
@@ -101,6 +72,74 @@ static int is_ascii(const char *s)
 	return 1;
 }
 
+static int has_8bit(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)p[i] >= 0x80)
+			return 1;
+	}
+	return 0;
+}
+
+/* Octets on the last line of out so far. */
+static size_t column(const struct sbuf *out)
+{
+	size_t i = out->len;
+
+	while (i > 0 && out->buf[i - 1] != '\n')
+		i--;
+	return out->len - i;
+}
+
+/* Adds one line of a field (no line end), folded at blanks where it would be longer than a line may be. */
+static void add_line(struct sbuf *out, const char *p, size_t n)
+{
+	size_t room;
+
+	/* The room left on the line: the field's name may stand before p. */
+	while (n > (room = MAX_LINE - (column(out) < MAX_LINE / 2 ? column(out) : MAX_LINE / 2))) {
+		size_t cut = room;
+		while (cut > 1 && p[cut] != ' ' && p[cut] != '\t')
+			cut--;
+		if (cut <= 1) {
+			/* No blank to fold at within the room: the first one after it. */
+			cut = room;
+			while (cut < n && p[cut] != ' ' && p[cut] != '\t')
+				cut++;
+			if (cut == n)
+				break;
+		}
+		sbuf_add(out, p, cut);
+		sbuf_addstr(out, "\r\n");
+		p += cut;
+		n -= cut;
+	}
+	sbuf_add(out, p, n);
+	sbuf_addstr(out, "\r\n");
+}
+
+/* Adds octets p[0..n) of a field, each of its lines ended by CRLF and none too long. */
+static void add_lines(struct sbuf *out, const char *p, size_t n)
+{
+	while (n > 0) {
+		const char *eol = memchr(p, '\n', n);
+		size_t line = eol ? (size_t)(eol - p) + 1 : n, text = line;
+		while (text > 0 && (p[text - 1] == '\n' || p[text - 1] == '\r'))
+			text--;
+		add_line(out, p, text);
+		p += line;
+		n -= line;
+	}
+}
+
+/* Adds the field as the message has it, its name written without obsolete blanks before the colon. */
+static void add_field(struct sbuf *out, const struct header_field *f)
+{
+	sbuf_add(out, f->start, f->name_len);
+	sbuf_addch(out, ':');
+	add_lines(out, f->start + f->value_start, f->len - f->value_start);
+}
+
 /* Length of the UTF-8 character starting at s. */
 static size_t utf8_len(const char *s)
 {
@@ -109,23 +148,11 @@ static size_t utf8_len(const char *s)
 	return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
 }
 
-void copy_phrase(struct sbuf *out, const char *text)
+/* Appends UTF-8 text as RFC 2047 B-encoded words of at most 45 octets, never splitting a character, folded. */
+static void add_encoded_words(struct sbuf *out, const char *text)
 {
-	if (is_ascii(text)) {
-		/* A quoted string is always a valid phrase; escape what needs it. */
-		sbuf_addch(out, '"');
-		for (const char *p = text; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				sbuf_addch(out, '\\');
-			if (*p != '\r' && *p != '\n')
-				sbuf_addch(out, *p);
-		}
-		sbuf_addch(out, '"');
-		return;
-	}
-	/* RFC 2047 B-encoding, in words of at most 45 octets of text, never splitting a character. */
 	const char *p = text;
-	int first = 1;
+
 	while (*p) {
 		size_t n = 0;
 		while (p[n] && n + utf8_len(p + n) <= 45)
@@ -135,18 +162,217 @@ void copy_phrase(struct sbuf *out, const char *text)
 		gnutls_datum_t in = { (unsigned char *)p, (unsigned)n }, enc = { NULL, 0 };
 		if (gnutls_base64_encode2(&in, &enc) < 0)
 			break;
-		sbuf_addf(out, "%s=?utf-8?b?%.*s?=", first ? "" : " ", (int)enc.size, (const char *)enc.data);
+		if (p != text)
+			sbuf_addstr(out, column(out) + 12 + enc.size > FOLD_COLUMN ? "\r\n " : " ");
+		sbuf_addf(out, "=?utf-8?b?%.*s?=", (int)enc.size, (const char *)enc.data);
 		gnutls_free(enc.data);
-		first = 0;
 		p += n;
 	}
 }
 
-/* How the footer can go in without breaking the MIME structure. */
-enum footer_way { FOOTER_APPEND, FOOTER_PART, FOOTER_WRAP };
+void copy_phrase(struct sbuf *out, const char *text)
+{
+	if (!is_ascii(text)) {
+		add_encoded_words(out, text);
+		return;
+	}
+	/* A quoted string is always a valid phrase; escape what needs it. */
+	sbuf_addch(out, '"');
+	for (const char *p = text; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sbuf_addch(out, '\\');
+		if (*p != '\r' && *p != '\n')
+			sbuf_addch(out, *p);
+	}
+	sbuf_addch(out, '"');
+}
 
-/* Looks at Content-Type and Content-Transfer-Encoding; boundary gets the multipart boundary if any. */
-static enum footer_way footer_way(const char *ctype, const char *cte, const char *footer, struct sbuf *boundary)
+/* Unstructured text (RFC 5322 3.2.5): as it is when US-ASCII, else encoded words. */
+static void add_text(struct sbuf *out, const char *text)
+{
+	if (is_ascii(text))
+		sbuf_addstr(out, text);
+	else
+		add_encoded_words(out, text);
+}
+
+/* "Name: mailbox, mailbox" from mailboxes read by message_mailboxes_read, names encoded where they need it. */
+static void add_mailboxes(struct sbuf *out, const char *name, const struct message_mailboxes *m)
+{
+	sbuf_addf(out, "%s: ", name);
+	for (int i = 0; i < m->n; i++) {
+		if (i > 0)
+			sbuf_addstr(out, column(out) > FOLD_COLUMN - 20 ? ",\r\n " : ", ");
+		if (*m->list[i].name) {
+			copy_phrase(out, m->list[i].name);
+			sbuf_addf(out, " <%s>", m->list[i].addr);
+		} else {
+			sbuf_addstr(out, m->list[i].addr);
+		}
+	}
+	sbuf_addstr(out, "\r\n");
+}
+
+/* An address field: as it is when it is exact, else written again from what it says; dropped when it says nothing. */
+static void add_address_field(struct sbuf *out, const struct header_field *f)
+{
+	char *value = header_value(f);
+	struct sbuf name = SBUF_INIT;
+	struct message_mailboxes m;
+
+	sbuf_add(&name, f->start, f->name_len);
+	message_mailboxes_read(value, &m);
+	if (m.exact)
+		add_field(out, f);
+	else if (m.n > 0)
+		add_mailboxes(out, name.buf, &m);
+	message_mailboxes_release(&m);
+	free(value);
+	sbuf_release(&name);
+}
+
+/* A date as RFC 5322 writes it, in UTC; never the locale's names. */
+static void add_date(struct sbuf *out, long long when)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	sbuf_addf(out, "Date: %s, %d %s %d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday], tm.tm_mday,
+		  months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Whether a Date value is a date: libetpan reads all of it and every part is in range. */
+static int date_readable(const struct header_field *f)
+{
+	char *value = header_value(f);
+	struct mailimf_date_time *dt = NULL;
+	size_t idx = 0, len = strlen(value);
+	int ok = mailimf_date_time_parse(value, len, &idx, &dt) == MAILIMF_NO_ERROR && dt;
+
+	if (ok) {
+		int zone = dt->dt_zone < 0 ? -dt->dt_zone : dt->dt_zone;
+		ok = dt->dt_day >= 1 && dt->dt_day <= 31 && dt->dt_month >= 1 && dt->dt_month <= 12 && dt->dt_year >= 0 &&
+		     dt->dt_hour < 24 && dt->dt_min < 60 && dt->dt_sec <= 60 && zone % 100 < 60 && zone < 2400;
+		mailimf_date_time_free(dt);
+	}
+	ok = ok && header_skip_cfws(value, idx) == len;
+	free(value);
+	return ok;
+}
+
+/* The author as From (or, munged, as Reply-To) when the message names none mlist can read: the envelope sender, said so. */
+static void add_fallback_author(struct sbuf *out, const struct copy_params *p, const char *field)
+{
+	if (*p->envelope_from)
+		sbuf_addf(out, "%s: <%s> (the envelope sender: the message has no From to read)\r\n", field,
+			  p->envelope_from);
+	else
+		sbuf_addf(out, "%s: <%s-owner@%s> (the message has no author to read)\r\n", field, p->group,
+			  p->cfg->domain);
+}
+
+/*
+ * From, or DMARC's munged From (the list as sender, named after the
+ * author, with the author in Reply-To unless the message has one).
+ */
+static void add_from(struct sbuf *out, const struct copy_params *p, const struct header_field *f, int has_reply_to)
+{
+	struct message_mailboxes m = { NULL, 0, 0 };
+	char *value = f ? header_value(f) : NULL;
+
+	if (value)
+		message_mailboxes_read(value, &m);
+	if (p->cfg->copies.dmarc == DMARC_MUNGE) {
+		const char *addr = m.n ? m.list[0].addr : p->envelope_from, *at = strchr(addr, '@');
+		struct sbuf name = SBUF_INIT;
+		if (m.n && *m.list[0].name)
+			sbuf_addf(&name, "%s via %s", m.list[0].name, p->group);
+		else if (*addr)
+			sbuf_addf(&name, "%.*s via %s", at ? (int)(at - addr) : (int)strlen(addr), addr, p->group);
+		else
+			sbuf_addstr(&name, p->group);
+		sbuf_addstr(out, "From: ");
+		copy_phrase(out, name.buf);
+		sbuf_addf(out, " <%s@%s>\r\n", p->group, p->cfg->domain);
+		if (!has_reply_to && m.n)
+			sbuf_addf(out, "Reply-To: <%s>\r\n", addr);
+		else if (!has_reply_to)
+			add_fallback_author(out, p, "Reply-To");
+		sbuf_release(&name);
+	} else if (m.exact) {
+		add_field(out, f);
+	} else if (m.n > 0) {
+		add_mailboxes(out, "From", &m);
+	} else {
+		add_fallback_author(out, p, "From");
+	}
+	message_mailboxes_release(&m);
+	free(value);
+}
+
+/* Subject with the "[group]" tag in front unless the subject has it (after "Re:", say). */
+static void add_subject(struct sbuf *out, const struct copy_params *p, const struct header_field *f, const char *tag)
+{
+	char *text = f ? header_text(f) : xstrdup("");
+	int prefix = p->cfg->copies.subject_prefix && !strcasestr(text, tag);
+
+	sbuf_addstr(out, "Subject:");
+	if (prefix)
+		sbuf_addf(out, " %s", tag);
+	const char *v = f ? f->start + f->value_start : "", *end = f ? f->start + f->len : v;
+	while (v < end && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n'))
+		v++;
+	if (v == end) {
+		sbuf_addstr(out, "\r\n");
+	} else if (!has_8bit(v, (size_t)(end - v))) {
+		/* US-ASCII, encoded words included: passed on as the author's mailer wrote it. */
+		sbuf_addch(out, ' ');
+		add_lines(out, v, (size_t)(end - v));
+	} else {
+		sbuf_addch(out, ' ');
+		add_text(out, text);
+		sbuf_addstr(out, "\r\n");
+	}
+	free(text);
+}
+
+/* A field with 8-bit text that is no address, date or MIME field: taken as unstructured text and encoded. */
+static void add_8bit_field(struct sbuf *out, const struct header_field *f)
+{
+	char *text = header_text(f);
+
+	sbuf_add(out, f->start, f->name_len);
+	sbuf_addstr(out, ": ");
+	add_text(out, text);
+	sbuf_addstr(out, "\r\n");
+	free(text);
+}
+
+/* How the footer can go in without breaking the MIME structure. */
+enum footer_way {
+	FOOTER_APPEND,
+	/*
+	 * US-ASCII plain text (so labelled, or so meant by having no
+	 * Content-Type) and a footer that is not: the copy is labelled UTF-8,
+	 * which US-ASCII is part of, and the footer appended.
+	 */
+	FOOTER_APPEND_UTF8,
+	FOOTER_PART,
+	FOOTER_WRAP,
+};
+
+/*
+ * Looks at Content-Type and Content-Transfer-Encoding (and at the body,
+ * to see it is US-ASCII); boundary gets the multipart boundary if any,
+ * params the other Content-Type parameters of text that is labelled
+ * UTF-8 anew.
+ */
+static enum footer_way footer_way(const char *ctype, const char *cte, const char *footer, const char *body,
+				  size_t body_len, struct sbuf *boundary, struct sbuf *params)
 {
 	struct mailmime_content *content = NULL;
 	size_t idx = 0;
@@ -154,8 +380,8 @@ static enum footer_way footer_way(const char *ctype, const char *cte, const char
 
 	if (cte && strcasecmp(cte, "7bit") && strcasecmp(cte, "8bit"))
 		return FOOTER_WRAP; /* base64 or quoted-printable text cannot just be appended to */
-	if (!ctype)
-		return is_ascii(footer) ? FOOTER_APPEND : FOOTER_WRAP; /* plain us-ascii text */
+	if (!ctype) /* plain US-ASCII text (RFC 2045 5.2) */
+		return is_ascii(footer) ? FOOTER_APPEND : has_8bit(body, body_len) ? FOOTER_WRAP : FOOTER_APPEND_UTF8;
 	if (mailmime_content_parse(ctype, strlen(ctype), &idx, &content) != MAILIMF_NO_ERROR)
 		return FOOTER_WRAP;
 	const char *type = content->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE &&
@@ -177,8 +403,16 @@ static enum footer_way footer_way(const char *ctype, const char *cte, const char
 	if (strcmp(type, "text") == 0 && strcasecmp(content->ct_subtype, "plain") == 0) {
 		int charset_fits = is_ascii(footer) ||
 				   (charset && (strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0));
-		if (charset_fits)
+		if (charset_fits) {
 			way = FOOTER_APPEND;
+		} else if ((!charset || strcasecmp(charset, "us-ascii") == 0) && !has_8bit(body, body_len)) {
+			way = FOOTER_APPEND_UTF8;
+			for (clistiter *it = clist_begin(content->ct_parameters); it; it = clist_next(it)) {
+				struct mailmime_parameter *param = clist_content(it);
+				if (strcasecmp(param->pa_name, "charset") != 0)
+					sbuf_addf(params, "; %s=\"%s\"", param->pa_name, param->pa_value);
+			}
+		}
 	} else if (strcmp(type, "multipart") == 0 && strcasecmp(content->ct_subtype, "mixed") == 0 && bnd && *bnd) {
 		sbuf_addstr(boundary, bnd);
 		way = FOOTER_PART;
@@ -220,32 +454,75 @@ static long closing_delimiter(const char *body, size_t len, const char *boundary
 	return found;
 }
 
-static int is_content_field(const struct field *f)
+/*
+ * Adds the message's own header fields, each unique one once; the MIME
+ * fields of a wrapped message go to *inner, those of text labelled UTF-8
+ * anew are left out.
+ */
+static void add_message_fields(struct sbuf *out, const struct copy_params *p, const struct header *h,
+			       enum footer_way way, const struct header_field **inner, size_t *n_inner, const char *tag)
 {
-	return f->name_len > 8 && strncasecmp(f->start, "Content-", 8) == 0;
+	int seen[N_UNIQUE] = { 0 }, has_reply_to = header_find(h, "Reply-To") != NULL;
+
+	for (size_t i = 0; i < h->n; i++) {
+		const struct header_field *f = &h->fields[i];
+		/* A line that is no field would end the header for every reader after mlist: the archive keeps it. */
+		if (!f->name_len || field_in(f, replaced_fields) >= 0)
+			continue;
+		int u = field_in(f, unique_fields);
+		if (u >= 0 && seen[u]++)
+			continue;
+		int mime = is_content_field(f) || header_is(f, "MIME-Version");
+		if (way == FOOTER_WRAP && mime) {
+			if (is_content_field(f))
+				inner[(*n_inner)++] = f;
+		} else if (way == FOOTER_APPEND_UTF8 && mime && !header_is(f, "Content-Disposition") &&
+			   !header_is(f, "Content-ID") && !header_is(f, "Content-Description")) {
+			continue; /* labelled anew */
+		} else if (header_is(f, "Subject")) {
+			add_subject(out, p, f, tag);
+		} else if (header_is(f, "From")) {
+			add_from(out, p, f, has_reply_to);
+		} else if (field_in(f, address_fields) >= 0) {
+			add_address_field(out, f);
+		} else if (header_is(f, "Date")) {
+			if (date_readable(f))
+				add_field(out, f);
+			else
+				add_date(out, p->received);
+		} else if (!is_content_field(f) && has_8bit(f->start + f->value_start, f->len - f->value_start)) {
+			add_8bit_field(out, f);
+		} else {
+			add_field(out, f);
+		}
+	}
+	/* RFC 5322 3.6: every message has a From and a Date; the copy gets them where the message lacks them. */
+	if (!seen[unique_index("From")])
+		add_from(out, p, NULL, has_reply_to);
+	if (!seen[unique_index("Date")])
+		add_date(out, p->received);
+	if (!seen[unique_index("Subject")] && p->cfg->copies.subject_prefix)
+		add_subject(out, p, NULL, tag);
 }
 
 void copy_compose(const struct copy_params *p, const char *msg, size_t len, struct sbuf *out)
 {
 	const struct config *cfg = p->cfg;
 	const char *domain = cfg->domain, *footer = cfg->copies.footer;
-	struct field fields[512];
-	size_t body_off, n = split_header(msg, len, fields, sizeof(fields) / sizeof(fields[0]), &body_off);
-	char *ctype = NULL, *cte = NULL;
-	int has_subject = 0, has_reply_to = 0, munge = cfg->copies.dmarc == DMARC_MUNGE;
-	struct sbuf boundary = SBUF_INIT, tag = SBUF_INIT;
+	struct header h;
+	struct sbuf boundary = SBUF_INIT, tag = SBUF_INIT, params = SBUF_INIT;
+
+	header_read(msg, len, &h);
+	const char *body = msg + h.length;
+	size_t body_len = len - h.length;
+	const struct header_field *ct = header_find(&h, "Content-Type"), *cte = header_find(&h, "Content-Transfer-Encoding");
+	char *ctype = ct ? header_value(ct) : NULL, *encoding = cte ? header_value(cte) : NULL;
+	enum footer_way way = footer ? footer_way(ctype, encoding, footer, body, body_len, &boundary, &params)
+				     : FOOTER_APPEND;
+	const struct header_field **inner = xcalloc(h.n + 1, sizeof(*inner));
+	size_t n_inner = 0;
 
 	sbuf_addf(&tag, "[%s]", p->group);
-	for (size_t i = 0; i < n; i++) {
-		if (field_is(&fields[i], "Content-Type") && !ctype)
-			ctype = field_value(&fields[i]);
-		else if (field_is(&fields[i], "Content-Transfer-Encoding") && !cte)
-			cte = field_value(&fields[i]);
-		else if (field_is(&fields[i], "Reply-To"))
-			has_reply_to = 1;
-	}
-	enum footer_way way = footer ? footer_way(ctype, cte, footer, &boundary) : FOOTER_APPEND;
-
 	/* The list's own fields first: they describe the copy as a whole. */
 	sbuf_addf(out, "List-Id: ");
 	if (*p->group_title) {
@@ -261,54 +538,16 @@ void copy_compose(const struct copy_params *p, const char *msg, size_t len, stru
 		sbuf_addf(out, "List-Archive: <%s/%s/>\r\n", cfg->copies.archive_url, p->group);
 	sbuf_addstr(out, "Precedence: list\r\n");
 	sbuf_addf(out, "X-Loop: %s@%s\r\n", p->group, domain);
-	if (p->message_id)
-		sbuf_addf(out, "Message-ID: <%s>\r\n", p->message_id);
-
-	for (size_t i = 0; i < n; i++) {
-		const struct field *f = &fields[i];
-		int dropped = 0;
-		for (int k = 0; replaced_fields[k]; k++)
-			dropped |= field_is(f, replaced_fields[k]);
-		if (dropped || (way == FOOTER_WRAP && footer && (is_content_field(f) || field_is(f, "MIME-Version"))))
-			continue;
-		if (field_is(f, "Subject")) {
-			has_subject = 1;
-			if (cfg->copies.subject_prefix && !strcasestr(p->subject, tag.buf)) {
-				const char *v = f->start + f->name_len + 1, *end = f->start + f->len;
-				while (v < end && (*v == ' ' || *v == '\t'))
-					v++;
-				sbuf_addf(out, "Subject: %s ", tag.buf);
-				add_raw(out, v, f->len - (size_t)(v - f->start));
-				continue;
-			}
-		}
-		if (field_is(f, "From") && munge) {
-			struct sbuf name = SBUF_INIT;
-			const char *at = strchr(p->from_addr, '@');
-			if (*p->from_name)
-				sbuf_addf(&name, "%s via %s", p->from_name, p->group);
-			else
-				sbuf_addf(&name, "%.*s via %s", at ? (int)(at - p->from_addr) : (int)strlen(p->from_addr),
-					  p->from_addr, p->group);
-			sbuf_addstr(out, "From: ");
-			copy_phrase(out, name.buf);
-			sbuf_addf(out, " <%s@%s>\r\n", p->group, domain);
-			if (!has_reply_to && *p->from_addr)
-				sbuf_addf(out, "Reply-To: <%s>\r\n", p->from_addr);
-			sbuf_release(&name);
-			continue;
-		}
-		add_raw(out, f->start, f->len);
-	}
-	if (!has_subject && cfg->copies.subject_prefix)
-		sbuf_addf(out, "Subject: %s\r\n", tag.buf);
-
-	const char *body = msg + body_off;
-	size_t body_len = len - body_off;
+	/* The one Message-ID: the message's own as mlist read it, or the one mlist gave it. */
+	sbuf_addf(out, "Message-ID: <%s>\r\n", p->message_id);
+	add_message_fields(out, p, &h, way, inner, &n_inner, tag.buf);
+	if (way == FOOTER_APPEND_UTF8)
+		sbuf_addf(out, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8%s\r\n"
+			       "Content-Transfer-Encoding: 8bit\r\n", params.buf);
 	if (!footer) {
 		sbuf_addstr(out, "\r\n");
 		sbuf_add(out, body, body_len);
-	} else if (way == FOOTER_APPEND) {
+	} else if (way == FOOTER_APPEND || way == FOOTER_APPEND_UTF8) {
 		sbuf_addstr(out, "\r\n");
 		sbuf_add(out, body, body_len);
 		if (body_len && body[body_len - 1] != '\n')
@@ -336,10 +575,8 @@ void copy_compose(const struct copy_params *p, const char *msg, size_t len, stru
 			sbuf_addf(&boundary, "%02x", rnd[i]);
 		sbuf_addf(out, "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", boundary.buf);
 		sbuf_addf(out, "This is a multi-part message in MIME format.\r\n--%s\r\n", boundary.buf);
-		for (size_t i = 0; i < n; i++) {
-			if (is_content_field(&fields[i]))
-				add_raw(out, fields[i].start, fields[i].len);
-		}
+		for (size_t i = 0; i < n_inner; i++)
+			add_field(out, inner[i]);
 		sbuf_addstr(out, "\r\n");
 		sbuf_add(out, body, body_len);
 		if (body_len && body[body_len - 1] != '\n')
@@ -350,7 +587,10 @@ void copy_compose(const struct copy_params *p, const char *msg, size_t len, stru
 		sbuf_addf(out, "--%s--\r\n", boundary.buf);
 	}
 	free(ctype);
-	free(cte);
+	free(encoding);
+	free(inner);
+	header_release(&h);
 	sbuf_release(&boundary);
 	sbuf_release(&tag);
+	sbuf_release(&params);
 }

@@ -13,6 +13,16 @@
  * so a signature still verifies.  To and Cc stay as the author wrote
  * them: a copy never names another subscriber.  List headers the message
  * already had (a post forwarded from another list) are replaced.
+ *
+ * The header is read by header.h's tolerant reader and written so that
+ * every reader downstream can parse it: one of each unique field (the
+ * first), one Message-ID, names without obsolete blanks before the
+ * colon, 8-bit text and names RFC 2047-encoded as UTF-8 once, address
+ * fields mlist cannot pass on as they are written again from what they
+ * say, a From and a Date always (the envelope sender, said so in a
+ * comment, when the message names no author), lines no longer than 998
+ * octets, and lines that are no field left out (the archive keeps the
+ * message as it came).
  */
 #ifndef MLIST_COPY_H
 #define MLIST_COPY_H
@@ -24,12 +34,11 @@ struct sbuf;
 
 struct copy_params {
 	const struct config *cfg;
-	const char *group;        /* the group's name */
-	const char *group_title;  /* its title, may be "" */
-	const char *message_id;   /* mlist's Message-ID for a message that had none, else NULL */
-	const char *subject;      /* the decoded subject, to see whether the tag is there */
-	const char *from_name;    /* the author, for DMARC munging */
-	const char *from_addr;
+	const char *group;         /* the group's name */
+	const char *group_title;   /* its title, may be "" */
+	const char *message_id;    /* the message's id as mlist knows it (its own, or the one mlist gave it) */
+	const char *envelope_from; /* the envelope sender, "" for none: the author when From says none */
+	long long received;        /* when mlist took the message: the Date of one that has none */
 };
 
 /* Appends the outgoing copy of msg[0..len) to out (CRLF line ends). */

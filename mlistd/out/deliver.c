@@ -45,8 +45,7 @@ struct deliverer {
 /* One due copy, copied out of the store row. */
 struct due {
 	long long id, message, group_id, attempts, created;
-	char *address, *spool_id, *message_id, *subject, *from_addr, *from_name, *group, *group_title;
-	int generated_id;
+	char *address, *spool_id, *message_id, *group, *group_title;
 };
 
 /* The due copies of one round, in the store's order: by message, group and id. */
@@ -71,12 +70,8 @@ static int take_due(const struct delivery_row *d, void *ctx)
 	x->address = xstrdup(d->address);
 	x->spool_id = xstrdup(d->spool_id);
 	x->message_id = xstrdup(d->message_id);
-	x->subject = xstrdup(d->subject);
-	x->from_addr = xstrdup(d->from_addr);
-	x->from_name = xstrdup(d->from_name);
 	x->group = xstrdup(d->group);
 	x->group_title = xstrdup(d->group_title);
-	x->generated_id = d->generated_id;
 	return 0;
 }
 
@@ -87,9 +82,6 @@ static void free_round(struct round *r)
 		free(x->address);
 		free(x->spool_id);
 		free(x->message_id);
-		free(x->subject);
-		free(x->from_addr);
-		free(x->from_name);
 		free(x->group);
 		free(x->group_title);
 	}
@@ -191,8 +183,7 @@ static int compose(struct deliverer *d, struct batch *b, const struct due *row)
 		return -1;
 	}
 	struct copy_params p = {
-		d->cfg, row->group, row->group_title, row->generated_id ? row->message_id : NULL,
-		row->subject, row->from_name, row->from_addr,
+		d->cfg, row->group, row->group_title, row->message_id, msg.env.mail_from.buf, msg.received,
 	};
 	b->texts = xrealloc(b->texts, (size_t)(b->n_texts + 1) * sizeof(*b->texts));
 	sbuf_init(&b->texts[b->n_texts]);

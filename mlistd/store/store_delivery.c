@@ -37,8 +37,7 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 	sqlite3_stmt *stmt = store_stmt(st,
 		"SELECT d.id AS id, d.message_id AS message, d.group_id AS group_id, d.address AS address,"
 		" d.attempts AS attempts, d.created AS created, m.spool_id AS spool_id, m.message_id AS message_id,"
-		" m.subject AS subject, m.from_addr AS from_addr, m.from_name AS from_name,"
-		" m.envelope_from AS envelope_from, m.generated_id AS generated_id, g.name AS grp, g.title AS title"
+		" g.name AS grp, g.title AS title"
 		" FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN groups g ON g.id = d.group_id"
 		" WHERE d.state = 'pending' AND d.next_attempt <= ?"
 		" ORDER BY d.message_id, d.group_id, d.id LIMIT ?", "ii", now, (long long)limit);
@@ -56,11 +55,6 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 			.created = store_get_int(stmt, "created"),
 			.spool_id = store_get_text(stmt, "spool_id"),
 			.message_id = store_get_text(stmt, "message_id"),
-			.subject = store_get_text(stmt, "subject"),
-			.from_addr = store_get_text(stmt, "from_addr"),
-			.from_name = store_get_text(stmt, "from_name"),
-			.envelope_from = store_get_text(stmt, "envelope_from"),
-			.generated_id = (int)store_get_int(stmt, "generated_id"),
 			.group = store_get_text(stmt, "grp"),
 			.group_title = store_get_text(stmt, "title"),
 		};

@@ -24,8 +24,7 @@ struct delivery_row {
 	long long id, message, group_id;
 	const char *address;
 	long long attempts, created;
-	const char *spool_id, *message_id, *subject, *from_addr, *from_name, *envelope_from;
-	int generated_id;
+	const char *spool_id, *message_id;
 	const char *group, *group_title;
 };
 typedef int (*delivery_fn)(const struct delivery_row *d, void *ctx);

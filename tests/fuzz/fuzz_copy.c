@@ -1,6 +1,6 @@
 /*
- * fuzz_copy: composing the outgoing copy (header splitting, subject
- * prefix, MIME-aware footer, DMARC munging) of arbitrary bytes.  The
+ * fuzz_copy: composing the outgoing copy (header rewriting, subject
+ * prefix, MIME-aware footer, DMARC munging, the author's fallback) of arbitrary bytes.  The
  * first byte picks the options.
  */
 #include <stdint.h>
@@ -25,8 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.copies.dmarc = data[0] & 2 ? DMARC_MUNGE : DMARC_NONE;
 	cfg.copies.footer = data[0] & 4 ? "-- \nvoet \xc3\xa9" : NULL;
 	message_parse((const char *)data + 1, size - 1, &info);
-	struct copy_params p = { &cfg, "g", data[0] & 8 ? "Titel \xc3\xa9" : "", NULL, info.subject,
-				 info.from_name, info.from_addr };
+	struct copy_params p = { &cfg, "g", data[0] & 8 ? "Titel \xc3\xa9" : "",
+				 info.message_id ? info.message_id : "mlist.1@lists.example.org",
+				 data[0] & 16 ? "" : "env@example.org", 1700000000 };
 	copy_compose(&p, (const char *)data + 1, size - 1, &out);
 	sbuf_release(&out);
 	message_info_release(&info);

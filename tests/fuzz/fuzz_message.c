@@ -1,5 +1,5 @@
 /*
- * fuzz_message: the message parser (libetpan header parsing, RFC 2047
+ * fuzz_message: the message parser (header facts through libetpan, RFC 2047
  * decoding, header lookup, subject clean-up) on arbitrary bytes.
  */
 #include <stdint.h>
