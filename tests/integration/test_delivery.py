@@ -343,6 +343,23 @@ def test_kill_during_delivery_to_500_loses_nobody_and_doubles_nobody():
     d.stop()
 
 
+def test_mbox_from_line_is_dropped_at_intake():
+    """A message sent on from an mbox archive may start with its "From " line: not a header field, not kept."""
+    s = programme()
+    d = s.start()
+    post(s, [f"pga-jeugd@{DOMAIN}"], content="From jan@example.org Mon Nov 23 10:00:00 2026\r\n"
+         f"From: Jan Jansen <jan@example.org>\r\nTo: pga-jeugd@{DOMAIN}\r\nSubject: Uit het archief\r\n"
+         "Message-ID: <mbox@example.org>\r\n\r\nTekst.\r\n")
+    archive = s.path("spool/archive/pga-jeugd/new")
+    wait_until(lambda: os.path.isdir(archive) and os.listdir(archive), what="the post archived")
+    kept = open(os.path.join(archive, os.listdir(archive)[0]), "rb").read()
+    assert kept.startswith(b"From: Jan Jansen <jan@example.org>\r\n"), kept[:80]
+    wait_until(lambda: maildir_copies(s, "anna@example.org"), what="anna's copy")
+    msg = read_copy(maildir_copies(s, "anna@example.org")[0])
+    assert msg["Message-ID"] == "<mbox@example.org>" and msg["Subject"] == "[pga-jeugd] Uit het archief"
+    d.stop()
+
+
 def test_archive_and_mbox_export():
     s = programme()
     d = s.start()

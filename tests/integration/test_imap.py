@@ -181,6 +181,19 @@ def test_broken_mime_is_still_taken():
     d.stop()
 
 
+def test_mbox_from_line_is_dropped():
+    """A message appended from an mbox may keep its "From " line: it is no header field and is not kept."""
+    dovecot, s = polled()
+    dovecot.append("From jan@example.org Mon Nov 23 10:00:00 2026\r\n" + mail("Uit een mbox", "mbox@example.org"))
+    d = s.start()
+    archive = s.path("spool/archive/koersenkansen/new")
+    wait_until(lambda: os.path.isdir(archive) and os.listdir(archive), what="the post archived")
+    kept = open(os.path.join(archive, os.listdir(archive)[0]), "rb").read()
+    assert kept.startswith(b"From: Jan <jan@example.org>\r\n"), kept[:80]
+    assert s.ctl_json("message", "show", "mbox@example.org")["subject"] == "Uit een mbox"
+    d.stop()
+
+
 def test_done_folder_gets_the_taken_messages():
     dovecot, s = polled('done_folder = "Verwerkt";')
     dovecot.create("Verwerkt")
