@@ -73,6 +73,7 @@ int cmd_group_unlink(struct cli *c);
 int cmd_group_tree(struct cli *c);
 int cmd_member_add(struct cli *c);
 int cmd_member_remove(struct cli *c);
+int cmd_member_enable(struct cli *c);
 int cmd_member_list(struct cli *c);
 int cmd_member_import(struct cli *c);
 int cmd_member_export(struct cli *c);

@@ -8,6 +8,7 @@
 #include "json_out.h"
 #include "names.h"
 #include "store.h"
+#include "store_bounce.h"
 #include "store_member.h"
 #include "sbuf.h"
 
@@ -37,6 +38,18 @@ int cmd_member_remove(struct cli *c)
 	if (store_unsubscribe(c->store, c->arg[0], c->arg[1]) < 0)
 		return cli_store_fail(c);
 	fprintf(c->out, "removed %s from %s\n", c->arg[1], c->arg[0]);
+	return 0;
+}
+
+int cmd_member_enable(struct cli *c)
+{
+	int was = store_person_enable(c->store, c->arg[0], c->arg[1]);
+
+	if (was < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, was ? "enabled %s again: mail goes to them, their bounce count starts over\n"
+			    : "%s was not disabled; their bounce count starts over\n",
+		c->arg[1]);
 	return 0;
 }
 
@@ -129,15 +142,21 @@ static int export_person(const struct person_row *p, void *ctx)
 	return 0;
 }
 
-static int export_bounce(long long at, const char *reason, void *ctx)
+static int export_bounce(const struct bounce_row *b, void *ctx)
 {
 	struct exporter *e = ctx;
 	FILE *out = e->c->out;
 
 	fputs(e->count ? ",\n    {\"at\": " : "\n    {\"at\": ", out);
-	json_time(out, at);
+	json_time(out, b->at);
 	fputs(", ", out);
-	json_pair(out, "reason", reason);
+	json_pair(out, "group", b->group);
+	fputs(", ", out);
+	json_pair(out, "kind", b->kind);
+	fputs(", ", out);
+	json_pair(out, "status", b->status);
+	fputs(", ", out);
+	json_pair(out, "diagnostic", b->diagnostic);
 	fputc('}', out);
 	e->count++;
 	return 0;

@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{ "member", "add", STORE_READ_WRITE, 2, 2, "name= mode= follow-line no-self-copy",
 	  "GROUP ADDR [--name N] [--mode each|digest|nomail] [--follow-line] [--no-self-copy]", cmd_member_add },
 	{ "member", "remove", STORE_READ_WRITE, 2, 2, "", "GROUP ADDR", cmd_member_remove },
+	{ "member", "enable", STORE_READ_WRITE, 2, 2, "", "GROUP ADDR", cmd_member_enable },
 	{ "member", "list", STORE_READ_ONLY, 1, 1, "", "GROUP [--json]", cmd_member_list },
 	{ "member", "import", STORE_READ_WRITE, 2, 2, "mode=", "GROUP FILE.csv [--mode each|digest|nomail]",
 	  cmd_member_import },

@@ -15,8 +15,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "names.h"
 #include "sbuf.h"
 
@@ -30,6 +32,7 @@ enum field_kind {
 	FIELD_GROUP,  /* nested group described by its own table */
 	FIELD_LIST,   /* list of groups, each described by the same table */
 	FIELD_NETWORKS, /* array of "ADDRESS/PREFIX" strings -> struct network array + size_t count */
+	FIELD_ADDRESSES, /* array of mail addresses -> char * array + size_t count */
 };
 
 struct field {
@@ -41,7 +44,7 @@ struct field {
 	const char *const *choices;   /* FIELD_ENUM: NULL-terminated */
 	const struct field *fields;   /* FIELD_GROUP, FIELD_LIST: the nested table */
 	size_t elem_size;             /* FIELD_LIST: size of one element */
-	size_t count_offset;          /* FIELD_LIST, FIELD_NETWORKS: offset of the size_t count */
+	size_t count_offset;          /* FIELD_LIST, FIELD_NETWORKS, FIELD_ADDRESSES: offset of the size_t count */
 };
 
 static const char *const protocol_names[] = { "smtp", "lmtp", NULL };
@@ -70,6 +73,8 @@ static const struct field delivery_fields[] = {
 	  NULL, NULL, 0, 0 },
 	{ "verp", FIELD_BOOL, 0, offsetof(struct config_delivery, verp), 0, 0, NULL, NULL, 0, 0 },
 	{ "bounce_disable", FIELD_INT, 0, offsetof(struct config_delivery, bounce_disable), 1, 1000, NULL, NULL, 0, 0 },
+	{ "bounce_reset_days", FIELD_INT, 0, offsetof(struct config_delivery, bounce_reset_days), 1, 3650, NULL, NULL, 0,
+	  0 },
 	END_FIELDS
 };
 
@@ -137,6 +142,8 @@ static const struct field top_fields[] = {
 	  sizeof(struct config_rule), offsetof(struct config, n_rules) },
 	{ "imap", FIELD_LIST, 0, offsetof(struct config, imap), 0, 0, NULL, imap_fields,
 	  sizeof(struct config_imap), offsetof(struct config, n_imap) },
+	{ "admins", FIELD_ADDRESSES, 0, offsetof(struct config, admins), 0, 0, NULL, NULL, 0,
+	  offsetof(struct config, n_admins) },
 	END_FIELDS
 };
 
@@ -194,7 +201,8 @@ static int expected_type(enum field_kind kind)
 	case FIELD_BOOL: return CONFIG_TYPE_BOOL;
 	case FIELD_GROUP: return CONFIG_TYPE_GROUP;
 	case FIELD_LIST: return CONFIG_TYPE_LIST;
-	case FIELD_NETWORKS: return CONFIG_TYPE_ARRAY;
+	case FIELD_NETWORKS:
+	case FIELD_ADDRESSES: return CONFIG_TYPE_ARRAY;
 	}
 	return CONFIG_TYPE_NONE;
 }
@@ -244,6 +252,28 @@ static int load_networks(struct loader *ld, const config_setting_t *s, const str
 			return fail_at(ld, s, "'%s' must be an array of strings such as [ \"192.0.2.0/24\" ]", f->name);
 		if (network_parse(text, &nets[i]) < 0)
 			return fail_at(ld, s, "'%s': \"%s\" is not a network (ADDRESS or ADDRESS/PREFIX)", f->name, text);
+	}
+	return 0;
+}
+
+/* Loads an array of mail addresses ("root@example.org") into a freshly allocated array. */
+static int load_addresses(struct loader *ld, const config_setting_t *s, const struct field *f, void *target)
+{
+	int n = config_setting_length(s);
+	char **list = xcalloc((size_t)(n ? n : 1), sizeof(*list));
+
+	*(char ***)((char *)target + f->offset) = list;
+	*(size_t *)((char *)target + f->count_offset) = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		const char *text = config_setting_get_string_elem(s, i);
+		struct sbuf why = SBUF_INIT;
+		if (!text || address_check(text, &why) < 0) {
+			int r = fail_at(ld, s, "'%s' must be an array of mail addresses such as [ \"root@example.org\" ]%s%s",
+					f->name, why.len ? ": " : "", why.buf);
+			sbuf_release(&why);
+			return r;
+		}
+		list[i] = xstrdup(text);
 	}
 	return 0;
 }
@@ -303,6 +333,8 @@ static int load_field(struct loader *ld, const config_setting_t *s, const struct
 		return load_list(ld, s, f, target);
 	case FIELD_NETWORKS:
 		return load_networks(ld, s, f, target);
+	case FIELD_ADDRESSES:
+		return load_addresses(ld, s, f, target);
 	}
 	return -1;
 }
@@ -346,6 +378,7 @@ static void set_defaults(struct config *cfg)
 	cfg->delivery.retry_base = 60;
 	cfg->delivery.retry_lifetime = 5 * 86400;
 	cfg->delivery.bounce_disable = 5;
+	cfg->delivery.bounce_reset_days = 7;
 	cfg->copies.subject_prefix = 1;
 	cfg->moderation.self_subscribe = 1;
 	cfg->moderation.hold_lifetime = 7 * 86400;
@@ -385,6 +418,14 @@ static int finish(struct loader *ld, struct config *cfg, const config_setting_t 
 		if (m->plaintext && strncmp(m->url, "imap://127.", 11) != 0 && strncmp(m->url, "imap://localhost", 16) != 0 &&
 		    strncmp(m->url, "imap://[::1]", 12) != 0)
 			return fail_at(ld, entry, "'plaintext' is for a server on this machine (imap://127.0.0.1/...) only");
+	}
+	for (size_t i = 0; i < cfg->n_admins; i++) {
+		const char *at = strrchr(cfg->admins[i], '@');
+		/* postmaster@ and abuse@ are forwarded to the admins: one of ours among them would loop. */
+		if (at && strcasecmp(at + 1, cfg->domain) == 0)
+			return fail_at(ld, config_setting_get_member(root, "admins"),
+				       "'admins': %s is an address of %s itself; mail to postmaster@ would loop", cfg->admins[i],
+				       cfg->domain);
 	}
 	for (const char *p = cfg->domain; *p; p++) {
 		if (!(*p == '.' || *p == '-' || (*p >= '0' && *p <= '9') ||
@@ -479,6 +520,9 @@ void config_free(struct config *cfg)
 	}
 	free(cfg->rules);
 	free(cfg->limits.bare_lf_networks);
+	for (size_t i = 0; i < cfg->n_admins; i++)
+		free(cfg->admins[i]);
+	free(cfg->admins);
 	free(cfg->delivery.maildir);
 	free(cfg->delivery.smarthost);
 	free(cfg->copies.footer);

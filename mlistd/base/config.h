@@ -38,6 +38,7 @@ struct config_delivery {
 	int retry_lifetime; /* seconds after which a copy still refused with 4xx is given up */
 	int verp;           /* envelope sender GROUP-bounces+RECIPIENT@DOMAIN per recipient */
 	int bounce_disable; /* permanent failures (5xx) after which an address is disabled */
+	int bounce_reset_days; /* days without a counted bounce after which the count starts over */
 };
 
 /* How outgoing copies look. */
@@ -98,6 +99,8 @@ struct config {
 	size_t n_rules;
 	struct config_imap *imap; /* mailboxes to poll, n_imap of them */
 	size_t n_imap;
+	char **admins;            /* who gets mail to postmaster@ and abuse@, n_admins of them */
+	size_t n_admins;
 };
 
 /*

@@ -36,6 +36,14 @@ int list_address_parse(const char *addr, const char *domain, struct list_address
 	}
 	local[len] = '\0';
 
+	/* The mailboxes every mail domain has (RFC 5321 4.5.1, RFC 2142): no group's. */
+	for (int i = 0; domain_mailboxes[i]; i++) {
+		if (strcmp(local, domain_mailboxes[i]) == 0) {
+			out->role = ROLE_ADMIN;
+			snprintf(out->ext, sizeof(out->ext), "%s", domain_mailboxes[i]);
+			return 0;
+		}
+	}
 	char *plus = strchr(local, '+');
 	if (plus) {
 		if (strlen(plus + 1) == 0 || strlen(plus + 1) >= sizeof(out->ext))
@@ -64,5 +72,27 @@ int list_address_parse(const char *addr, const char *domain, struct list_address
 	if (bad)
 		return -1;
 	snprintf(out->group, sizeof(out->group), "%s", local);
+	return 0;
+}
+
+void list_address_bounces(struct sbuf *out, const char *group, const char *rcpt, const char *domain)
+{
+	sbuf_addf(out, "%s-bounces", group);
+	if (rcpt) {
+		sbuf_addch(out, '+');
+		for (const char *p = rcpt; *p; p++)
+			sbuf_addch(out, *p == '@' ? '=' : *p);
+	}
+	sbuf_addf(out, "@%s", domain);
+}
+
+int list_address_verp_member(const char *ext, char *out, size_t size)
+{
+	/* The last '=' stood for the '@': a domain has none, a local part may. */
+	const char *eq = strrchr(ext, '=');
+
+	if (!eq || eq == ext || !eq[1] || strlen(ext) >= size)
+		return -1;
+	snprintf(out, size, "%.*s@%s", (int)(eq - ext), ext, eq + 1);
 	return 0;
 }

@@ -10,6 +10,7 @@
 const char *const group_kinds[] = { "change-line", "project", "general", NULL };
 const char *const group_policies[] = { "open", "members", "moderated", "announce", NULL };
 const char *const member_modes[] = { "each", "digest", "nomail", NULL };
+const char *const domain_mailboxes[] = { "postmaster", "abuse", NULL };
 
 /* Suffixes that turn GROUP@ into one of its service addresses. */
 static const char *const reserved_suffixes[] = { "-request", "-owner", "-bounces", "-confirm", NULL };
@@ -30,6 +31,10 @@ int group_name_check(const char *name, struct sbuf *why)
 			sbuf_addstr(why, "a group name has lower-case letters, digits and inner hyphens only");
 			return -1;
 		}
+	}
+	if (name_in(name, domain_mailboxes)) {
+		sbuf_addf(why, "a group may not be called '%s' (every mail domain has that mailbox)", name);
+		return -1;
 	}
 	for (int i = 0; reserved_suffixes[i]; i++) {
 		size_t n = strlen(reserved_suffixes[i]);

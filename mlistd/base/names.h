@@ -13,7 +13,8 @@ struct sbuf;
 /*
  * A group name is also the local part of its addresses, so it is 1-64
  * lower-case letters, digits and inner hyphens, and does not end in a
- * suffix that mlist gives a meaning (-request, -owner, -bounces, -confirm).
+ * suffix that mlist gives a meaning (-request, -owner, -bounces, -confirm)
+ * nor is a mailbox every mail domain has (postmaster, abuse).
  * Returns 0 if acceptable, else -1 with the reason in why.
  */
 int group_name_check(const char *name, struct sbuf *why);
@@ -21,6 +22,7 @@ int group_name_check(const char *name, struct sbuf *why);
 extern const char *const group_kinds[];    /* "change-line", "project", "general" */
 extern const char *const group_policies[]; /* "open", "members", "moderated", "announce" */
 extern const char *const member_modes[];   /* "each", "digest", "nomail" */
+extern const char *const domain_mailboxes[]; /* "postmaster", "abuse": every mail domain's, no group's */
 
 /*
  * A person's display name: valid UTF-8 of at most 200 octets without

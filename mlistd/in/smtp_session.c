@@ -481,14 +481,17 @@ static void cmd_mail(struct session *s, const char *arg)
 	reply(s, "250 2.1.0 Ok");
 }
 
-/* Whether addr is an address of a group mlist has (the only mail it takes): 1, 0, or -1 if the store cannot tell now. */
+/*
+ * Whether addr is an address of a group mlist has, or postmaster@ or
+ * abuse@ (the only mail it takes): 1, 0, or -1 if the store cannot tell now.
+ */
 static int serves(struct session *s, const char *addr)
 {
 	struct list_address la;
 
 	if (list_address_parse(addr, s->host->cfg->domain, &la) < 0)
 		return 0;
-	return store_group_exists(s->host->store, la.group);
+	return la.role == ROLE_ADMIN ? 1 : store_group_exists(s->host->store, la.group);
 }
 
 static void cmd_rcpt(struct session *s, const char *arg)
@@ -517,6 +520,13 @@ static void cmd_rcpt(struct session *s, const char *arg)
 	if (s->env.n_rcpt >= s->host->cfg->limits.max_recipients) {
 		reply(s, "452 4.5.3 Too many recipients");
 		return;
+	}
+	if (strcasecmp(path, "postmaster") == 0) {
+		/* RFC 5321 4.5.1: "Postmaster" without a domain is taken, as this domain's. */
+		if (snprintf(path, sizeof(path), "postmaster@%s", s->host->cfg->domain) >= (int)sizeof(path)) {
+			reply(s, "550 5.1.1 <postmaster>: no such mailbox here");
+			return;
+		}
 	}
 	int ours = serves(s, path);
 	if (ours < 0) {

@@ -11,17 +11,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounce.h"
 #include "config.h"
+#include "dsn.h"
 #include "copy.h"
 #include "log.h"
-#include "message.h"
 #include "notice.h"
 #include "held.h"
 #include "helper.h"
 #include "keeper.h"
+#include "list_address.h"
 #include "sbuf.h"
 #include "spool.h"
 #include "store.h"
+#include "store_bounce.h"
 #include "store_delivery.h"
 #include "store_notice.h"
 #include "transport.h"
@@ -88,21 +91,6 @@ static void free_round(struct round *r)
 	free(r->rows);
 }
 
-/* The envelope sender of a copy: GROUP-bounces@DOMAIN, or with VERP GROUP-bounces+LOCAL=HOST@DOMAIN. */
-static char *bounce_address(const struct config *cfg, const char *group, const char *rcpt)
-{
-	struct sbuf sb = SBUF_INIT;
-
-	sbuf_addf(&sb, "%s-bounces", group);
-	if (cfg->delivery.verp && rcpt) {
-		sbuf_addch(&sb, '+');
-		for (const char *p = rcpt; *p; p++)
-			sbuf_addch(&sb, *p == '@' ? '=' : *p);
-	}
-	sbuf_addf(&sb, "@%s", cfg->domain);
-	return sbuf_detach(&sb);
-}
-
 /* The copies of one round: one composed text per (message, group), shared by its jobs. */
 struct batch {
 	struct transport_job *jobs;
@@ -151,7 +139,10 @@ static void add_jobs(struct deliverer *d, struct batch *b, struct due *rows, int
 
 	for (int k = 0; k < n;) {
 		int m = n - k < per_job ? n - k : per_job;
-		char *from = bounce_address(d->cfg, rows[k].group, d->cfg->delivery.verp ? rows[k].address : NULL);
+		struct sbuf from_address = SBUF_INIT;
+		list_address_bounces(&from_address, rows[k].group, d->cfg->delivery.verp ? rows[k].address : NULL,
+				     d->cfg->domain);
+		char *from = sbuf_detach(&from_address);
 		keep_string(b, from);
 		add_job(b, from, &rows[k], m, text);
 		k += m;
@@ -211,7 +202,30 @@ struct recording {
 	int open;                    /* jobs handed to the transport and not recorded yet */
 	int sent, deferred, bounced; /* copies recorded, for the round's log line */
 	int failed;                  /* a record failed: the round reports -1 */
+	struct sbuf note;            /* bounces, to log once recorded */
 };
+
+/*
+ * A copy that will not arrive, counted as bounce.h counts every bounce:
+ * a 5.7.x refusal is reported and not counted, a 4xx given up is
+ * transient and never counted.
+ */
+static int give_up(struct recording *rec, const struct due *x, int code, const char *text, const char *why)
+{
+	struct bounce_ctx c = { rec->d->cfg, rec->d->st, rec->d->sp, rec->now };
+	struct bounce_record b = { 0 };
+	char status[16];
+
+	dsn_status_of_reply(code, text, status);
+	b.kind = dsn_kind("failed", status);
+	b.status = status;
+	b.diagnostic = why;
+	if (store_delivery_give_up(c.st, x->id, why, rec->now, &b) < 0)
+		return -1;
+	if (b.kind == BOUNCE_NONE)
+		b.kind = BOUNCE_PERMANENT; /* a 2xx given up cannot be; a reply with no class is a failure */
+	return bounce_count(&c, &b, x->address, x->group, &rec->note);
+}
 
 /* Writes down the outcome res[i] of each copy rows[i], inside the caller's transaction. */
 static int record_rows(struct recording *rec, const struct due *rows, const struct transport_result *res, int n)
@@ -233,15 +247,12 @@ static int record_rows(struct recording *rec, const struct due *rows, const stru
 			rc = store_delivery_sent(st, x->id, rows[end].id, rec->now);
 			rec->sent += end - i + 1;
 			i = end;
-		} else if (code >= 500) {
-			rc = store_delivery_bounce(st, x->id, why.buf, rec->now, cfg->delivery.bounce_disable);
-			log_msg(LOG_INFO, "deliver: <%s> to %s bounced: %s", x->message_id, x->address, why.buf);
-			rec->bounced++;
-		} else if (rec->now - x->created >= cfg->delivery.retry_lifetime) {
-			sbuf_reset(&why);
-			sbuf_addf(&why, "gave up after %lld tries: %d %s", x->attempts + 1, code, res[i].text);
-			rc = store_delivery_bounce(st, x->id, why.buf, rec->now, cfg->delivery.bounce_disable);
-			log_msg(LOG_INFO, "deliver: <%s> to %s %s", x->message_id, x->address, why.buf);
+		} else if (code >= 500 || rec->now - x->created >= cfg->delivery.retry_lifetime) {
+			if (code < 500) {
+				sbuf_reset(&why);
+				sbuf_addf(&why, "gave up after %lld tries: %d %s", x->attempts + 1, code, res[i].text);
+			}
+			rc = give_up(rec, x, code, res[i].text, why.buf);
 			rec->bounced++;
 		} else {
 			rc = store_delivery_defer(st, x->id, rec->now + backoff(cfg, x->attempts), why.buf);
@@ -289,15 +300,20 @@ static void record_jobs(struct transport_job *const *done, int n, void *ctx)
 	rec->open -= n;
 	int ok = store_set_sync(st, last) == 0 && store_begin(st) == 0, copies = 0;
 
+	sbuf_reset(&rec->note);
 	for (int i = 0; ok && i < n; i++) {
 		ok = record_rows(rec, done[i]->owner, done[i]->results, done[i]->n_rcpt) == 0;
 		copies += done[i]->n_rcpt;
 	}
-	if (ok && store_commit(st) == 0)
+	/* A bounce that disables a member stages notices: they are made durable with the records. */
+	if (ok && notice_commit(st, rec->d->sp) == 0) {
+		if (rec->note.len)
+			log_msg(LOG_INFO, "deliver: %s", rec->note.buf);
 		return;
+	}
 	/* Still pending in the store: they are sent again in a later round. */
 	log_msg(LOG_ERR, "deliver: cannot record %d cop%s: %s", copies, copies == 1 ? "y" : "ies", store_error(st));
-	store_rollback(st);
+	notice_rollback(st, rec->d->sp);
 	rec->failed = 1;
 }
 
@@ -320,11 +336,12 @@ static int deliver_round(struct deliverer *d)
 {
 	struct round r = { NULL, 0 };
 	struct batch b = { 0 };
-	struct recording rec = { d, time(NULL), 0, 0, 0, 0, 0 };
+	struct recording rec = { .d = d, .now = time(NULL), .note = SBUF_INIT };
 
 	if (store_delivery_due(d->st, rec.now, ROUND_LIMIT, take_due, &r) < 0) {
 		log_msg(LOG_ERR, "deliver: %s", store_error(d->st));
 		free_round(&r);
+		sbuf_release(&rec.note);
 		return -1;
 	}
 	for (int i = 0; i < r.n;) {
@@ -347,6 +364,7 @@ static int deliver_round(struct deliverer *d)
 	int handled = rec.failed ? -1 : r.n;
 	free_batch(&b);
 	free_round(&r);
+	sbuf_release(&rec.note);
 	return handled;
 }
 
@@ -418,7 +436,7 @@ static void record_notices(struct transport_job *const *done, int n, void *ctx)
 static void notice_round(struct deliverer *d)
 {
 	struct notice_round r = { NULL, 0 };
-	struct recording rec = { d, time(NULL), 0, 0, 0, 0, 0 };
+	struct recording rec = { .d = d, .now = time(NULL), .note = SBUF_INIT };
 
 	if (store_notice_due(d->st, rec.now, take_notice, &r) < 0 || r.n == 0) {
 		free(r.rows);

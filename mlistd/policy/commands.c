@@ -13,6 +13,7 @@
 
 #include "address.h"
 #include "config.h"
+#include "list_address.h"
 #include "message.h"
 #include "moderation.h"
 #include "notice.h"
@@ -210,7 +211,7 @@ static int forward_to(const struct subscription_row *s, void *ctx)
 	struct forward *f = ctx;
 	struct sbuf from = SBUF_INIT;
 
-	sbuf_addf(&from, "%s-bounces@%s", f->m->group, f->cfg->domain);
+	list_address_bounces(&from, f->m->group, NULL, f->cfg->domain);
 	if (notice_forward(f->st, f->sp, f->cfg->domain, from.buf, s->address, f->m->text, f->m->len) < 0)
 		f->failed = 1;
 	else

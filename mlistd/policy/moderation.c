@@ -185,3 +185,21 @@ int moderation_tell_author(const struct config *cfg, struct store *st, struct sp
 	sbuf_release(&title);
 	return r;
 }
+
+int moderation_tell_moderators(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
+			       const char *subject, const char *body)
+{
+	struct addresses mods = { NULL, 0 };
+	struct sbuf from = SBUF_INIT;
+	int r = store_moderator_each(st, group, collect_moderator, &mods) < 0 ? -1 : 0;
+
+	sbuf_addf(&from, "%s-owner@%s", group, cfg->domain);
+	for (int i = 0; i < mods.n; i++) {
+		if (r == 0)
+			r = notice_queue(st, sp, cfg->domain, from.buf, NULL, mods.list[i], subject, body);
+		free(mods.list[i]);
+	}
+	free(mods.list);
+	sbuf_release(&from);
+	return r;
+}

@@ -34,6 +34,9 @@ int moderation_held(const struct config *cfg, struct store *st, struct spool *sp
 int moderation_tell_author(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
 			   const char *author, const char *subject, const char *what, const char *reason);
 
+/* Sends a notice from GROUP-owner@ to each moderator of group (a bounce report, say). */
+int moderation_tell_moderators(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
+			       const char *subject, const char *body);
 /* Whether a message is automatic (Auto-Submitted, Precedence bulk/junk/list, a null sender). */
 int moderation_is_automatic(const char *text, size_t len, const char *envelope_from);
 

@@ -5,11 +5,17 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "bounce.h"
 #include "commands.h"
 #include "config.h"
+#include "held.h"
 #include "list_address.h"
+#include "message.h"
 #include "moderator_reply.h"
+#include "notice.h"
+#include "record.h"
 #include "sbuf.h"
 #include "spool.h"
 #include "store_notice.h"
@@ -20,7 +26,40 @@ static int token_kind(const struct token_row *t, void *ctx)
 	return 0;
 }
 
-/* Answers the message for one service address la. */
+/*
+ * Forwards mail to postmaster@ or abuse@ to the admins of the config, with
+ * the null sender so a failed forward never bounces back into a loop.
+ * With no admins configured it is held unsorted, so it still reaches a
+ * person (the general groups' moderators).  Returns 0, 1 when held, or -1.
+ */
+static int to_admins(const struct config *cfg, struct store *st, struct spool *sp, const struct list_address *la,
+		     const struct service_mail *m, struct sbuf *note)
+{
+	if (message_from_us(m->text, m->len, cfg->domain)) {
+		sbuf_addf(note, "admin: mail to %s@ from %s not forwarded: it is mlist's own", la->ext, m->author);
+		return 0;
+	}
+	if (cfg->n_admins == 0) {
+		struct held_ctx hc = { cfg, st, sp };
+		struct held_post hp = { m->message, m->from_addr, m->from_name, m->subject, m->text, m->len, m->automatic };
+		struct places nowhere = { 0 };
+		struct sbuf told = SBUF_INIT;
+		long long held = held_hold(&hc, &hp, &nowhere, "mail to postmaster: no admins configured",
+					   (long long)time(NULL), &told);
+		if (held >= 0)
+			sbuf_addf(note, "admin: mail to %s@ from %s held %lld: no admins configured%s", la->ext,
+				  m->author, held, told.buf);
+		sbuf_release(&told);
+		return held < 0 ? -1 : 1;
+	}
+	for (size_t i = 0; i < cfg->n_admins; i++)
+		if (notice_forward(st, sp, cfg->domain, "", cfg->admins[i], m->text, m->len) < 0)
+			return -1;
+	sbuf_addf(note, "admin: mail to %s@ from %s forwarded to %zu admin(s)", la->ext, m->author, cfg->n_admins);
+	return 0;
+}
+
+/* Answers the message for one service address la: 0, 1 when it is kept (held), -1 on a store failure. */
 static int answer_one(const struct config *cfg, struct store *st, struct spool *sp, const struct list_address *la,
 		      const struct service_mail *m, struct sbuf *note)
 {
@@ -38,10 +77,13 @@ static int answer_one(const struct config *cfg, struct store *st, struct spool *
 		if (strcmp(kind, "subscribe") == 0 || strcmp(kind, "unsubscribe") == 0)
 			return commands_confirm(cfg, st, sp, &cm, la->ext, note);
 		return moderator_reply(cfg, st, sp, la->ext, m->author, m->text, m->len, m->automatic, note);
-	case ROLE_BOUNCES:
-		sbuf_addf(note, "bounce for %s%s%s kept (bounce mail is read in a later stage)", la->group,
-			  la->ext[0] ? " about " : "", la->ext);
-		return 0;
+	case ROLE_BOUNCES: {
+		struct bounce_ctx bc = { cfg, st, sp, (long long)time(NULL) };
+		struct bounce_mail bm = { m->message, m->text, m->len, m->from_addr, m->from_name, m->subject };
+		return bounce_mail(&bc, la, &bm, note);
+	}
+	case ROLE_ADMIN:
+		return to_admins(cfg, st, sp, la, m, note);
 	case ROLE_POST:
 		break;
 	}
@@ -61,14 +103,18 @@ int service_addressed(const struct envelope *env, const char *domain)
 int service_answer(const struct config *cfg, struct store *st, struct spool *sp, const struct service_mail *m,
 		   struct sbuf *note)
 {
+	int kept = 0;
+
 	for (int i = 0; i < m->env->n_rcpt; i++) {
 		struct list_address la;
 		if (list_address_parse(m->env->rcpt[i], cfg->domain, &la) < 0 || la.role == ROLE_POST)
 			continue;
 		if (note->len)
 			sbuf_addch(note, '\n');
-		if (answer_one(cfg, st, sp, &la, m, note) < 0)
+		int r = answer_one(cfg, st, sp, &la, m, note);
+		if (r < 0)
 			return -1;
+		kept |= r == 1;
 	}
-	return 0;
+	return kept;
 }

@@ -50,6 +50,7 @@ struct post {
 	int automatic;                /* auto-generated mail (never answered) */
 	int loop;                     /* it came from this server */
 	int service;                  /* it is (also) for service addresses */
+	long long message;            /* its row in the store, once recorded */
 	struct places where;          /* classify: the groups it is for */
 	struct places pass, hold;     /* judge: where it goes now, where it waits for a moderator */
 	const char *hold_reason, *refuse_reason;
@@ -257,6 +258,7 @@ static int record(struct sorter *so, struct post *p, struct sbuf *note)
 	long long mid = store_message_add(so->st, &rec);
 	if (mid < 0)
 		return -1;
+	p->message = mid;
 	if (p->pass.n) {
 		struct record_post post = { mid, p->message_id, p->info.subject, p->info.from_addr, p->msg.received };
 		long long copies = record_post(so->st, &post, &p->pass);
@@ -327,13 +329,15 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 	if (classify(so, &p) < 0 || judge(so, &p) < 0 || record(so, &p, note) < 0)
 		goto out;
 	if (p.service) {
-		struct service_mail m = { &p.msg.env, p.author, p.body, p.len, p.automatic };
+		struct service_mail m = { &p.msg.env, p.message, p.info.from_addr, p.info.from_name, p.info.subject,
+					  p.author, p.body, p.len, p.automatic };
 		if (!p.where.n)
 			sbuf_addf(note, "sorter: %s <%s> is for a service address", id, p.message_id);
-		if (service_answer(so->cfg, so->st, so->sp, &m, note) < 0)
+		int kept = service_answer(so->cfg, so->st, so->sp, &m, note);
+		if (kept < 0)
 			goto out;
-		/* Answered in this transaction: a file only for service addresses is not needed after. */
-		if (!p.pass.n && !p.hold.n)
+		/* Answered in this transaction: a file only for service addresses is not needed after, unless it is held. */
+		if (!p.pass.n && !p.hold.n && !kept)
 			*move_to = NULL;
 	}
 	r = 0;

@@ -3,6 +3,7 @@
  */
 #include "store_delivery.h"
 
+#include "store_bounce.h"
 #include "store_internal.h"
 
 long long store_delivery_expand(struct store *st, long long message, const char *author, long long now)
@@ -92,17 +93,23 @@ int store_delivery_defer(struct store *st, long long id, long long next, const c
 					 " last_error = ? WHERE id = ?", "isi", next, reason, id)) < 0 ? -1 : 0;
 }
 
-int store_delivery_bounce(struct store *st, long long id, const char *reason, long long now, int disable_after)
+int store_delivery_give_up(struct store *st, long long id, const char *reason, long long now, struct bounce_record *b)
 {
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT member_id AS member, group_id AS grp, message_id AS message"
+					" FROM deliveries WHERE id = ?", "i", id);
+	int r = stmt ? store_row(st, stmt) : -1;
+
+	if (r == 1) {
+		b->member = store_get_int(stmt, "member");
+		b->group_id = store_get_int(stmt, "grp");
+		b->message = store_get_int(stmt, "message");
+	}
+	if (stmt)
+		store_done(st, stmt);
+	if (r <= 0)
+		return r < 0 ? -1 : store_fail(st, "no copy %lld in the queue", id);
 	if (store_run(st, store_stmt(st, "UPDATE deliveries SET state = 'bounced', attempts = attempts + 1, done = ?,"
-				     " last_error = ? WHERE id = ?", "isi", now, reason, id)) < 0 ||
-	    store_run(st, store_stmt(st, "INSERT INTO bounces (member_id, message_id, at, reason)"
-				     " SELECT member_id, message_id, ?, ? FROM deliveries WHERE id = ?",
-				     "isi", now, reason, id)) < 0 ||
-	    store_run(st, store_stmt(st, "UPDATE members SET bounce_score = bounce_score + 1,"
-				     " disabled = (bounce_score + 1 >= ?)"
-				     " WHERE id = (SELECT member_id FROM deliveries WHERE id = ?)",
-				     "ii", (long long)disable_after, id)) < 0)
+				     " last_error = ? WHERE id = ?", "isi", now, reason, id)) < 0)
 		return -1;
 	return 0;
 }

@@ -38,11 +38,13 @@ long long store_delivery_next(struct store *st);
 int store_delivery_sent(struct store *st, long long first, long long last, long long now);
 /* A temporary failure: tries again at next, keeping the reason. */
 int store_delivery_defer(struct store *st, long long id, long long next, const char *reason);
+struct bounce_record;
 /*
- * A permanent failure: the copy is given up, a bounce is recorded for the
- * person, and after disable_after of them their delivery is disabled.
+ * A failure that ends copy id: it is given up with reason, and b's
+ * member, group and message are set to the copy's, for the caller to
+ * record as a bounce (bounce.h).  Returns 0 or -1.
  */
-int store_delivery_bounce(struct store *st, long long id, const char *reason, long long now, int disable_after);
+int store_delivery_give_up(struct store *st, long long id, const char *reason, long long now, struct bounce_record *b);
 
 /* Messages sorted into groups but not archived yet: fn gets (message row id, spool id). */
 int store_delivery_unarchived(struct store *st, int (*fn)(long long message, const char *spool_id, void *ctx),

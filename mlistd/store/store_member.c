@@ -197,26 +197,6 @@ int store_person_get(struct store *st, const char *addr, int (*fn)(const struct 
 	return r < 0 ? -1 : 0;
 }
 
-int store_person_bounces(struct store *st, const char *addr,
-			 int (*fn)(long long at, const char *reason, void *ctx), void *ctx)
-{
-	long long mid = person_id(st, addr, 0, NULL);
-	int r;
-
-	if (mid < 0)
-		return -1;
-	sqlite3_stmt *stmt = store_stmt(st, "SELECT at, reason FROM bounces WHERE member_id = ? ORDER BY at, id",
-					"i", mid);
-	if (!stmt)
-		return -1;
-	while ((r = store_row(st, stmt)) == 1) {
-		if ((r = fn(store_get_int(stmt, "at"), store_get_text(stmt, "reason"), ctx)) != 0)
-			break;
-	}
-	store_done(st, stmt);
-	return r < 0 ? -1 : 0;
-}
-
 int store_person_subscriptions(struct store *st, const char *addr, subscription_fn fn, void *ctx)
 {
 	long long mid = person_id(st, addr, 0, NULL);

@@ -57,9 +57,6 @@ struct person_row {
 /* Calls fn once with the person at addr; refuses an unknown address. */
 int store_person_get(struct store *st, const char *addr, int (*fn)(const struct person_row *p, void *ctx),
 		     void *ctx);
-/* Calls fn for every bounce recorded for the person at addr, oldest first. */
-int store_person_bounces(struct store *st, const char *addr,
-			 int (*fn)(long long at, const char *reason, void *ctx), void *ctx);
 /* Calls fn for every subscription of the person at addr; refuses an unknown address. */
 int store_person_subscriptions(struct store *st, const char *addr, subscription_fn fn, void *ctx);
 /* Calls fn (with mode "") for every group the person at addr moderates. */

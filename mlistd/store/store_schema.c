@@ -224,6 +224,17 @@ const char *const store_migrations[] = {
 	"CREATE INDEX deliveries_due ON deliveries(next_attempt) WHERE state = 'pending';"
 	"DROP INDEX notices_due;"
 	"CREATE INDEX notices_due ON notices(next_attempt) WHERE state = 'pending';",
+
+	/*
+	 * 9: bounces read from DSNs too: each with its kind (only permanent
+	 * ones count), its RFC 3463 status code, and the group whose copy it
+	 * was; reason keeps the diagnostic.
+	 */
+	"ALTER TABLE bounces ADD COLUMN kind TEXT NOT NULL DEFAULT 'permanent'"
+	"  CHECK (kind IN ('permanent', 'transient', 'policy'));"
+	"ALTER TABLE bounces ADD COLUMN status TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE bounces ADD COLUMN group_id INTEGER REFERENCES groups(id) ON DELETE SET NULL;"
+	"CREATE INDEX bounces_member ON bounces(member_id, at);",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -274,8 +274,9 @@ def test_550_for_one_recipient_is_a_bounce_and_the_others_get_theirs():
         assert sorted(sink.recipients()) == ["anna@example.org", "bart@example.org", "jan@example.org"]
         assert s.ctl_json("queue", "list") == []
         exported = s.ctl_json("member", "export", "carla@example.org")
-        assert exported["bounce_score"] == 1 and "550" in exported["bounces"][0]["reason"], exported
-        assert exported["disabled"] is False
+        assert exported["bounce_score"] == 1 and "550" in exported["bounces"][0]["diagnostic"], exported
+        assert exported["bounces"][0]["kind"] == "permanent" and exported["bounces"][0]["status"] == "5.1.1", exported
+        assert exported["bounces"][0]["group"] == "pga-jeugd" and exported["disabled"] is False, exported
         d.stop()
     finally:
         sink.stop()
@@ -286,15 +287,33 @@ def test_repeated_bounces_disable_the_address():
     sink = Sink(port, {"carla@example.org": [550, 550]})
     try:
         s = programme(f'delivery = {{ transport = "smtp"; smarthost = "smtp://127.0.0.1:{port}"; bounce_disable = 2; }};\n')
+        s.ctl("moderator", "add", "pga-jeugd", "mod@example.org")
         d = s.start()
         post(s, [f"pga-jeugd@{DOMAIN}"])
         d.wait_for("1 bounced")
         post(s, [f"pga-jeugd@{DOMAIN}"], message_id="two@example.org")
         wait_until(lambda: s.ctl_json("member", "export", "carla@example.org")["disabled"], what="carla disabled")
+        d.wait_for("to carla@example.org: 550 5.1.1 <carla@example.org>: no such user; delivery disabled")
         post(s, [f"pga-jeugd@{DOMAIN}"], message_id="three@example.org")
         wait_until(lambda: len(sink.copies_for("anna@example.org")) == 3, what="third post")
+        # carla (who may read other mail) and the moderator are told; carla gets no more copies
+        wait_until(lambda: sink.copies_for("carla@example.org") and sink.copies_for("mod@example.org"),
+                   what="the notices of the disabling")
+        told = sink.copies_for("carla@example.org")[0].decode()
+        assert "Subject: Mail from pga-jeugd to you has stopped" in told and "550 5.1.1" in told, told
+        assert f"From: pga-jeugd-owner@{DOMAIN}" in told, told
+        told = sink.copies_for("mod@example.org")[0].decode()
+        assert "mlistctl member enable pga-jeugd carla@example.org" in told, told
         time.sleep(0.5)
-        assert sink.rcpt_attempts["carla@example.org"] == 2  # not tried once disabled
+        assert sink.rcpt_attempts["carla@example.org"] == 3  # two copies and the notice: no copy once disabled
+        out, _ = s.ctl("member", "enable", "pga-jeugd", "carla@example.org")
+        assert "enabled carla@example.org again" in out, out
+        exported = s.ctl_json("member", "export", "carla@example.org")
+        assert not exported["disabled"] and exported["bounce_score"] == 0, exported
+        assert [b["kind"] for b in exported["bounces"]] == ["permanent", "permanent"], exported
+        post(s, [f"pga-jeugd@{DOMAIN}"], message_id="four@example.org")
+        wait_until(lambda: len(sink.copies_for("carla@example.org")) == 2, what="a copy to carla again")
+        s.ctl("member", "enable", "pga-jeugd", "nobody@example.org", expect=1)
         d.stop()
     finally:
         sink.stop()
@@ -388,10 +407,12 @@ def test_4xx_past_the_lifetime_is_given_up():
                       f' retry_base = 1; retry_lifetime = 2; }};\n')
         d = s.start()
         post(s, [f"pga-jeugd@{DOMAIN}"])
-        line = d.wait_for("anna@example.org gave up after", timeout=30)
-        assert "451" in line, line
+        line = d.wait_for("to anna@example.org: gave up after", timeout=30)
+        assert "451" in line and "transient failure (4.2.0)" in line and "not counted" in line, line
         assert s.ctl_json("queue", "list") == []
-        assert "gave up" in s.ctl_json("member", "export", "anna@example.org")["bounces"][0]["reason"]
+        exported = s.ctl_json("member", "export", "anna@example.org")
+        assert "gave up" in exported["bounces"][0]["diagnostic"], exported
+        assert exported["bounces"][0]["kind"] == "transient" and exported["bounce_score"] == 0, exported
         assert len(sink.recipients()) == 3
         d.stop()
     finally:

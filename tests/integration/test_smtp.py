@@ -144,12 +144,12 @@ def test_unknown_recipients_and_relaying_refused():
         smtp.mail("jan@example.org")
         for rcpt in (f"nogroup@{DOMAIN}", "someone@example.com", f"ruwaard-oss@sub.{DOMAIN}",
                      "ruwaard-oss@lists.example.org.evil.com", f"ruwaard-oss-confirm@{DOMAIN}",
-                     f"ruwaard-oss+x@{DOMAIN}", '"ruwaard-oss"@example.com', "postmaster"):
+                     f"ruwaard-oss+x@{DOMAIN}", '"ruwaard-oss"@example.com', "webmaster"):
             code, text = smtp.rcpt(rcpt)
             assert code == 550 and text.startswith(b"5.1.1"), (rcpt, code, text)
         for rcpt in (f"ruwaard-oss-request@{DOMAIN}", f"Ruwaard-Oss-Owner@{DOMAIN}",
                      f"ruwaard-oss-confirm+abc123@{DOMAIN}", f"ruwaard-oss-bounces+jan=example.org@{DOMAIN}",
-                     f"ruwaard-oss-bounces@{DOMAIN}"):
+                     f"ruwaard-oss-bounces@{DOMAIN}", "Postmaster", f"abuse@{DOMAIN}"):
             code, text = smtp.rcpt(rcpt)
             assert code == 250, (rcpt, code, text)
         smtp.rset()

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "sbuf.h"
 #include "store.h"
+#include "store_bounce.h"
 #include "store_group.h"
 #include "store_member.h"
 
@@ -413,6 +414,60 @@ static void member_constraints(void)
 	store_close(st);
 }
 
+static int count_bounce(const struct bounce_row *b, void *ctx)
+{
+	(void)b;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* Permanent bounces count, within the reset time; others are only recorded; the limit disables once. */
+static void bounces_count_and_start_over(void)
+{
+	struct store *st = fresh();
+	const long long day = 86400;
+	int n = 0;
+
+	CHECK(store_group_add(st, "veilig-dichtbij", "change-line", "", "members") == 0);
+	CHECK(store_group_add(st, "ruwaard-oss", "project", "", "members") == 0);
+	CHECK(store_group_link(st, "ruwaard-oss", "veilig-dichtbij") == 0);
+	CHECK(store_subscribe(st, "veilig-dichtbij", "jan@example.org", NULL, "each", 1, SUBSCRIBE_REFUSE) == 0);
+	long long jan = store_bounce_member(st, "JAN@example.org");
+	CHECK(jan > 0 && store_bounce_member(st, "nobody@example.org") == 0);
+	struct bounce_record b = { jan, 0, 0, BOUNCE_PERMANENT, "5.1.1", "550 unknown", 100 * day, 3, 7 * day };
+	CHECK(store_bounce_record(st, &b) == 0);
+	b.now += day;
+	CHECK(store_bounce_record(st, &b) == 0);
+	CHECK(raw_number(db_path, "SELECT bounce_score FROM members") == 2);
+	/* transient and policy failures are recorded, never counted */
+	b.kind = BOUNCE_TRANSIENT;
+	CHECK(store_bounce_record(st, &b) == 0);
+	b.kind = BOUNCE_POLICY;
+	CHECK(store_bounce_record(st, &b) == 0);
+	CHECK(raw_number(db_path, "SELECT bounce_score FROM members") == 2);
+	/* ten days without a counted bounce: the count starts over */
+	b.kind = BOUNCE_PERMANENT;
+	b.now += 10 * day;
+	CHECK(store_bounce_record(st, &b) == 0);
+	CHECK(raw_number(db_path, "SELECT bounce_score FROM members") == 1);
+	b.now += day;
+	CHECK(store_bounce_record(st, &b) == 0);
+	b.now += day;
+	CHECK(store_bounce_record(st, &b) == 1); /* the third within the week disables, and says so once */
+	b.now += day;
+	CHECK(store_bounce_record(st, &b) == 0);
+	CHECK(raw_number(db_path, "SELECT disabled FROM members") == 1);
+	CHECK(store_person_bounces(st, "jan@example.org", count_bounce, &n) == 0 && n == 8);
+	/* the project's owner may enable a follower of its change line; someone else's group may not */
+	CHECK(store_group_add(st, "elders", "general", "", "members") == 0);
+	CHECK(store_person_enable(st, "elders", "jan@example.org") < 0);
+	CHECK_CONTAINS(store_error(st), "gets no copies of elders");
+	CHECK(store_person_enable(st, "ruwaard-oss", "jan@example.org") == 1);
+	CHECK(raw_number(db_path, "SELECT disabled + bounce_score FROM members") == 0);
+	CHECK(store_person_enable(st, "ruwaard-oss", "jan@example.org") == 0);
+	store_close(st);
+}
+
 static void forget_erases_everything(void)
 {
 	struct store *st = fresh();
@@ -450,6 +505,7 @@ static const struct check_case cases[] = {
 	{ "group_constraints", group_constraints },
 	{ "link_constraints", link_constraints },
 	{ "member_constraints", member_constraints },
+	{ "bounces_count_and_start_over", bounces_count_and_start_over },
 	{ "forget_erases_everything", forget_erases_everything },
 	{ NULL, NULL },
 };
