@@ -4,9 +4,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "json_out.h"
+#include "sbuf.h"
 #include "store.h"
 #include "store_group.h"
+#include "texts.h"
 
 int cmd_group_add(struct cli *c)
 {
@@ -32,11 +35,21 @@ int cmd_group_remove(struct cli *c)
 
 int cmd_group_set(struct cli *c)
 {
-	const char *title = cli_opt(c, "title"), *policy = cli_opt(c, "policy");
+	struct group_settings set = { cli_opt(c, "title"), cli_opt(c, "policy"), cli_opt(c, "language") };
 
-	if (!title && !policy)
-		return cli_fail("group set needs --title or --policy");
-	if (store_group_set(c->store, c->arg[0], title, policy) < 0)
+	if (!set.title && !set.policy && !set.language)
+		return cli_fail("group set needs --title, --policy or --language");
+	if (set.language && strcmp(set.language, "default") == 0) {
+		set.language = "";
+	} else if (set.language && !texts_has_language(c->cfg->texts, set.language)) {
+		struct sbuf langs = SBUF_INIT;
+		texts_languages(c->cfg->texts, &langs);
+		int r = cli_fail("no texts in language '%s' (there are: %s; or default, the config's)", set.language,
+				 langs.buf);
+		sbuf_release(&langs);
+		return r;
+	}
+	if (store_group_set(c->store, c->arg[0], &set) < 0)
 		return cli_store_fail(c);
 	fprintf(c->out, "changed group %s\n", c->arg[0]);
 	return 0;
@@ -52,6 +65,8 @@ static void group_json_fields(FILE *out, const struct group_row *g)
 	json_pair(out, "title", g->title);
 	fputs(", ", out);
 	json_pair(out, "policy", g->policy);
+	fputs(", ", out);
+	json_pair(out, "language", g->language);
 	fprintf(out, ", \"members\": %lld, \"moderators\": %lld, \"created\": ", g->members, g->moderators);
 	json_time(out, g->created);
 }
@@ -115,8 +130,9 @@ static int show_group(const struct group_row *g, void *ctx)
 		group_json_fields(c->out, g);
 	} else {
 		fprintf(c->out, "name:       %s\nkind:       %s\ntitle:      %s\npolicy:     %s\n"
-			"members:    %lld\nmoderators: %lld\n",
-			g->name, g->kind, g->title, g->policy, g->members, g->moderators);
+			"language:   %s%s\nmembers:    %lld\nmoderators: %lld\n",
+			g->name, g->kind, g->title, g->policy, *g->language ? g->language : c->cfg->language,
+			*g->language ? "" : " (the config's)", g->members, g->moderators);
 	}
 	if (links) {
 		if (c->json)

@@ -21,6 +21,7 @@
 #include "address.h"
 #include "names.h"
 #include "sbuf.h"
+#include "texts.h"
 
 enum field_kind {
 	FIELD_STRING, /* char *, copied */
@@ -144,6 +145,8 @@ static const struct field top_fields[] = {
 	  sizeof(struct config_imap), offsetof(struct config, n_imap) },
 	{ "admins", FIELD_ADDRESSES, 0, offsetof(struct config, admins), 0, 0, NULL, NULL, 0,
 	  offsetof(struct config, n_admins) },
+	{ "language", FIELD_STRING, 0, offsetof(struct config, language), 0, 0, NULL, NULL, 0, 0 },
+	{ "templates", FIELD_PATH, 0, offsetof(struct config, templates), 0, 0, NULL, NULL, 0, 0 },
 	END_FIELDS
 };
 
@@ -427,6 +430,24 @@ static int finish(struct loader *ld, struct config *cfg, const config_setting_t 
 				       "'admins': %s is an address of %s itself; mail to postmaster@ would loop", cfg->admins[i],
 				       cfg->domain);
 	}
+	if (!cfg->templates) {
+		struct sbuf sb = SBUF_INIT;
+		sbuf_addf(&sb, "%s/templates", cfg->dir);
+		cfg->templates = sbuf_detach(&sb);
+	}
+	/* The texts are part of the config: an error in a template stops a start or a reload the same way. */
+	if (!(cfg->texts = texts_load(cfg->templates, ld->err)))
+		return -1;
+	if (!cfg->language)
+		cfg->language = xstrdup("nl");
+	if (!texts_has_language(cfg->texts, cfg->language)) {
+		struct sbuf langs = SBUF_INIT;
+		texts_languages(cfg->texts, &langs);
+		int r = fail_at(ld, config_setting_get_member(root, "language"), "'language': no texts in \"%s\" (there are: %s)",
+				cfg->language, langs.buf);
+		sbuf_release(&langs);
+		return r;
+	}
 	for (const char *p = cfg->domain; *p; p++) {
 		if (!(*p == '.' || *p == '-' || (*p >= '0' && *p <= '9') ||
 		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
@@ -523,6 +544,9 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_admins; i++)
 		free(cfg->admins[i]);
 	free(cfg->admins);
+	free(cfg->language);
+	free(cfg->templates);
+	texts_free(cfg->texts);
 	free(cfg->delivery.maildir);
 	free(cfg->delivery.smarthost);
 	free(cfg->copies.footer);

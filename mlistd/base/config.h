@@ -15,6 +15,7 @@
 #include "network.h"
 
 struct sbuf;
+struct texts;
 
 enum listen_protocol { LISTEN_SMTP, LISTEN_LMTP };
 enum delivery_transport { TRANSPORT_MAILDIR, TRANSPORT_SMTP };
@@ -101,6 +102,9 @@ struct config {
 	size_t n_imap;
 	char **admins;            /* who gets mail to postmaster@ and abuse@, n_admins of them */
 	size_t n_admins;
+	char *language;           /* the texts' language of a group that has chosen none ("nl") */
+	char *templates;          /* absolute folder of the templates (texts.h); default: beside the config */
+	struct texts *texts;      /* every template, read and checked with the config */
 };
 
 /*

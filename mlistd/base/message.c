@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "header.h"
+#include "header_write.h"
 #include "sbuf.h"
 
 static void add_parent(struct message_info *info, const char *id)
@@ -101,16 +102,6 @@ static void take_reference(void *ctx, const char *id)
 
 	l->ids = xrealloc(l->ids, (size_t)(l->n + 1) * sizeof(char *));
 	l->ids[l->n++] = xstrdup(id);
-}
-
-/* Whether s holds only US-ASCII. */
-static int is_ascii(const char *s)
-{
-	for (; *s; s++) {
-		if ((unsigned char)*s >= 0x80)
-			return 0;
-	}
-	return 1;
 }
 
 static void add_mailbox(struct message_mailboxes *m, const char *name, const char *addr)
@@ -229,7 +220,7 @@ void message_mailboxes_read(const char *value, struct message_mailboxes *m)
 {
 	memset(m, 0, sizeof(*m));
 	if (read_parsed(value, m)) {
-		m->exact = is_ascii(value);
+		m->exact = header_is_ascii(value);
 		return;
 	}
 	message_mailboxes_release(m);

@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #include "copy.h"
 
-#include <gnutls/gnutls.h>
 #include <libetpan/libetpan.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 
 #include "config.h"
 #include "header.h"
+#include "header_write.h"
 #include "message.h"
 #include "sbuf.h"
 
@@ -37,7 +37,6 @@ static const char *const address_fields[] = { "From", "Sender", "Reply-To", "To"
 /* A line of a header may hold 998 octets (RFC 5322 2.1.1); one over is folded at a blank. */
 #define MAX_LINE 998
 /* Encoded words are folded onto a new line past this column. */
-#define FOLD_COLUMN 76
 
 static int field_in(const struct header_field *f, const char *const *names)
 {
@@ -63,41 +62,13 @@ static int is_content_field(const struct header_field *f)
 	return f->name_len > 8 && strncasecmp(f->start, "Content-", 8) == 0;
 }
 
-static int is_ascii(const char *s)
-{
-	for (; *s; s++) {
-		if ((unsigned char)*s >= 0x80)
-			return 0;
-	}
-	return 1;
-}
-
-static int has_8bit(const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned char)p[i] >= 0x80)
-			return 1;
-	}
-	return 0;
-}
-
-/* Octets on the last line of out so far. */
-static size_t column(const struct sbuf *out)
-{
-	size_t i = out->len;
-
-	while (i > 0 && out->buf[i - 1] != '\n')
-		i--;
-	return out->len - i;
-}
-
 /* Adds one line of a field (no line end), folded at blanks where it would be longer than a line may be. */
 static void add_line(struct sbuf *out, const char *p, size_t n)
 {
 	size_t room;
 
 	/* The room left on the line: the field's name may stand before p. */
-	while (n > (room = MAX_LINE - (column(out) < MAX_LINE / 2 ? column(out) : MAX_LINE / 2))) {
+	while (n > (room = MAX_LINE - (header_column(out) < MAX_LINE / 2 ? header_column(out) : MAX_LINE / 2))) {
 		size_t cut = room;
 		while (cut > 1 && p[cut] != ' ' && p[cut] != '\t')
 			cut--;
@@ -140,71 +111,15 @@ static void add_field(struct sbuf *out, const struct header_field *f)
 	add_lines(out, f->start + f->value_start, f->len - f->value_start);
 }
 
-/* Length of the UTF-8 character starting at s. */
-static size_t utf8_len(const char *s)
-{
-	unsigned char c = (unsigned char)*s;
-
-	return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-}
-
-/* Appends UTF-8 text as RFC 2047 B-encoded words of at most 45 octets, never splitting a character, folded. */
-static void add_encoded_words(struct sbuf *out, const char *text)
-{
-	const char *p = text;
-
-	while (*p) {
-		size_t n = 0;
-		while (p[n] && n + utf8_len(p + n) <= 45)
-			n += utf8_len(p + n);
-		if (n == 0)
-			n = strlen(p);
-		gnutls_datum_t in = { (unsigned char *)p, (unsigned)n }, enc = { NULL, 0 };
-		if (gnutls_base64_encode2(&in, &enc) < 0)
-			break;
-		if (p != text)
-			sbuf_addstr(out, column(out) + 12 + enc.size > FOLD_COLUMN ? "\r\n " : " ");
-		sbuf_addf(out, "=?utf-8?b?%.*s?=", (int)enc.size, (const char *)enc.data);
-		gnutls_free(enc.data);
-		p += n;
-	}
-}
-
-void copy_phrase(struct sbuf *out, const char *text)
-{
-	if (!is_ascii(text)) {
-		add_encoded_words(out, text);
-		return;
-	}
-	/* A quoted string is always a valid phrase; escape what needs it. */
-	sbuf_addch(out, '"');
-	for (const char *p = text; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			sbuf_addch(out, '\\');
-		if (*p != '\r' && *p != '\n')
-			sbuf_addch(out, *p);
-	}
-	sbuf_addch(out, '"');
-}
-
-/* Unstructured text (RFC 5322 3.2.5): as it is when US-ASCII, else encoded words. */
-static void add_text(struct sbuf *out, const char *text)
-{
-	if (is_ascii(text))
-		sbuf_addstr(out, text);
-	else
-		add_encoded_words(out, text);
-}
-
 /* "Name: mailbox, mailbox" from mailboxes read by message_mailboxes_read, names encoded where they need it. */
 static void add_mailboxes(struct sbuf *out, const char *name, const struct message_mailboxes *m)
 {
 	sbuf_addf(out, "%s: ", name);
 	for (int i = 0; i < m->n; i++) {
 		if (i > 0)
-			sbuf_addstr(out, column(out) > FOLD_COLUMN - 20 ? ",\r\n " : ", ");
+			sbuf_addstr(out, header_column(out) > HEADER_FOLD_COLUMN - 20 ? ",\r\n " : ", ");
 		if (*m->list[i].name) {
-			copy_phrase(out, m->list[i].name);
+			header_add_phrase(out, m->list[i].name);
 			sbuf_addf(out, " <%s>", m->list[i].addr);
 		} else {
 			sbuf_addstr(out, m->list[i].addr);
@@ -296,7 +211,7 @@ static void add_from(struct sbuf *out, const struct copy_params *p, const struct
 		else
 			sbuf_addstr(&name, p->group);
 		sbuf_addstr(out, "From: ");
-		copy_phrase(out, name.buf);
+		header_add_phrase(out, name.buf);
 		sbuf_addf(out, " <%s@%s>\r\n", p->group, p->cfg->domain);
 		if (!has_reply_to && m.n)
 			sbuf_addf(out, "Reply-To: <%s>\r\n", addr);
@@ -328,13 +243,13 @@ static void add_subject(struct sbuf *out, const struct copy_params *p, const str
 		v++;
 	if (v == end) {
 		sbuf_addstr(out, "\r\n");
-	} else if (!has_8bit(v, (size_t)(end - v))) {
+	} else if (!header_has_8bit(v, (size_t)(end - v))) {
 		/* US-ASCII, encoded words included: passed on as the author's mailer wrote it. */
 		sbuf_addch(out, ' ');
 		add_lines(out, v, (size_t)(end - v));
 	} else {
 		sbuf_addch(out, ' ');
-		add_text(out, text);
+		header_add_text(out, text);
 		sbuf_addstr(out, "\r\n");
 	}
 	free(text);
@@ -347,7 +262,7 @@ static void add_8bit_field(struct sbuf *out, const struct header_field *f)
 
 	sbuf_add(out, f->start, f->name_len);
 	sbuf_addstr(out, ": ");
-	add_text(out, text);
+	header_add_text(out, text);
 	sbuf_addstr(out, "\r\n");
 	free(text);
 }
@@ -381,7 +296,7 @@ static enum footer_way footer_way(const char *ctype, const char *cte, const char
 	if (cte && strcasecmp(cte, "7bit") && strcasecmp(cte, "8bit"))
 		return FOOTER_WRAP; /* base64 or quoted-printable text cannot just be appended to */
 	if (!ctype) /* plain US-ASCII text (RFC 2045 5.2) */
-		return is_ascii(footer) ? FOOTER_APPEND : has_8bit(body, body_len) ? FOOTER_WRAP : FOOTER_APPEND_UTF8;
+		return header_is_ascii(footer) ? FOOTER_APPEND : header_has_8bit(body, body_len) ? FOOTER_WRAP : FOOTER_APPEND_UTF8;
 	if (mailmime_content_parse(ctype, strlen(ctype), &idx, &content) != MAILIMF_NO_ERROR)
 		return FOOTER_WRAP;
 	const char *type = content->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE &&
@@ -401,11 +316,11 @@ static enum footer_way footer_way(const char *ctype, const char *cte, const char
 			bnd = param->pa_value;
 	}
 	if (strcmp(type, "text") == 0 && strcasecmp(content->ct_subtype, "plain") == 0) {
-		int charset_fits = is_ascii(footer) ||
+		int charset_fits = header_is_ascii(footer) ||
 				   (charset && (strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0));
 		if (charset_fits) {
 			way = FOOTER_APPEND;
-		} else if ((!charset || strcasecmp(charset, "us-ascii") == 0) && !has_8bit(body, body_len)) {
+		} else if ((!charset || strcasecmp(charset, "us-ascii") == 0) && !header_has_8bit(body, body_len)) {
 			way = FOOTER_APPEND_UTF8;
 			for (clistiter *it = clist_begin(content->ct_parameters); it; it = clist_next(it)) {
 				struct mailmime_parameter *param = clist_content(it);
@@ -490,7 +405,7 @@ static void add_message_fields(struct sbuf *out, const struct copy_params *p, co
 				add_field(out, f);
 			else
 				add_date(out, p->received);
-		} else if (!is_content_field(f) && has_8bit(f->start + f->value_start, f->len - f->value_start)) {
+		} else if (!is_content_field(f) && header_has_8bit(f->start + f->value_start, f->len - f->value_start)) {
 			add_8bit_field(out, f);
 		} else {
 			add_field(out, f);
@@ -526,7 +441,7 @@ void copy_compose(const struct copy_params *p, const char *msg, size_t len, stru
 	/* The list's own fields first: they describe the copy as a whole. */
 	sbuf_addf(out, "List-Id: ");
 	if (*p->group_title) {
-		copy_phrase(out, p->group_title);
+		header_add_phrase(out, p->group_title);
 		sbuf_addch(out, ' ');
 	}
 	sbuf_addf(out, "<%s.%s>\r\n", p->group, domain);

@@ -44,7 +44,4 @@ struct copy_params {
 /* Appends the outgoing copy of msg[0..len) to out (CRLF line ends). */
 void copy_compose(const struct copy_params *p, const char *msg, size_t len, struct sbuf *out);
 
-/* Appends text as an RFC 5322 phrase: an atom, a quoted string, or RFC 2047 encoded words. */
-void copy_phrase(struct sbuf *out, const char *text);
-
 #endif

@@ -16,55 +16,30 @@
 #include "store.h"
 #include "store_bounce.h"
 #include "store_group.h"
+#include "template.h"
 #include "record.h"
 
 /* The moderators hear of a refusal for policy: it says something about the list or a sender, not the member. */
 static int report_policy(const struct bounce_ctx *c, const struct bounce_record *b, const char *addr,
 			 const char *group)
 {
-	struct sbuf subject = SBUF_INIT, body = SBUF_INIT;
+	struct template_var vars[] = { { "address", addr }, { "status", b->status }, { "diagnostic", b->diagnostic } };
 
-	sbuf_addf(&subject, "Mail from %s to a member was refused for policy", group);
-	sbuf_addf(&body, "A copy from %s to %s was refused: %s %s\n\n"
-		  "A refusal for policy (DMARC, spam filtering, a blocklist) does not count\n"
-		  "toward disabling the member: it is about the sender or the list, not\n"
-		  "their address.  If it happens often, look at the list's DMARC setting\n"
-		  "(copies.dmarc) or ask the member's mail provider.\n",
-		  group, addr, b->status, b->diagnostic);
-	int r = moderation_tell_moderators(c->cfg, c->st, c->sp, group, subject.buf, body.buf);
-	sbuf_release(&subject);
-	sbuf_release(&body);
-	return r;
+	return moderation_tell_moderators(c->cfg, c->st, c->sp, group, TEXT_BOUNCE_POLICY, vars, 3);
 }
 
 /* The member and the group's moderators hear that copies to the member stopped. */
 static int tell_disabled(const struct bounce_ctx *c, const struct bounce_record *b, const char *addr,
 			 const char *group)
 {
-	struct sbuf from = SBUF_INIT, subject = SBUF_INIT, body = SBUF_INIT;
+	char count[24];
 
-	sbuf_addf(&from, "%s-owner@%s", group, c->cfg->domain);
-	sbuf_addf(&subject, "Mail from %s to you has stopped", group);
-	sbuf_addf(&body, "Copies from %s to %s could not be delivered %lld times; the last\n"
-		  "failure was: %s %s\n\n"
-		  "No more copies are sent to this address until the group's owner\n"
-		  "enables it again.  If you read this, reply to this message (it goes\n"
-		  "to the owner) to have it enabled.\n",
-		  group, addr, b->disable_after, b->status, b->diagnostic);
-	int r = notice_queue(c->st, c->sp, c->cfg->domain, from.buf, NULL, addr, subject.buf, body.buf);
-	sbuf_reset(&subject);
-	sbuf_reset(&body);
-	sbuf_addf(&subject, "Delivery to a member of %s is disabled", group);
-	sbuf_addf(&body, "Copies to %s bounced %lld times; the last failure was:\n  %s %s\n\n"
-		  "They get no copies until you run: mlistctl member enable %s %s\n"
-		  "They were told, in case they can read other mail.\n",
-		  addr, b->disable_after, b->status, b->diagnostic, group, addr);
-	if (r == 0)
-		r = moderation_tell_moderators(c->cfg, c->st, c->sp, group, subject.buf, body.buf);
-	sbuf_release(&from);
-	sbuf_release(&subject);
-	sbuf_release(&body);
-	return r;
+	snprintf(count, sizeof(count), "%lld", b->disable_after);
+	struct template_var vars[] = { { "address", addr }, { "count", count }, { "status", b->status },
+				       { "diagnostic", b->diagnostic } };
+	if (notice_text(c->cfg, c->st, c->sp, group, NULL, NULL, addr, TEXT_BOUNCE_DISABLED, vars, 4) < 0)
+		return -1;
+	return moderation_tell_moderators(c->cfg, c->st, c->sp, group, TEXT_BOUNCE_DISABLED_MODERATORS, vars, 4);
 }
 
 int bounce_count(const struct bounce_ctx *c, struct bounce_record *b, const char *addr, const char *group,

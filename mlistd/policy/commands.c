@@ -22,6 +22,7 @@
 #include "store_group.h"
 #include "store_member.h"
 #include "store_notice.h"
+#include "template.h"
 
 int commands_unanswerable(const struct config *cfg, const struct command_mail *m, const char **why)
 {
@@ -75,26 +76,18 @@ static char *command_word(const struct command_mail *m)
 	return word;
 }
 
-static int reply_to(const struct config *cfg, struct store *st, struct spool *sp, const struct command_mail *m,
-		    const char *reply_addr, const char *subject, const char *body)
+/* Answers the sender from GROUP-request@ with text id; its {address} is the sender's. */
+static int reply_text(const struct config *cfg, struct store *st, struct spool *sp, const struct command_mail *m,
+		      const char *reply_addr, enum text_id id, const char *confirm_addr)
 {
 	struct sbuf from = SBUF_INIT;
+	struct template_var vars[] = { { "address", m->sender }, { "confirm_address", confirm_addr } };
 	int r;
 
 	sbuf_addf(&from, "%s-request@%s", m->group, cfg->domain);
-	r = notice_queue(st, sp, cfg->domain, from.buf, reply_addr, m->sender, subject, body);
+	r = notice_text(cfg, st, sp, m->group, from.buf, reply_addr, m->sender, id, vars, confirm_addr ? 2 : 1);
 	sbuf_release(&from);
 	return r;
-}
-
-static void help_text(const struct config *cfg, const char *group, struct sbuf *out)
-{
-	sbuf_addf(out, "Commands for %s, sent to %s-request@%s as the subject or the first line:\n\n"
-		  "  subscribe     join the group (you will be asked to confirm)\n"
-		  "  unsubscribe   leave the group (you will be asked to confirm)\n"
-		  "  help          this text\n\n"
-		  "To post, write to %s@%s.  Who is in the group is not told to anyone.\n",
-		  group, group, cfg->domain, group, cfg->domain);
 }
 
 static int note_announce(const struct group_row *g, void *ctx)
@@ -118,25 +111,19 @@ static int ask_confirmation(const struct config *cfg, struct store *st, struct s
 {
 	char token[33];
 	long long now = time(NULL), gid = store_group_id(st, m->group);
-	struct sbuf confirm = SBUF_INIT, subject = SBUF_INIT, body = SBUF_INIT;
+	struct sbuf confirm = SBUF_INIT;
 	int r = -1;
 
 	if (gid < 0 || notice_token(token) < 0 ||
 	    store_token_add_membership(st, token, kind, gid, m->sender, now, now + cfg->moderation.hold_lifetime) < 0)
 		goto out;
 	sbuf_addf(&confirm, "%s-confirm+%s@%s", m->group, token, cfg->domain);
-	sbuf_addf(&subject, "Confirm: %s %s %s", kind, strcmp(kind, "subscribe") == 0 ? "to" : "from", m->group);
-	sbuf_addf(&body, "Someone, probably you, asked to %s %s %s with this address, %s.\n\n"
-		  "To confirm, reply to this message (the text does not matter).\n"
-		  "If you did not ask for this, ignore it: nothing changes.\n",
-		  kind, strcmp(kind, "subscribe") == 0 ? "to" : "from", m->group, m->sender);
-	r = reply_to(cfg, st, sp, m, confirm.buf, subject.buf, body.buf);
+	r = reply_text(cfg, st, sp, m, confirm.buf,
+		       strcmp(kind, "subscribe") == 0 ? TEXT_CONFIRM_SUBSCRIBE : TEXT_CONFIRM_UNSUBSCRIBE, confirm.buf);
 	if (r == 0)
 		sbuf_addf(note, "request: %s asked to %s %s; confirmation sent", m->sender, kind, m->group);
 out:
 	sbuf_release(&confirm);
-	sbuf_release(&subject);
-	sbuf_release(&body);
 	return r;
 }
 
@@ -144,7 +131,7 @@ int commands_request(const struct config *cfg, struct store *st, struct spool *s
 		     struct sbuf *note)
 {
 	const char *why = NULL;
-	struct sbuf body = SBUF_INIT, why_bad = SBUF_INIT;
+	struct sbuf why_bad = SBUF_INIT;
 	int r = 0;
 
 	if (commands_unanswerable(cfg, m, &why)) {
@@ -165,35 +152,29 @@ int commands_request(const struct config *cfg, struct store *st, struct spool *s
 		return -1;
 	}
 	if (word && strcmp(word, "who") == 0) {
-		sbuf_addf(&body, "Who is in %s is private: the list server does not tell.\n", m->group);
-		r = reply_to(cfg, st, sp, m, NULL, "Rosters are private", body.buf);
+		r = reply_text(cfg, st, sp, m, NULL, TEXT_ROSTER_PRIVATE, NULL);
 		sbuf_addf(note, "request: %s asked who is in %s; refused", m->sender, m->group);
 	} else if (word && strcmp(word, "subscribe") == 0 && member) {
-		sbuf_addf(&body, "%s is already subscribed to %s.\n", m->sender, m->group);
-		r = reply_to(cfg, st, sp, m, NULL, "Already subscribed", body.buf);
+		r = reply_text(cfg, st, sp, m, NULL, TEXT_ALREADY_SUBSCRIBED, NULL);
 		sbuf_addf(note, "request: %s is subscribed to %s already", m->sender, m->group);
 	} else if (word && strcmp(word, "subscribe") == 0 && !self_subscribe_open(cfg, st, m->group)) {
 		/* Closed: the moderators decide (and add the member with mlistctl). */
 		struct command_mail to_mods = *m;
 		r = commands_owner(cfg, st, sp, &to_mods, note);
-		sbuf_addf(&body, "%s takes no self-subscriptions; your request went to its moderators.\n", m->group);
 		if (r == 0)
-			r = reply_to(cfg, st, sp, m, NULL, "Your request went to the moderators", body.buf);
+			r = reply_text(cfg, st, sp, m, NULL, TEXT_SUBSCRIBE_TO_MODERATORS, NULL);
 	} else if (word && strcmp(word, "subscribe") == 0) {
 		r = ask_confirmation(cfg, st, sp, m, "subscribe", note);
 	} else if (word && strcmp(word, "unsubscribe") == 0 && !member) {
-		sbuf_addf(&body, "%s is not subscribed to %s.\n", m->sender, m->group);
-		r = reply_to(cfg, st, sp, m, NULL, "Not subscribed", body.buf);
+		r = reply_text(cfg, st, sp, m, NULL, TEXT_NOT_SUBSCRIBED, NULL);
 		sbuf_addf(note, "request: %s is not subscribed to %s", m->sender, m->group);
 	} else if (word && strcmp(word, "unsubscribe") == 0) {
 		r = ask_confirmation(cfg, st, sp, m, "unsubscribe", note);
 	} else {
-		help_text(cfg, m->group, &body);
-		r = reply_to(cfg, st, sp, m, NULL, "Help", body.buf);
+		r = reply_text(cfg, st, sp, m, NULL, TEXT_HELP, NULL);
 		sbuf_addf(note, "request: %s got help for %s", m->sender, m->group);
 	}
 	free(word);
-	sbuf_release(&body);
 	return r;
 }
 
@@ -277,24 +258,19 @@ int commands_confirm(const struct config *cfg, struct store *st, struct spool *s
 	struct command_mail to_person = *m;
 	to_person.sender = t.address;
 	to_person.group = t.group;
-	struct sbuf body = SBUF_INIT;
 	int member = store_is_subscribed(st, t.group, t.address);
-	if (member < 0) {
+	if (member < 0)
 		r = -1;
-	} else if (strcmp(t.kind, "subscribe") == 0) {
+	else if (strcmp(t.kind, "subscribe") == 0)
 		r = member ? 0 : store_subscribe(st, t.group, t.address, NULL, "each", 0, SUBSCRIBE_UPDATE) < 0 ? -1 : 0;
-		sbuf_addf(&body, "Welcome: %s is subscribed to %s.\n", t.address, t.group);
-	} else {
+	else
 		r = member ? store_unsubscribe(st, t.group, t.address) : 0;
-		sbuf_addf(&body, "%s has left %s.\n", t.address, t.group);
-	}
 	if (r == 0 && (r = store_token_use(st, token)) == 0)
-		r = reply_to(cfg, st, sp, &to_person, NULL, strcmp(t.kind, "subscribe") == 0 ? "Welcome" : "Goodbye",
-			     body.buf);
+		r = reply_text(cfg, st, sp, &to_person, NULL, strcmp(t.kind, "subscribe") == 0 ? TEXT_WELCOME : TEXT_GOODBYE,
+			       NULL);
 	if (r == 0)
 		sbuf_addf(note, "confirm: %s %s %s", t.address, strcmp(t.kind, "subscribe") == 0 ? "joined" : "left",
 			  t.group);
-	sbuf_release(&body);
 out:
 	free(t.kind);
 	free(t.address);

@@ -86,10 +86,10 @@ out:
 
 /*
  * Ends held post id unsent with decision ("rejected", "discarded") and,
- * when what is given, tells its author that the post what ("was not
- * accepted", "expired"), with reason.
+ * unless what is -1, tells its author with that text (TEXT_POST_REFUSED,
+ * TEXT_POST_EXPIRED) and reason.
  */
-static int drop(const struct held_ctx *c, long long id, const char *decision, const char *what, const char *reason)
+static int drop(const struct held_ctx *c, long long id, const char *decision, int what, const char *reason)
 {
 	struct held_facts f = { 0 };
 	int r = -1;
@@ -97,7 +97,7 @@ static int drop(const struct held_ctx *c, long long id, const char *decision, co
 	if (store_held_get(c->st, id, take_facts, &f) < 0 || store_held_end(c->st, id, decision) < 0)
 		goto out;
 	/* An unsorted post has no group to speak for it; its author is still told. */
-	if (what && *f.author &&
+	if (what >= 0 && *f.author &&
 	    moderation_tell_author(c->cfg, c->st, c->sp, *f.group ? f.group : "postmaster", f.author, f.subject, what,
 				   reason) < 0)
 		goto out;
@@ -109,12 +109,12 @@ out:
 
 int held_reject(const struct held_ctx *c, long long id, const char *reason)
 {
-	return drop(c, id, "rejected", "was not accepted", reason);
+	return drop(c, id, "rejected", TEXT_POST_REFUSED, reason);
 }
 
 int held_discard(const struct held_ctx *c, long long id)
 {
-	return drop(c, id, "discarded", NULL, "");
+	return drop(c, id, "discarded", -1, "");
 }
 
 /* The ids of expired held posts, gathered before any is dropped. */
@@ -138,7 +138,7 @@ int held_expire(const struct held_ctx *c, long long now, struct sbuf *note)
 	int r = store_held_expired(c->st, now - c->cfg->moderation.hold_lifetime, take_id, &ids);
 
 	for (int i = 0; r == 0 && i < ids.n; i++) {
-		r = drop(c, ids.id[i], "discarded", "expired", "no moderator decided on it in time");
+		r = drop(c, ids.id[i], "discarded", TEXT_POST_EXPIRED, "");
 		if (r == 0)
 			sbuf_addf(note, "%sheld post %lld expired and was discarded", note->len ? "\n" : "", ids.id[i]);
 	}

@@ -18,6 +18,7 @@
 #include "store_group.h"
 #include "store_member.h"
 #include "store_notice.h"
+#include "template.h"
 
 #define QUOTED_LINES 15
 
@@ -102,7 +103,7 @@ int moderation_held(const struct config *cfg, struct store *st, struct spool *sp
 {
 	struct addresses mods = { NULL, 0 };
 	struct general_walk walk = { st, &mods, "" };
-	char token[33];
+	char token[33], held_id[24];
 	long long now = time(NULL);
 	int r = -1;
 
@@ -110,58 +111,45 @@ int moderation_held(const struct config *cfg, struct store *st, struct spool *sp
 		     : store_group_each(st, "general", general_moderators, &walk) < 0)
 		goto out;
 	const char *group = h->group ? h->group : walk.first;
-	if (!*group || notice_token(token) < 0 || store_token_add(st, token, h->held, now, now + cfg->moderation.hold_lifetime) < 0)
-		goto done; /* no group to sign with: the post waits for `mlistctl held` */
-	struct sbuf from = SBUF_INIT, reply = SBUF_INIT, body = SBUF_INIT;
-	sbuf_addf(&from, "%s-owner@%s", group, cfg->domain);
-	sbuf_addf(&reply, "%s-confirm+%s@%s", group, token, cfg->domain);
-	sbuf_addf(&body, "A post %s%s is held for a moderator.\n\n"
-		  "From:    %s%s%s%s\nSubject: %s\nReason:  %s\n\n"
-		  "Reply to this message (it goes to %s) to decide;\n"
-		  "the first word of your reply (or its subject) counts:\n"
-		  "  approve           the post goes out\n"
-		  "  reject <reason>   the post is dropped and the author gets your reason\n"
-		  "  discard           the post is dropped without a word to the author\n"
-		  "Or from the shell: mlistctl held approve %lld\n\n"
-		  "The start of the post:\n\n",
-		  h->group ? "to " : "that fits no group yet", h->group ? h->group : "",
-		  h->from_name, *h->from_name ? " <" : "", h->from_addr, *h->from_name ? ">" : "",
-		  h->subject, h->reason, reply.buf, h->held);
-	quote_start(&body, h->body, h->body_len);
-	struct sbuf subject = SBUF_INIT;
-	sbuf_addf(&subject, "Held for moderation in %s (post %lld)", group, h->held);
-	for (int i = 0; i < mods.n; i++) {
-		if (notice_queue(st, sp, cfg->domain, from.buf, reply.buf, mods.list[i], subject.buf, body.buf) < 0) {
-			sbuf_release(&from);
-			sbuf_release(&reply);
-			sbuf_release(&body);
-			sbuf_release(&subject);
-			goto out;
-		}
+	if (!*group || notice_token(token) < 0 || store_token_add(st, token, h->held, now, now + cfg->moderation.hold_lifetime) < 0) {
+		r = 0; /* no group to sign with: the post waits for `mlistctl held` */
+		goto out;
 	}
+	struct sbuf reply = SBUF_INIT, from = SBUF_INIT, start = SBUF_INIT, subject = SBUF_INIT, body = SBUF_INIT;
+	sbuf_addf(&reply, "%s-confirm+%s@%s", group, token, cfg->domain);
+	sbuf_addf(&from, "%s%s%s%s", h->from_name, *h->from_name ? " <" : "", h->from_addr, *h->from_name ? ">" : "");
+	quote_start(&start, h->body, h->body_len);
+	snprintf(held_id, sizeof(held_id), "%lld", h->held);
+	struct template_var vars[] = { { "held_id", held_id }, { "from", from.buf }, { "subject", h->subject },
+				       { "reason", h->reason }, { "confirm_address", reply.buf },
+				       { "post_start", start.buf ? start.buf : "" } };
+	if (notice_render(cfg, st, group, h->group ? TEXT_HELD : TEXT_HELD_UNSORTED, vars, 6, &subject, &body) < 0)
+		goto release;
+	struct sbuf owner = SBUF_INIT;
+	int failed = 0;
+	sbuf_addf(&owner, "%s-owner@%s", group, cfg->domain);
+	for (int i = 0; i < mods.n && !failed; i++)
+		failed = notice_queue(st, sp, cfg->domain, owner.buf, reply.buf, mods.list[i], subject.buf, body.buf) < 0;
+	sbuf_release(&owner);
+	if (failed)
+		goto release;
 	sbuf_addf(note, "; %d moderator(s) notified", mods.n);
 	/* The author hears of it once a day at most, and never when the post itself was automatic. */
 	int due = h->automatic || !*h->from_addr ? 0 : store_author_notice_due(st, h->from_addr, now);
 	if (due < 0)
 		goto release;
 	if (due) {
-		sbuf_reset(&body);
-		sbuf_reset(&subject);
-		sbuf_addf(&subject, "Your post to %s awaits approval", group);
-		sbuf_addf(&body, "Your post \"%s\" to %s is held until a moderator has looked at it (%s).\n"
-			  "You will not hear again about this post unless it is rejected.\n", h->subject, group, h->reason);
-		if (notice_queue(st, sp, cfg->domain, from.buf, NULL, h->from_addr, subject.buf, body.buf) < 0)
+		struct template_var told[] = { { "subject", h->subject }, { "reason", h->reason } };
+		if (notice_text(cfg, st, sp, group, NULL, NULL, h->from_addr, TEXT_HELD_AUTHOR, told, 2) < 0)
 			goto release;
 	}
 	r = 0;
 release:
-	sbuf_release(&from);
 	sbuf_release(&reply);
-	sbuf_release(&body);
+	sbuf_release(&from);
+	sbuf_release(&start);
 	sbuf_release(&subject);
-	goto out;
-done:
-	r = 0;
+	sbuf_release(&body);
 out:
 	for (int i = 0; i < mods.n; i++)
 		free(mods.list[i]);
@@ -170,36 +158,31 @@ out:
 }
 
 int moderation_tell_author(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
-			   const char *author, const char *subject, const char *what, const char *reason)
+			   const char *author, const char *subject, enum text_id what, const char *reason)
 {
-	struct sbuf from = SBUF_INIT, body = SBUF_INIT, title = SBUF_INIT;
-	int r;
+	struct template_var vars[] = { { "subject", subject }, { "reason", reason } };
 
-	sbuf_addf(&from, "%s-owner@%s", group, cfg->domain);
-	sbuf_addf(&title, "Your post to %s %s", group, what);
-	sbuf_addf(&body, "Your post \"%s\" to %s %s.\n%s%s%s", subject, group, what, *reason ? "Reason: " : "", reason,
-		  *reason ? "\n" : "");
-	r = notice_queue(st, sp, cfg->domain, from.buf, NULL, author, title.buf, body.buf);
-	sbuf_release(&from);
-	sbuf_release(&body);
-	sbuf_release(&title);
-	return r;
+	return notice_text(cfg, st, sp, group, NULL, NULL, author, what, vars, 2);
 }
 
 int moderation_tell_moderators(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
-			       const char *subject, const char *body)
+			       enum text_id id, const struct template_var *vars, size_t n)
 {
 	struct addresses mods = { NULL, 0 };
-	struct sbuf from = SBUF_INIT;
+	struct sbuf from = SBUF_INIT, subject = SBUF_INIT, body = SBUF_INIT;
 	int r = store_moderator_each(st, group, collect_moderator, &mods) < 0 ? -1 : 0;
 
+	if (r == 0 && mods.n)
+		r = notice_render(cfg, st, group, id, vars, n, &subject, &body);
 	sbuf_addf(&from, "%s-owner@%s", group, cfg->domain);
 	for (int i = 0; i < mods.n; i++) {
 		if (r == 0)
-			r = notice_queue(st, sp, cfg->domain, from.buf, NULL, mods.list[i], subject, body);
+			r = notice_queue(st, sp, cfg->domain, from.buf, NULL, mods.list[i], subject.buf, body.buf);
 		free(mods.list[i]);
 	}
 	free(mods.list);
 	sbuf_release(&from);
+	sbuf_release(&subject);
+	sbuf_release(&body);
 	return r;
 }

@@ -11,10 +11,13 @@
 
 #include <stddef.h>
 
+#include "texts.h"
+
 struct config;
 struct store;
 struct spool;
 struct sbuf;
+struct template_var;
 
 struct held_notice {
 	long long held;         /* the held post's id */
@@ -30,13 +33,13 @@ struct held_notice {
 int moderation_held(const struct config *cfg, struct store *st, struct spool *sp, const struct held_notice *h,
 		    struct sbuf *note);
 
-/* Tells the author what became of their held post ("was not accepted", "expired"), with a reason or "". */
+/* Tells the author what became of their post (TEXT_POST_REFUSED, TEXT_POST_EXPIRED), with a reason or "". */
 int moderation_tell_author(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
-			   const char *author, const char *subject, const char *what, const char *reason);
+			   const char *author, const char *subject, enum text_id what, const char *reason);
 
-/* Sends a notice from GROUP-owner@ to each moderator of group (a bounce report, say). */
+/* Sends text id from GROUP-owner@ to each moderator of group (a bounce report, say). */
 int moderation_tell_moderators(const struct config *cfg, struct store *st, struct spool *sp, const char *group,
-			       const char *subject, const char *body);
+			       enum text_id id, const struct template_var *vars, size_t n);
 /* Whether a message is automatic (Auto-Submitted, Precedence bulk/junk/list, a null sender). */
 int moderation_is_automatic(const char *text, size_t len, const char *envelope_from);
 

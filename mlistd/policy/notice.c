@@ -4,14 +4,19 @@
 #include "notice.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
 
+#include "config.h"
+#include "header_write.h"
 #include "sbuf.h"
 #include "spool.h"
 #include "store.h"
+#include "store_group.h"
 #include "store_notice.h"
+#include "template.h"
 
 int notice_token(char out[33])
 {
@@ -40,10 +45,17 @@ int notice_queue(struct store *st, struct spool *sp, const char *domain, const c
 	sbuf_addf(&msg, "From: %s\r\nTo: %s\r\n", from, to);
 	if (reply_to)
 		sbuf_addf(&msg, "Reply-To: %s\r\n", reply_to);
-	sbuf_addf(&msg, "Subject: %s\r\nDate: %s\r\nMessage-ID: <notice.%s@%s>\r\n"
+	/* A subject may carry an author's words: one line, encoded when it is not US-ASCII. */
+	struct sbuf line = SBUF_INIT;
+	for (const char *p = subject; *p; p++)
+		sbuf_addch(&line, *p == '\r' || *p == '\n' || *p == '\t' ? ' ' : *p);
+	sbuf_addstr(&msg, "Subject: ");
+	header_add_text(&msg, line.buf ? line.buf : "");
+	sbuf_release(&line);
+	sbuf_addf(&msg, "\r\nDate: %s\r\nMessage-ID: <notice.%s@%s>\r\n"
 		  "Auto-Submitted: auto-generated\r\nX-Loop: mlist@%s\r\nPrecedence: bulk\r\n"
 		  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
-		  subject, date, token, domain, domain);
+		  date, token, domain, domain);
 	for (const char *p = body; *p; p++) {
 		if (*p == '\n' && (p == body || p[-1] != '\r'))
 			sbuf_addch(&msg, '\r');
@@ -59,6 +71,65 @@ int notice_queue(struct store *st, struct spool *sp, const char *domain, const c
 	envelope_release(&env);
 	sbuf_release(&msg);
 	sbuf_release(&id);
+	return r;
+}
+
+struct group_facts {
+	char *title, *language;
+};
+
+static int take_group(const struct group_row *g, void *ctx)
+{
+	struct group_facts *f = ctx;
+
+	f->title = xstrdup(*g->title ? g->title : g->name);
+	f->language = *g->language ? xstrdup(g->language) : NULL;
+	return 0;
+}
+
+int notice_render(const struct config *cfg, struct store *st, const char *group, enum text_id id,
+		  const struct template_var *vars, size_t n, struct sbuf *subject, struct sbuf *body)
+{
+	struct group_facts f = { NULL, NULL };
+	struct sbuf post = SBUF_INIT, request = SBUF_INIT, owner = SBUF_INIT;
+
+	/* A name that is no group ("postmaster" for a post that fits none) speaks the config's language. */
+	if (store_group_id(st, group) >= 0 && store_group_get(st, group, take_group, &f) < 0)
+		return -1;
+	sbuf_addf(&post, "%s@%s", group, cfg->domain);
+	sbuf_addf(&request, "%s-request@%s", group, cfg->domain);
+	sbuf_addf(&owner, "%s-owner@%s", group, cfg->domain);
+	struct template_var *all = xcalloc(n + 6, sizeof(*all));
+	all[0] = (struct template_var){ "group", group };
+	all[1] = (struct template_var){ "group_title", f.title ? f.title : group };
+	all[2] = (struct template_var){ "domain", cfg->domain };
+	all[3] = (struct template_var){ "post_address", post.buf };
+	all[4] = (struct template_var){ "request_address", request.buf };
+	all[5] = (struct template_var){ "owner_address", owner.buf };
+	for (size_t i = 0; i < n; i++)
+		all[6 + i] = vars[i];
+	texts_render(cfg->texts, f.language ? f.language : cfg->language, group, id, all, n + 6, subject, body);
+	free(all);
+	free(f.title);
+	free(f.language);
+	sbuf_release(&post);
+	sbuf_release(&request);
+	sbuf_release(&owner);
+	return 0;
+}
+
+int notice_text(const struct config *cfg, struct store *st, struct spool *sp, const char *group, const char *from,
+		const char *reply_to, const char *to, enum text_id id, const struct template_var *vars, size_t n)
+{
+	struct sbuf subject = SBUF_INIT, body = SBUF_INIT, owner = SBUF_INIT;
+	int r = notice_render(cfg, st, group, id, vars, n, &subject, &body);
+
+	sbuf_addf(&owner, "%s-owner@%s", group, cfg->domain);
+	if (r == 0)
+		r = notice_queue(st, sp, cfg->domain, from ? from : owner.buf, reply_to, to, subject.buf, body.buf);
+	sbuf_release(&subject);
+	sbuf_release(&body);
+	sbuf_release(&owner);
 	return r;
 }
 

@@ -18,8 +18,15 @@
 
 #include <stddef.h>
 
+#include "texts.h"
+
+#include <stddef.h>
+
+struct config;
+struct sbuf;
 struct store;
 struct spool;
+struct template_var;
 
 /*
  * Queues a notice from FROM (header and envelope sender) to TO.  reply_to
@@ -28,6 +35,20 @@ struct spool;
  */
 int notice_queue(struct store *st, struct spool *sp, const char *domain, const char *from, const char *reply_to,
 		 const char *to, const char *subject, const char *body);
+
+/*
+ * Renders text id (texts.h) about group in the group's language (the
+ * config's when it has chosen none, or when group is no group, such as
+ * "postmaster"), with vars and the placeholders every text has filled
+ * from the group.  subject and body get UTF-8.  Returns 0, or -1 on a
+ * store failure.
+ */
+int notice_render(const struct config *cfg, struct store *st, const char *group, enum text_id id,
+		  const struct template_var *vars, size_t n, struct sbuf *subject, struct sbuf *body);
+
+/* notice_render, then notice_queue from GROUP-owner@ (or from, when not NULL) to to. */
+int notice_text(const struct config *cfg, struct store *st, struct spool *sp, const char *group, const char *from,
+		const char *reply_to, const char *to, enum text_id id, const struct template_var *vars, size_t n);
 
 /* Queues a message as it is (a -owner@ forward), with mlist's X-Loop added on top. */
 int notice_forward(struct store *st, struct spool *sp, const char *domain, const char *envelope_from, const char *to,

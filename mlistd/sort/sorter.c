@@ -293,7 +293,7 @@ static int record(struct sorter *so, struct post *p, struct sbuf *note)
 			  p->author, p->refuse_reason);
 		if (!p->automatic && !p->loop && *p->info.from_addr && !p->pass.n && !p->hold.n &&
 		    moderation_tell_author(so->cfg, so->st, so->sp, p->refused_group, p->info.from_addr, p->info.subject,
-					   "was not accepted", p->refuse_reason) < 0)
+					   TEXT_POST_REFUSED, p->refuse_reason) < 0)
 			return -1;
 	}
 	return 0;

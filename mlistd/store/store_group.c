@@ -13,7 +13,7 @@
 
 #define GROUP_COLUMNS \
 	"SELECT g.id AS id, g.name AS name, g.kind AS kind, g.title AS title, g.policy AS policy," \
-	" g.created AS created," \
+	" g.created AS created, g.language AS language," \
 	" (SELECT count(*) FROM subscriptions s WHERE s.group_id = g.id) AS members," \
 	" (SELECT count(*) FROM moderators m WHERE m.group_id = g.id) AS moderators FROM groups g "
 
@@ -32,6 +32,7 @@ static int each_group_row(struct store *st, sqlite3_stmt *stmt, group_fn fn, voi
 			.title = store_get_text(stmt, "title"),
 			.policy = store_get_text(stmt, "policy"),
 			.created = store_get_int(stmt, "created"),
+			.language = store_get_text(stmt, "language"),
 			.members = store_get_int(stmt, "members"),
 			.moderators = store_get_int(stmt, "moderators"),
 		};
@@ -142,21 +143,24 @@ int store_group_remove(struct store *st, const char *name, int force)
 					 "")) < 0 ? -1 : 0;
 }
 
-int store_group_set(struct store *st, const char *name, const char *title, const char *policy)
+int store_group_set(struct store *st, const char *name, const struct group_settings *set)
 {
 	long long id = store_group_id(st, name);
 
 	if (id < 0)
 		return -1;
-	if (policy && !name_in(policy, group_policies)) {
+	if (set->policy && !name_in(set->policy, group_policies)) {
 		char *all = name_choices(group_policies);
-		store_fail(st, "unknown policy '%s' (use %s)", policy, all);
+		store_fail(st, "unknown policy '%s' (use %s)", set->policy, all);
 		free(all);
 		return -1;
 	}
-	return store_run(st, store_stmt(st, "UPDATE groups SET title = coalesce(?, title),"
-					 " policy = coalesce(?, policy) WHERE id = ?", "ssi",
-					 title, policy, id)) < 0 ? -1 : 0;
+	/* "" puts a setting back to the config's: NULL in the row. */
+	return store_run(st, store_stmt(st, "UPDATE groups SET title = coalesce(?1, title),"
+					 " policy = coalesce(?2, policy),"
+					 " language = CASE WHEN ?3 IS NULL THEN language ELSE nullif(?3, '') END"
+					 " WHERE id = ?4", "sssi",
+					 set->title, set->policy, set->language, id)) < 0 ? -1 : 0;
 }
 
 int store_group_get(struct store *st, const char *name, group_fn fn, void *ctx)

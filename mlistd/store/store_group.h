@@ -16,6 +16,14 @@ struct group_row {
 	long long created;  /* unix time */
 	long long members;  /* number of subscriptions */
 	long long moderators;
+	const char *language; /* its texts' language, or "" for the config's */
+};
+
+/* What store_group_set changes: NULL leaves a setting as it is; "" (language) puts it back to the config's. */
+struct group_settings {
+	const char *title;
+	const char *policy;
+	const char *language;
 };
 
 typedef int (*group_fn)(const struct group_row *g, void *ctx);
@@ -28,8 +36,8 @@ int store_group_add(struct store *st, const char *name, const char *kind,
  * force is set; its subscriptions and links then go with it.
  */
 int store_group_remove(struct store *st, const char *name, int force);
-/* Changes title and/or policy (NULL leaves that one as it is). */
-int store_group_set(struct store *st, const char *name, const char *title, const char *policy);
+/* Changes the settings set gives. */
+int store_group_set(struct store *st, const char *name, const struct group_settings *set);
 /* Calls fn for the named group; refuses an unknown name. */
 int store_group_get(struct store *st, const char *name, group_fn fn, void *ctx);
 /* Calls fn for every group (of one kind, unless kind is NULL), by name. */

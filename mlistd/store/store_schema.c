@@ -235,6 +235,12 @@ const char *const store_migrations[] = {
 	"ALTER TABLE bounces ADD COLUMN status TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE bounces ADD COLUMN group_id INTEGER REFERENCES groups(id) ON DELETE SET NULL;"
 	"CREATE INDEX bounces_member ON bounces(member_id, at);",
+
+	/*
+	 * 10: a group's own settings; NULL is the config's.  language: the
+	 * texts its members and moderators get (texts.h).
+	 */
+	"ALTER TABLE groups ADD COLUMN language TEXT;",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

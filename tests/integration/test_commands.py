@@ -2,8 +2,11 @@
 double opt-in subscribing and unsubscribing, help, the private roster,
 closed groups, forwarding to the owners, and no answers that could loop."""
 import email
+import email.policy
 import os
+import signal
 import smtplib
+import subprocess
 import time
 
 from harness import Setup, wait_until
@@ -48,14 +51,18 @@ def test_subscribe_needs_confirmation():
     d = s.start()
     send(s, "nieuw@example.org", f"pga-jeugd-request@{DOMAIN}", subject="subscribe")
     [confirm] = wait_mail(s, "nieuw@example.org")
-    assert confirm["Subject"] == "Confirm: subscribe to pga-jeugd"
+    assert confirm["Subject"] == "Bevestig uw aanmelding bij pga-jeugd"  # the config's language: nl
     assert confirm["From"] == f"pga-jeugd-request@{DOMAIN}" and confirm["Auto-Submitted"] == "auto-generated"
     assert "nieuw@example.org" not in members(s)
     send(s, "nieuw@example.org", confirm["Reply-To"], subject="Re: " + confirm["Subject"], body="ja")
     d.wait_for("confirm: nieuw@example.org joined pga-jeugd")
     assert "nieuw@example.org" in members(s)
     welcome = wait_mail(s, "nieuw@example.org", 2)[1]
-    assert welcome["Subject"] == "Welcome"
+    assert welcome["Subject"] == "Welkom bij pga-jeugd"
+    text = welcome.get_payload(decode=True).decode()
+    # what the group is, how to post, how to leave, that the roster is private
+    assert f"pga-jeugd@{DOMAIN}" in text and f"pga-jeugd-request@{DOMAIN}" in text, text
+    assert "unsubscribe" in text and "niet openbaar" in text and "lid@example.org" not in text, text
     # the token works once
     send(s, "nieuw@example.org", confirm["Reply-To"], body="nog eens")
     d.wait_for("ignored: it was used already")
@@ -67,13 +74,16 @@ def test_unsubscribe_needs_confirmation_so_nobody_else_can():
     # someone pretending to be lid asks; the confirmation goes to lid, who does nothing
     send(s, "lid@example.org", f"pga-jeugd-request@{DOMAIN}", body="unsubscribe\r\n", envelope="evil@example.net")
     [confirm] = wait_mail(s, "lid@example.org")
-    assert confirm["Subject"] == "Confirm: unsubscribe from pga-jeugd"
+    assert confirm["Subject"] == "Bevestig uw afmelding bij pga-jeugd"
     time.sleep(1)
     assert "lid@example.org" in members(s)
     # lid confirms after all
     send(s, "lid@example.org", confirm["Reply-To"], body="yes")
     d.wait_for("confirm: lid@example.org left pga-jeugd")
     assert "lid@example.org" not in members(s)
+    goodbye = wait_mail(s, "lid@example.org", 2)[1]
+    assert goodbye["Subject"] == "U bent afgemeld bij pga-jeugd"
+    assert "subscribe" in goodbye.get_payload(decode=True).decode()
 
 
 def test_who_is_refused_and_help_is_given():
@@ -81,12 +91,12 @@ def test_who_is_refused_and_help_is_given():
     s.start()
     send(s, "vraag@example.org", f"pga-jeugd-request@{DOMAIN}", subject="who")
     [answer] = wait_mail(s, "vraag@example.org")
-    assert answer["Subject"] == "Rosters are private"
+    assert answer["Subject"] == "De deelnemers van pga-jeugd zijn niet openbaar"
     raw = answer.as_string()
     assert "lid@example.org" not in raw and "mod@example.org" not in raw
     send(s, "vraag@example.org", f"pga-jeugd-request@{DOMAIN}", subject="wat kan ik hier?")
     help_mail = wait_mail(s, "vraag@example.org", 2)[1]
-    assert help_mail["Subject"] == "Help" and "subscribe" in help_mail.get_payload()
+    assert help_mail["Subject"] == "Hulp bij pga-jeugd" and "subscribe" in help_mail.get_payload()
 
 
 def test_closed_groups_send_requests_to_the_moderators():
@@ -94,7 +104,7 @@ def test_closed_groups_send_requests_to_the_moderators():
     d = s.start()
     send(s, "nieuw@example.org", f"pga-jeugd-request@{DOMAIN}", subject="subscribe", body="Graag!")
     [told] = wait_mail(s, "nieuw@example.org")
-    assert told["Subject"] == "Your request went to the moderators"
+    assert told["Subject"] == "Uw aanvraag voor pga-jeugd is doorgestuurd naar de moderatoren"
     [forwarded] = wait_mail(s, "mod@example.org")
     assert forwarded["Subject"] == "subscribe" and forwarded["X-Loop"] == f"mlist@{DOMAIN}"
     d.stop()
@@ -102,7 +112,54 @@ def test_closed_groups_send_requests_to_the_moderators():
     s2 = group("members", "moderation = { self_subscribe = false; };\n")
     s2.start()
     send(s2, "nieuw@example.org", f"pga-jeugd-request@{DOMAIN}", subject="subscribe")
-    assert wait_mail(s2, "nieuw@example.org")[0]["Subject"] == "Your request went to the moderators"
+    assert wait_mail(s2, "nieuw@example.org")[0]["Subject"] == \
+        "Uw aanvraag voor pga-jeugd is doorgestuurd naar de moderatoren"
+
+
+def test_an_english_group_answers_in_english():
+    s = group()
+    s.ctl("group", "set", "pga-jeugd", "--language", "en")
+    assert s.ctl_json("group", "show", "pga-jeugd")["language"] == "en"
+    s.start()
+    send(s, "vraag@example.org", f"pga-jeugd-request@{DOMAIN}", subject="help")
+    [help_mail] = wait_mail(s, "vraag@example.org")
+    assert help_mail["Subject"] == "Help for pga-jeugd", help_mail["Subject"]
+    assert "To post, write to pga-jeugd@" in help_mail.get_payload(decode=True).decode()
+    # back to the config's language
+    s.ctl("group", "set", "pga-jeugd", "--language", "default")
+    assert s.ctl_json("group", "show", "pga-jeugd")["language"] == ""
+    send(s, "vraag@example.org", f"pga-jeugd-request@{DOMAIN}", subject="help")
+    assert wait_mail(s, "vraag@example.org", 2)[1]["Subject"] == "Hulp bij pga-jeugd"
+    # a language there are no texts for is refused
+    _, err = s.ctl("group", "set", "pga-jeugd", "--language", "de", expect=1)
+    assert "no texts in language 'de'" in err and "en, nl" in err, err
+
+
+def test_a_groups_own_text_is_used_and_a_broken_text_is_refused_with_file_and_line():
+    s = group(extra_config='templates = "templates";\n')
+    own = os.path.join(s.dir, "templates", "groups", "pga-jeugd")
+    os.makedirs(own)
+    with open(os.path.join(own, "help.txt"), "w") as f:
+        f.write("Subject: Één hulptekst voor {group_title}\n\nSchrijf naar {post_address}.\n")
+    d = s.start()
+    send(s, "vraag@example.org", f"pga-jeugd-request@{DOMAIN}", subject="help")
+    wait_mail(s, "vraag@example.org")
+    path = os.path.join(s.path("spool/outbox/vraag@example.org/new"),
+                        os.listdir(s.path("spool/outbox/vraag@example.org/new"))[0])
+    raw = open(path, "rb").read()
+    assert b"Subject: =?utf-8?b?" in raw, raw  # non-ASCII in a header field: RFC 2047
+    mail = email.message_from_bytes(raw, policy=email.policy.default)
+    assert mail["Subject"] == "Één hulptekst voor pga-jeugd", mail["Subject"]
+    assert mail.get_content().strip() == f"Schrijf naar pga-jeugd@{DOMAIN}."
+    # a placeholder the text does not have: the reload is refused, naming the file and line
+    with open(os.path.join(own, "help.txt"), "a") as f:
+        f.write("Groet,\n{moderator}\n")
+    d.signal(signal.SIGHUP)
+    line = d.wait_for("reload refused")
+    assert f"{own}/help.txt:5: unknown placeholder {{moderator}}" in line, line
+    proc = subprocess.run([os.environ["MLISTD"], "-n", "-c", s.config], capture_output=True, text=True)
+    assert proc.returncode == 1 and f"{own}/help.txt:5: unknown placeholder" in proc.stderr, proc.stderr
+    assert d.stop() == 0
 
 
 def test_owner_address_reaches_the_moderators():

@@ -300,7 +300,7 @@ def test_repeated_bounces_disable_the_address():
         wait_until(lambda: sink.copies_for("carla@example.org") and sink.copies_for("mod@example.org"),
                    what="the notices of the disabling")
         told = sink.copies_for("carla@example.org")[0].decode()
-        assert "Subject: Mail from pga-jeugd to you has stopped" in told and "550 5.1.1" in told, told
+        assert "Subject: U ontvangt geen berichten van pga-jeugd meer" in told and "550 5.1.1" in told, told
         assert f"From: pga-jeugd-owner@{DOMAIN}" in told, told
         told = sink.copies_for("mod@example.org")[0].decode()
         assert "mlistctl member enable pga-jeugd carla@example.org" in told, told

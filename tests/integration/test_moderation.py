@@ -93,7 +93,7 @@ def test_announce_policy_refuses_others():
     # the refused author is told why
     wait_until(lambda: notices(s, "lid@example.org"), what="the explanation")
     [note] = notices(s, "lid@example.org")
-    assert "was not accepted" in note["Subject"] and "only the group's moderators post to it" in note.get_payload()
+    assert "is niet geplaatst" in note["Subject"] and "only the group's moderators post to it" in note.get_payload()
 
 
 def test_approve_sends_once_and_only_once():
@@ -114,7 +114,7 @@ def test_approve_sends_once_and_only_once():
     assert s.ctl_json("held", "list") == []
     d.stop()
     assert len(copies(s, "lezer@example.org")) == 1
-    assert len(copies(s, "lid@example.org")) == 2 and len(notices(s, "lid@example.org")) == 1  # the post and the "awaits approval" note
+    assert len(copies(s, "lid@example.org")) == 2 and len(notices(s, "lid@example.org")) == 1  # the post and the "wacht op goedkeuring" note
 
 
 def test_reject_and_discard_send_nothing():
@@ -133,9 +133,9 @@ def test_reject_and_discard_send_nothing():
     assert copies(s, "lezer@example.org") == []
     assert s.ctl_json("thread", "list", "pga-jeugd") == []
     # the rejected post's author hears why; a discarded post is dropped without a word
-    wait_until(lambda: any("not accepted" in n["Subject"] for n in notices(s, "lid@example.org")), what="the note")
+    wait_until(lambda: any("niet geplaatst" in n["Subject"] for n in notices(s, "lid@example.org")), what="the note")
     time.sleep(1)
-    [note] = [n for n in notices(s, "lid@example.org") if "not accepted" in n["Subject"]]
+    [note] = [n for n in notices(s, "lid@example.org") if "niet geplaatst" in n["Subject"]]
     assert "buiten het onderwerp" in note.get_payload()
 
 
@@ -207,9 +207,9 @@ def test_moderator_approves_by_mail():
     body = notice.get_payload()
     assert "vreemde@example.net" in body and "Van buiten" in body and "the sender is not a member" in body
     assert "> Inhoud van Van buiten." in body
-    assert f"(it goes to {confirm})" in body and "mlistctl held approve" in body
+    assert f"{confirm})" in body and "mlistctl held approve" in body
     wait_until(lambda: notices(s, "vreemde@example.net"), what="the author's note")
-    assert "awaits approval" in notices(s, "vreemde@example.net")[0]["Subject"]
+    assert "wacht op goedkeuring" in notices(s, "vreemde@example.net")[0]["Subject"]
     reply(s, "mod@example.org", confirm, "approve\r\n\r\n> quoted text that says reject")
     d.wait_for("confirm: mod@example.org approved held post")
     wait_until(lambda: len(copies(s, "lezer@example.org")) == 1, what="the approved post")
@@ -251,8 +251,8 @@ def test_reject_by_mail_tells_the_author_why():
     d.wait_for("rejected held post")
     # nothing is left to do with it: its spool file goes
     wait_until(lambda: os.listdir(s.path("spool/queue")) == [], what="the spool to let go of it")
-    wait_until(lambda: any("not accepted" in n["Subject"] for n in notices(s, "lid@example.org")), what="the note")
-    note = next(n for n in notices(s, "lid@example.org") if "not accepted" in n["Subject"])
+    wait_until(lambda: any("niet geplaatst" in n["Subject"] for n in notices(s, "lid@example.org")), what="the note")
+    note = next(n for n in notices(s, "lid@example.org") if "niet geplaatst" in n["Subject"])
     assert "dit hoort in de andere groep" in note.get_payload()
     assert copies(s, "lezer@example.org") == []
 
@@ -297,7 +297,7 @@ def test_held_posts_expire_with_a_note_to_the_author():
     d.wait_for("old@example.org> held")
     d.wait_for("expired and was discarded", timeout=30)
     assert s.ctl_json("held", "list") == []
-    wait_until(lambda: any("expired" in n["Subject"] for n in notices(s, "lid@example.org")), what="the note")
+    wait_until(lambda: any("vervallen" in n["Subject"] for n in notices(s, "lid@example.org")), what="the note")
 
 
 def test_a_token_from_another_group_does_not_work():

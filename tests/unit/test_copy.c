@@ -9,6 +9,7 @@
 #include "check.h"
 #include "config.h"
 #include "copy.h"
+#include "header_write.h"
 #include "sbuf.h"
 
 static struct config cfg;
@@ -73,14 +74,14 @@ static void phrases(void)
 {
 	struct sbuf out = SBUF_INIT;
 
-	copy_phrase(&out, "Jan \"JJ\" Jansen");
+	header_add_phrase(&out, "Jan \"JJ\" Jansen");
 	CHECK(strcmp(out.buf, "\"Jan \\\"JJ\\\" Jansen\"") == 0);
 	sbuf_reset(&out);
-	copy_phrase(&out, "Jos\xc3\xa9");
+	header_add_phrase(&out, "Jos\xc3\xa9");
 	CHECK(strcmp(out.buf, "=?utf-8?b?Sm9zw6k=?=") == 0);
 	sbuf_reset(&out);
 	/* long text becomes several encoded words, none over 75 characters */
-	copy_phrase(&out, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	header_add_phrase(&out, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 			  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 			  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
 	CHECK(count(out.buf, "=?utf-8?b?") == 2);

@@ -17,6 +17,7 @@
 #include "store_member.h"
 #include "store_message.h"
 #include "store_notice.h"
+#include "texts.h"
 
 struct world {
 	struct config cfg;
@@ -33,6 +34,8 @@ static void world_open(struct world *w)
 
 	memset(w, 0, sizeof(*w));
 	w->cfg.domain = "lists.example.org";
+	w->cfg.language = "en";
+	w->cfg.texts = texts_load("/nonexistent", &err); /* the built-in texts */
 	w->cfg.moderation.hold_lifetime = 100;
 	sbuf_addf(&path, "%s/mlist.db", dir);
 	w->st = store_open(path.buf, STORE_CREATE, &err);
@@ -55,6 +58,7 @@ static void world_open(struct world *w)
 
 static void world_close(struct world *w)
 {
+	texts_free(w->cfg.texts);
 	spool_close(w->sp);
 	store_close(w->st);
 }

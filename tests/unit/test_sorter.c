@@ -17,6 +17,7 @@
 #include "held.h"
 #include "store_held.h"
 #include "store_message.h"
+#include "texts.h"
 
 struct world {
 	struct config cfg;
@@ -33,6 +34,8 @@ static void world_open(struct world *w)
 
 	memset(w, 0, sizeof(*w));
 	w->cfg.domain = "lists.example.org";
+	w->cfg.language = "en";
+	w->cfg.texts = texts_load("/nonexistent", &err); /* the built-in texts */
 	w->rule.header = "X-Project";
 	w->rule.contains = "ruwaard";
 	w->rule.group = "ruwaard-oss";
@@ -58,6 +61,7 @@ static void world_open(struct world *w)
 
 static void world_close(struct world *w)
 {
+	texts_free(w->cfg.texts);
 	sorter_free(w->so);
 	spool_close(w->sp);
 	store_close(w->st);
