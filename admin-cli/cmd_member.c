@@ -1,7 +1,8 @@
 /*
- * cmd_member: mlistctl member add|remove|list|export|forget.
+ * cmd_member: mlistctl member add|remove|enable|set|rename|list|find|export|forget.
  * (member import lives in cmd_member_import.c.)
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -50,6 +51,42 @@ int cmd_member_enable(struct cli *c)
 	fprintf(c->out, was ? "enabled %s again: mail goes to them, their bounce count starts over\n"
 			    : "%s was not disabled; their bounce count starts over\n",
 		c->arg[1]);
+	return 0;
+}
+
+/* A flag pair --NAME / --no-NAME: 1, 0, or -1 when neither is given. */
+static int flag_pair(struct cli *c, const char *name)
+{
+	char no[40];
+
+	snprintf(no, sizeof(no), "no-%s", name);
+	return cli_opt(c, name) ? 1 : cli_opt(c, no) ? 0 : -1;
+}
+
+int cmd_member_set(struct cli *c)
+{
+	const char *mode = cli_opt(c, "mode");
+	int follow = flag_pair(c, "follow-line"), self_copy = flag_pair(c, "self-copy");
+
+	if (!mode && follow < 0 && self_copy < 0)
+		return cli_fail("member set needs --mode, --follow-line/--no-follow-line or --self-copy/--no-self-copy");
+	/* With no subscription setting given, store_subscription_set changes nothing but still refuses a non-member. */
+	if (store_subscription_set(c->store, c->arg[0], c->arg[1], mode, follow) < 0)
+		return cli_store_fail(c);
+	/* Self-copy is the person's own, in every group they post to. */
+	if (self_copy >= 0 && store_person_set_self_copy(c->store, c->arg[1], self_copy) < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, "changed %s in %s\n", c->arg[1], c->arg[0]);
+	return 0;
+}
+
+int cmd_member_rename(struct cli *c)
+{
+	if (cli_check_address(c->arg[1]))
+		return 1;
+	if (store_person_rename(c->store, c->arg[0], c->arg[1]) < 0)
+		return cli_store_fail(c);
+	fprintf(c->out, "%s is now %s, with every subscription and setting\n", c->arg[0], c->arg[1]);
 	return 0;
 }
 
@@ -179,6 +216,43 @@ int cmd_member_export(struct cli *c)
 	if (store_person_bounces(c->store, c->arg[0], export_bounce, &bounces) < 0)
 		return cli_store_fail(c);
 	fputs("]}\n", out);
+	return 0;
+}
+
+static int find_person(const struct person_row *p, void *ctx)
+{
+	struct cli *c = ctx;
+
+	fprintf(c->out, "%s%s%s%s\n  copies of own posts: %s%s\n", p->address, *p->name ? " (" : "", p->name,
+		*p->name ? ")" : "", p->self_copy ? "yes" : "no", p->disabled ? "\n  delivery disabled after bounces" : "");
+	return 0;
+}
+
+static int find_subscription(const struct subscription_row *s, void *ctx)
+{
+	struct cli *c = ctx;
+
+	fprintf(c->out, "  member of    %-28s %s%s%s\n", s->group, s->mode, s->follow_line ? ", follows the line" : "",
+		s->disabled ? ", disabled" : "");
+	return 0;
+}
+
+static int find_moderates(const struct subscription_row *s, void *ctx)
+{
+	struct cli *c = ctx;
+
+	fprintf(c->out, "  moderates    %s\n", s->group);
+	return 0;
+}
+
+int cmd_member_find(struct cli *c)
+{
+	if (c->json)
+		return cmd_member_export(c);
+	if (store_person_get(c->store, c->arg[0], find_person, c) < 0 ||
+	    store_person_subscriptions(c->store, c->arg[0], find_subscription, c) < 0 ||
+	    store_person_moderates(c->store, c->arg[0], find_moderates, c) < 0)
+		return cli_store_fail(c);
 	return 0;
 }
 

@@ -126,6 +126,46 @@ int store_subscribe(struct store *st, const char *group, const char *addr, const
 	return 1;
 }
 
+int store_subscription_set(struct store *st, const char *group, const char *addr, const char *mode, int follow_line)
+{
+	long long gid = store_group_id(st, group), mid, subscribed = 0;
+
+	if (gid < 0 || (mid = person_id(st, addr, 0, NULL)) < 0)
+		return -1;
+	int r = store_int(st, &subscribed, "SELECT 1 FROM subscriptions WHERE member_id = ? AND group_id = ?", "ii", mid,
+			  gid);
+	if (r <= 0)
+		return r < 0 ? -1 : store_fail(st, "%s is not a member of %s", addr, group);
+	/* The checks of a new subscription, on what is asked for now. */
+	if (subscribe_group(st, group, mode ? mode : "each", follow_line > 0) < 0)
+		return -1;
+	return store_run(st, store_stmt(st, "UPDATE subscriptions SET mode = coalesce(?1, mode),"
+					 " follow_line = CASE WHEN ?2 < 0 THEN follow_line ELSE ?2 END"
+					 " WHERE member_id = ?3 AND group_id = ?4", "siii",
+					 mode, (long long)follow_line, mid, gid)) < 0 ? -1 : 0;
+}
+
+int store_person_rename(struct store *st, const char *old_addr, const char *new_addr)
+{
+	long long mid = person_id(st, old_addr, 0, NULL), taken = 0;
+	char *norm = address_normalize(new_addr);
+	int r = -1;
+
+	if (mid < 0)
+		goto out;
+	if (store_int(st, &taken, "SELECT id FROM members WHERE address = ? AND id <> ?", "si", norm, mid) < 0)
+		goto out;
+	if (taken) {
+		/* Two people's subscriptions and history are not merged behind anyone's back. */
+		store_fail(st, "%s is a member already: remove one of the two first", new_addr);
+		goto out;
+	}
+	r = store_run(st, store_stmt(st, "UPDATE members SET address = ? WHERE id = ?", "si", norm, mid)) < 0 ? -1 : 0;
+out:
+	free(norm);
+	return r;
+}
+
 int store_person_set_self_copy(struct store *st, const char *addr, int self_copy)
 {
 	long long mid = person_id(st, addr, 0, NULL);

@@ -39,6 +39,18 @@ enum subscribe_existing {
  */
 int store_subscribe(struct store *st, const char *group, const char *addr, const char *name,
 		    const char *mode, int follow_line, enum subscribe_existing existing);
+/*
+ * Changes addr's subscription to group: mode ("each", "digest", "nomail";
+ * NULL keeps it) and follow_line (1, 0; -1 keeps it; 1 only for change
+ * lines).  Refuses an address that is not subscribed.
+ */
+int store_subscription_set(struct store *st, const char *group, const char *addr, const char *mode, int follow_line);
+/*
+ * Gives the person at old_addr the address new_addr (checked with
+ * address_check): every subscription, moderatorship, setting and bounce
+ * record stays theirs.  Refuses a new address that is someone's already.
+ */
+int store_person_rename(struct store *st, const char *old_addr, const char *new_addr);
 /* Whether the person at addr receives copies of their own posts (1, the default) or not (0). */
 int store_person_set_self_copy(struct store *st, const char *addr, int self_copy);
 /* 1 if addr is subscribed to group (in any mode), 0 if not, -1 on error. */

@@ -263,6 +263,48 @@ def test_member_add_list_remove():
     assert s.ctl_json("member", "list", "ruwaard-oss") == []
 
 
+def test_member_set_find_and_rename():
+    s = seeded()
+    s.ctl("member", "add", "ruwaard-oss", "els@example.org", "--name", "Els Bakker")
+    s.ctl("member", "add", "veilig-dichtbij", "els@example.org")
+    s.ctl("moderator", "add", "ruwaard-oss", "els@example.org")
+    s.ctl("member", "set", "veilig-dichtbij", "els@example.org", "--mode", "digest", "--follow-line")
+    s.ctl("member", "set", "ruwaard-oss", "els@example.org", "--no-self-copy")
+    [line] = s.ctl_json("member", "list", "veilig-dichtbij")
+    assert line["mode"] == "digest" and line["follow_line"] is True, line
+    s.ctl("member", "set", "veilig-dichtbij", "els@example.org", "--no-follow-line")
+    assert s.ctl_json("member", "list", "veilig-dichtbij")[0]["follow_line"] is False
+    assert s.ctl_json("member", "list", "veilig-dichtbij")[0]["mode"] == "digest"  # kept
+    out, _ = s.ctl("member", "find", "Els@Example.org")
+    assert out.splitlines() == [
+        "els@example.org (Els Bakker)", "  copies of own posts: no",
+        "  member of    ruwaard-oss                  each",
+        "  member of    veilig-dichtbij              digest",
+        "  moderates    ruwaard-oss"], out
+    # refusals, each with its reason
+    for args, why in ((["ruwaard-oss", "els@example.org", "--follow-line"], "is for change-line groups"),
+                      (["ruwaard-oss", "els@example.org", "--mode", "weekly"], "unknown mode 'weekly'"),
+                      (["pga-jeugd", "els@example.org", "--mode", "nomail"], "is not a member of pga-jeugd"),
+                      (["ruwaard-oss", "nobody@example.org", "--mode", "nomail"], "no member with address"),
+                      (["ruwaard-oss", "els@example.org"], "member set needs")):
+        _, err = s.ctl("member", "set", *args, expect=1)
+        assert why in err, (args, err)
+    # a new address: one step, everything kept
+    s.ctl("member", "add", "pga-jeugd", "piet@example.org")
+    _, err = s.ctl("member", "rename", "els@example.org", "piet@example.org", expect=1)
+    assert "piet@example.org is a member already" in err, err
+    _, err = s.ctl("member", "rename", "els@example.org", "els@", expect=1)
+    assert "els@" in err, err
+    out, _ = s.ctl("member", "rename", "els@example.org", "els@nieuw.example.nl")
+    assert "els@example.org is now els@nieuw.example.nl" in out, out
+    moved = s.ctl_json("member", "find", "els@nieuw.example.nl", )
+    assert moved["name"] == "Els Bakker" and moved["self_copy"] is False, moved
+    assert [x["group"] for x in moved["subscriptions"]] == ["ruwaard-oss", "veilig-dichtbij"], moved
+    assert [x["group"] for x in moved["moderates"]] == ["ruwaard-oss"], moved
+    _, err = s.ctl("member", "find", "els@example.org", expect=1)
+    assert "no member with address" in err, err
+
+
 def test_member_add_refusals():
     s = seeded()
     s.ctl("member", "add", "ruwaard-oss", "jan@example.org")
