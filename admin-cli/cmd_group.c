@@ -35,10 +35,16 @@ int cmd_group_remove(struct cli *c)
 
 int cmd_group_set(struct cli *c)
 {
-	struct group_settings set = { cli_opt(c, "title"), cli_opt(c, "policy"), cli_opt(c, "language") };
+	struct group_settings set = { cli_opt(c, "title"), cli_opt(c, "policy"), cli_opt(c, "language"), -1 };
+	const char *owner_notices = cli_opt(c, "owner-notices");
 
-	if (!set.title && !set.policy && !set.language)
-		return cli_fail("group set needs --title, --policy or --language");
+	if (!set.title && !set.policy && !set.language && !owner_notices)
+		return cli_fail("group set needs --title, --policy, --language or --owner-notices");
+	if (owner_notices) {
+		if (strcmp(owner_notices, "on") != 0 && strcmp(owner_notices, "off") != 0)
+			return cli_fail("--owner-notices is on or off, not '%s'", owner_notices);
+		set.owner_notices = strcmp(owner_notices, "on") == 0;
+	}
 	if (set.language && strcmp(set.language, "default") == 0) {
 		set.language = "";
 	} else if (set.language && !texts_has_language(c->cfg->texts, set.language)) {
@@ -67,6 +73,7 @@ static void group_json_fields(FILE *out, const struct group_row *g)
 	json_pair(out, "policy", g->policy);
 	fputs(", ", out);
 	json_pair(out, "language", g->language);
+	fprintf(out, ", \"owner_notices\": %s", g->owner_notices ? "true" : "false");
 	fprintf(out, ", \"members\": %lld, \"moderators\": %lld, \"created\": ", g->members, g->moderators);
 	json_time(out, g->created);
 }
@@ -130,9 +137,9 @@ static int show_group(const struct group_row *g, void *ctx)
 		group_json_fields(c->out, g);
 	} else {
 		fprintf(c->out, "name:       %s\nkind:       %s\ntitle:      %s\npolicy:     %s\n"
-			"language:   %s%s\nmembers:    %lld\nmoderators: %lld\n",
+			"language:   %s%s\nowner notices: %s\nmembers:    %lld\nmoderators: %lld\n",
 			g->name, g->kind, g->title, g->policy, *g->language ? g->language : c->cfg->language,
-			*g->language ? "" : " (the config's)", g->members, g->moderators);
+			*g->language ? "" : " (the config's)", g->owner_notices ? "on" : "off", g->members, g->moderators);
 	}
 	if (links) {
 		if (c->json)

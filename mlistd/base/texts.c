@@ -41,6 +41,11 @@ static const struct {
 	[TEXT_CONFIRM_UNSUBSCRIBE] = { "confirm-unsubscribe", { "address", "confirm_address" } },
 	[TEXT_WELCOME] = { "welcome", { "address" } },
 	[TEXT_GOODBYE] = { "goodbye", { "address" } },
+	[TEXT_STATUS] = { "status", { "address", "subscriptions" } },
+	[TEXT_CONFIRM_SET] = { "confirm-set", { "address", "change", "confirm_address" } },
+	[TEXT_SET_DONE] = { "set-done", { "address", "change", "subscriptions" } },
+	[TEXT_OWNER_SUBSCRIBED] = { "owner-subscribed", { "address" } },
+	[TEXT_OWNER_UNSUBSCRIBED] = { "owner-unsubscribed", { "address" } },
 };
 
 static const char *const common_vars[] = { "group", "group_title", "domain", "post_address", "request_address",

@@ -37,6 +37,11 @@ enum text_id {
 	TEXT_CONFIRM_UNSUBSCRIBE,
 	TEXT_WELCOME,
 	TEXT_GOODBYE,
+	TEXT_STATUS,                /* the asker's own subscriptions and settings */
+	TEXT_CONFIRM_SET,           /* a change of settings not sent from the address itself */
+	TEXT_SET_DONE,
+	TEXT_OWNER_SUBSCRIBED,      /* to moderators: someone joined by mail */
+	TEXT_OWNER_UNSUBSCRIBED,
 	TEXT_COUNT
 };
 

@@ -28,7 +28,7 @@ static int report_policy(const struct bounce_ctx *c, const struct bounce_record 
 	return moderation_tell_moderators(c->cfg, c->st, c->sp, group, TEXT_BOUNCE_POLICY, vars, 3);
 }
 
-/* The member and the group's moderators hear that copies to the member stopped. */
+/* The member, and the group's moderators unless it turned owner notices off, hear that copies to the member stopped. */
 static int tell_disabled(const struct bounce_ctx *c, const struct bounce_record *b, const char *addr,
 			 const char *group)
 {
@@ -37,9 +37,12 @@ static int tell_disabled(const struct bounce_ctx *c, const struct bounce_record 
 	snprintf(count, sizeof(count), "%lld", b->disable_after);
 	struct template_var vars[] = { { "address", addr }, { "count", count }, { "status", b->status },
 				       { "diagnostic", b->diagnostic } };
-	if (notice_text(c->cfg, c->st, c->sp, group, NULL, NULL, addr, TEXT_BOUNCE_DISABLED, vars, 4) < 0)
+	int tell;
+	if (notice_text(c->cfg, c->st, c->sp, group, NULL, NULL, addr, TEXT_BOUNCE_DISABLED, vars, 4) < 0 ||
+	    (tell = store_group_owner_notices(c->st, group)) < 0)
 		return -1;
-	return moderation_tell_moderators(c->cfg, c->st, c->sp, group, TEXT_BOUNCE_DISABLED_MODERATORS, vars, 4);
+	return tell ? moderation_tell_moderators(c->cfg, c->st, c->sp, group, TEXT_BOUNCE_DISABLED_MODERATORS, vars, 4)
+		    : 0;
 }
 
 int bounce_count(const struct bounce_ctx *c, struct bounce_record *b, const char *addr, const char *group,

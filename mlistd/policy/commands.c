@@ -12,8 +12,10 @@
 #include <time.h>
 
 #include "address.h"
+#include "command_parse.h"
 #include "config.h"
 #include "list_address.h"
+#include "member_commands.h"
 #include "message.h"
 #include "moderation.h"
 #include "notice.h"
@@ -39,41 +41,6 @@ int commands_unanswerable(const struct config *cfg, const struct command_mail *m
 		r = 1;
 	}
 	return r;
-}
-
-/* The command: the first word of the subject (after Re:) or of the first five lines of text. */
-static char *command_word(const struct command_mail *m)
-{
-	struct message_info info;
-	struct sbuf lines = SBUF_INIT;
-	char *word = NULL;
-
-	message_parse(m->text, m->len, &info);
-	char *subject = message_base_subject(info.subject);
-	sbuf_addf(&lines, "%s\n", subject);
-	free(subject);
-	int taken = 0;
-	for (size_t i = info.header_len; i < m->len && taken < 5;) {
-		const char *eol = memchr(m->text + i, '\n', m->len - i);
-		size_t n = eol ? (size_t)(eol - (m->text + i)) : m->len - i;
-		sbuf_add(&lines, m->text + i, n);
-		sbuf_addch(&lines, '\n');
-		taken++;
-		i += n + (eol ? 1 : 0);
-	}
-	static const char *const known[] = { "subscribe", "unsubscribe", "help", "who", NULL };
-	for (char *line = strtok(lines.buf, "\n"); line && !word; line = strtok(NULL, "\n")) {
-		while (isspace((unsigned char)*line))
-			line++;
-		for (int k = 0; known[k]; k++) {
-			size_t w = strlen(known[k]);
-			if (strncasecmp(line, known[k], w) == 0 && !isalpha((unsigned char)line[w]))
-				word = xstrdup(known[k]);
-		}
-	}
-	message_info_release(&info);
-	sbuf_release(&lines);
-	return word;
 }
 
 /* Answers the sender from GROUP-request@ with text id; its {address} is the sender's. */
@@ -114,8 +81,9 @@ static int ask_confirmation(const struct config *cfg, struct store *st, struct s
 	struct sbuf confirm = SBUF_INIT;
 	int r = -1;
 
+	struct membership_change ch = { kind, gid, m->sender, NULL };
 	if (gid < 0 || notice_token(token) < 0 ||
-	    store_token_add_membership(st, token, kind, gid, m->sender, now, now + cfg->moderation.hold_lifetime) < 0)
+	    store_token_add_membership(st, token, &ch, now, now + cfg->moderation.hold_lifetime) < 0)
 		goto out;
 	sbuf_addf(&confirm, "%s-confirm+%s@%s", m->group, token, cfg->domain);
 	r = reply_text(cfg, st, sp, m, confirm.buf,
@@ -145,36 +113,50 @@ int commands_request(const struct config *cfg, struct store *st, struct spool *s
 		return 0;
 	}
 	sbuf_release(&why_bad);
-	char *word = command_word(m);
+	struct command cmd;
+	command_parse(m->text, m->len, &cmd);
 	int member = store_is_subscribed(st, m->group, m->sender);
-	if (member < 0) {
-		free(word);
+	if (member < 0)
 		return -1;
-	}
-	if (word && strcmp(word, "who") == 0) {
+	switch (cmd.verb) {
+	case COMMAND_WHO:
 		r = reply_text(cfg, st, sp, m, NULL, TEXT_ROSTER_PRIVATE, NULL);
 		sbuf_addf(note, "request: %s asked who is in %s; refused", m->sender, m->group);
-	} else if (word && strcmp(word, "subscribe") == 0 && member) {
-		r = reply_text(cfg, st, sp, m, NULL, TEXT_ALREADY_SUBSCRIBED, NULL);
-		sbuf_addf(note, "request: %s is subscribed to %s already", m->sender, m->group);
-	} else if (word && strcmp(word, "subscribe") == 0 && !self_subscribe_open(cfg, st, m->group)) {
-		/* Closed: the moderators decide (and add the member with mlistctl). */
-		struct command_mail to_mods = *m;
-		r = commands_owner(cfg, st, sp, &to_mods, note);
-		if (r == 0)
-			r = reply_text(cfg, st, sp, m, NULL, TEXT_SUBSCRIBE_TO_MODERATORS, NULL);
-	} else if (word && strcmp(word, "subscribe") == 0) {
-		r = ask_confirmation(cfg, st, sp, m, "subscribe", note);
-	} else if (word && strcmp(word, "unsubscribe") == 0 && !member) {
-		r = reply_text(cfg, st, sp, m, NULL, TEXT_NOT_SUBSCRIBED, NULL);
-		sbuf_addf(note, "request: %s is not subscribed to %s", m->sender, m->group);
-	} else if (word && strcmp(word, "unsubscribe") == 0) {
-		r = ask_confirmation(cfg, st, sp, m, "unsubscribe", note);
-	} else {
+		break;
+	case COMMAND_SUBSCRIBE:
+		if (member) {
+			r = reply_text(cfg, st, sp, m, NULL, TEXT_ALREADY_SUBSCRIBED, NULL);
+			sbuf_addf(note, "request: %s is subscribed to %s already", m->sender, m->group);
+		} else if (!self_subscribe_open(cfg, st, m->group)) {
+			/* Closed: the moderators decide (and add the member with mlistctl). */
+			r = commands_owner(cfg, st, sp, m, note);
+			if (r == 0)
+				r = reply_text(cfg, st, sp, m, NULL, TEXT_SUBSCRIBE_TO_MODERATORS, NULL);
+		} else {
+			r = ask_confirmation(cfg, st, sp, m, "subscribe", note);
+		}
+		break;
+	case COMMAND_UNSUBSCRIBE:
+		if (member) {
+			r = ask_confirmation(cfg, st, sp, m, "unsubscribe", note);
+		} else {
+			r = reply_text(cfg, st, sp, m, NULL, TEXT_NOT_SUBSCRIBED, NULL);
+			sbuf_addf(note, "request: %s is not subscribed to %s", m->sender, m->group);
+		}
+		break;
+	case COMMAND_STATUS:
+		r = member_status(cfg, st, sp, m, note);
+		break;
+	case COMMAND_SET:
+		r = member_set(cfg, st, sp, m, cmd.change, note);
+		break;
+	case COMMAND_HELP:
+	case COMMAND_SET_INVALID:
+	case COMMAND_NONE:
 		r = reply_text(cfg, st, sp, m, NULL, TEXT_HELP, NULL);
 		sbuf_addf(note, "request: %s got help for %s", m->sender, m->group);
+		break;
 	}
-	free(word);
 	return r;
 }
 
@@ -220,7 +202,7 @@ int commands_owner(const struct config *cfg, struct store *st, struct spool *sp,
 }
 
 struct membership_token {
-	char *kind, *address, *group;
+	char *kind, *address, *group, *change;
 };
 
 static int take_token(const struct token_row *t, void *ctx)
@@ -230,13 +212,14 @@ static int take_token(const struct token_row *t, void *ctx)
 	x->kind = xstrdup(t->kind);
 	x->address = xstrdup(t->address);
 	x->group = xstrdup(t->group);
+	x->change = xstrdup(t->change);
 	return 0;
 }
 
 int commands_confirm(const struct config *cfg, struct store *st, struct spool *sp, const struct command_mail *m,
 		     const char *token, struct sbuf *note)
 {
-	struct membership_token t = { NULL, NULL, NULL };
+	struct membership_token t = { NULL, NULL, NULL, NULL };
 	const char *why = NULL;
 	long long held;
 	int r = 0;
@@ -255,23 +238,38 @@ int commands_confirm(const struct config *cfg, struct store *st, struct spool *s
 		r = -1;
 		goto out;
 	}
+	if (strcmp(t.kind, "set") == 0) {
+		r = member_set_confirmed(cfg, st, sp, t.group, t.address, t.change, note);
+		if (r == 0)
+			r = store_token_use(st, token);
+		goto out;
+	}
 	struct command_mail to_person = *m;
 	to_person.sender = t.address;
 	to_person.group = t.group;
+	int joining = strcmp(t.kind, "subscribe") == 0;
 	int member = store_is_subscribed(st, t.group, t.address);
 	if (member < 0)
 		r = -1;
-	else if (strcmp(t.kind, "subscribe") == 0)
+	else if (joining)
 		r = member ? 0 : store_subscribe(st, t.group, t.address, NULL, "each", 0, SUBSCRIBE_UPDATE) < 0 ? -1 : 0;
 	else
 		r = member ? store_unsubscribe(st, t.group, t.address) : 0;
 	if (r == 0 && (r = store_token_use(st, token)) == 0)
-		r = reply_text(cfg, st, sp, &to_person, NULL, strcmp(t.kind, "subscribe") == 0 ? TEXT_WELCOME : TEXT_GOODBYE,
-			       NULL);
+		r = reply_text(cfg, st, sp, &to_person, NULL, joining ? TEXT_WELCOME : TEXT_GOODBYE, NULL);
+	/* The moderators hear of it when the group wants them to (and when something changed). */
+	int tell = 0;
+	if (r == 0 && joining != member && (tell = store_group_owner_notices(st, t.group)) < 0)
+		r = -1;
+	if (r == 0 && tell) {
+		struct template_var who[] = { { "address", t.address } };
+		r = moderation_tell_moderators(cfg, st, sp, t.group, joining ? TEXT_OWNER_SUBSCRIBED : TEXT_OWNER_UNSUBSCRIBED,
+					       who, 1);
+	}
 	if (r == 0)
-		sbuf_addf(note, "confirm: %s %s %s", t.address, strcmp(t.kind, "subscribe") == 0 ? "joined" : "left",
-			  t.group);
+		sbuf_addf(note, "confirm: %s %s %s", t.address, joining ? "joined" : "left", t.group);
 out:
+	free(t.change);
 	free(t.kind);
 	free(t.address);
 	free(t.group);

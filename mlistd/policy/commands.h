@@ -1,15 +1,17 @@
 /*
  * commands: mail to a group's service addresses.
  *
- * GROUP-request@ takes the commands subscribe, unsubscribe and help (the
- * first word of the subject, or of the first lines of text); "who" is
- * refused, because rosters are private.  Subscribing and unsubscribing
+ * GROUP-request@ takes the commands of command_parse.h: subscribe,
+ * unsubscribe, help, and a member's own status and settings
+ * (member_commands.h); "who" is refused, because rosters are private.  Subscribing and unsubscribing
  * are double opt-in: a confirmation goes to the address itself, and only a
  * reply to its GROUP-confirm+TOKEN@ address completes it, so nobody can
  * subscribe or unsubscribe someone else.  A group with policy announce, or
  * a config with moderation.self_subscribe = false, takes no
  * self-subscriptions: the request goes to its moderators instead.
- * GROUP-owner@ forwards to the group's moderators.
+ * GROUP-owner@ forwards to the group's moderators, who also hear of each
+ * confirmed subscribe and unsubscribe unless the group turned that off.
+ * Every answer is a text of texts.h, in the group's language.
  *
  * Nothing is answered that could start a mail loop: mail carrying our own
  * List-Id or X-Loop, automatic mail (Auto-Submitted other than no,

@@ -74,7 +74,7 @@ static int answer_one(const struct config *cfg, struct store *st, struct spool *
 	case ROLE_CONFIRM:
 		if (store_token_get(st, la->ext, token_kind, kind) < 0)
 			return -1;
-		if (strcmp(kind, "subscribe") == 0 || strcmp(kind, "unsubscribe") == 0)
+		if (strcmp(kind, "subscribe") == 0 || strcmp(kind, "unsubscribe") == 0 || strcmp(kind, "set") == 0)
 			return commands_confirm(cfg, st, sp, &cm, la->ext, note);
 		return moderator_reply(cfg, st, sp, la->ext, m->author, m->text, m->len, m->automatic, note);
 	case ROLE_BOUNCES: {

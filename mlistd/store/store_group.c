@@ -13,7 +13,7 @@
 
 #define GROUP_COLUMNS \
 	"SELECT g.id AS id, g.name AS name, g.kind AS kind, g.title AS title, g.policy AS policy," \
-	" g.created AS created, g.language AS language," \
+	" g.created AS created, g.language AS language, g.owner_notices AS owner_notices," \
 	" (SELECT count(*) FROM subscriptions s WHERE s.group_id = g.id) AS members," \
 	" (SELECT count(*) FROM moderators m WHERE m.group_id = g.id) AS moderators FROM groups g "
 
@@ -33,6 +33,7 @@ static int each_group_row(struct store *st, sqlite3_stmt *stmt, group_fn fn, voi
 			.policy = store_get_text(stmt, "policy"),
 			.created = store_get_int(stmt, "created"),
 			.language = store_get_text(stmt, "language"),
+			.owner_notices = (int)store_get_int(stmt, "owner_notices"),
 			.members = store_get_int(stmt, "members"),
 			.moderators = store_get_int(stmt, "moderators"),
 		};
@@ -158,9 +159,20 @@ int store_group_set(struct store *st, const char *name, const struct group_setti
 	/* "" puts a setting back to the config's: NULL in the row. */
 	return store_run(st, store_stmt(st, "UPDATE groups SET title = coalesce(?1, title),"
 					 " policy = coalesce(?2, policy),"
-					 " language = CASE WHEN ?3 IS NULL THEN language ELSE nullif(?3, '') END"
-					 " WHERE id = ?4", "sssi",
-					 set->title, set->policy, set->language, id)) < 0 ? -1 : 0;
+					 " language = CASE WHEN ?3 IS NULL THEN language ELSE nullif(?3, '') END,"
+					 " owner_notices = CASE WHEN ?4 < 0 THEN owner_notices ELSE ?4 END"
+					 " WHERE id = ?5", "sssii",
+					 set->title, set->policy, set->language, (long long)set->owner_notices, id)) < 0 ? -1 : 0;
+}
+
+int store_group_owner_notices(struct store *st, const char *name)
+{
+	long long on = 0;
+	int r = store_int(st, &on, "SELECT owner_notices FROM groups WHERE name = ?", "s", name);
+
+	if (r == 0)
+		store_fail(st, "no group named '%s'", name);
+	return r == 1 ? (int)on : -1;
 }
 
 int store_group_get(struct store *st, const char *name, group_fn fn, void *ctx)

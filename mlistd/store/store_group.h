@@ -17,13 +17,18 @@ struct group_row {
 	long long members;  /* number of subscriptions */
 	long long moderators;
 	const char *language; /* its texts' language, or "" for the config's */
+	int owner_notices;    /* its moderators hear of each subscribe and unsubscribe by mail */
 };
 
-/* What store_group_set changes: NULL leaves a setting as it is; "" (language) puts it back to the config's. */
+/*
+ * What store_group_set changes: NULL (or -1) leaves a setting as it is;
+ * "" (language) puts it back to the config's.
+ */
 struct group_settings {
 	const char *title;
 	const char *policy;
 	const char *language;
+	int owner_notices; /* 1, 0, or -1 */
 };
 
 typedef int (*group_fn)(const struct group_row *g, void *ctx);
@@ -38,6 +43,8 @@ int store_group_add(struct store *st, const char *name, const char *kind,
 int store_group_remove(struct store *st, const char *name, int force);
 /* Changes the settings set gives. */
 int store_group_set(struct store *st, const char *name, const struct group_settings *set);
+/* Whether the group's moderators hear of subscribes, unsubscribes and disablings (1, 0), or -1. */
+int store_group_owner_notices(struct store *st, const char *name);
 /* Calls fn for the named group; refuses an unknown name. */
 int store_group_get(struct store *st, const char *name, group_fn fn, void *ctx);
 /* Calls fn for every group (of one kind, unless kind is NULL), by name. */

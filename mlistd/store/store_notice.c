@@ -118,17 +118,18 @@ int store_author_notice_due(struct store *st, const char *addr, long long now)
 					 "si", addr, now)) < 0 ? -1 : 1;
 }
 
-int store_token_add_membership(struct store *st, const char *token, const char *kind, long long group_id,
-			       const char *addr, long long now, long long expires)
+int store_token_add_membership(struct store *st, const char *token, const struct membership_change *m,
+			       long long now, long long expires)
 {
-	return store_run(st, store_stmt(st, "INSERT INTO tokens (token, kind, group_id, address, created, expires)"
-					 " VALUES (?, ?, ?, ?, ?, ?)", "ssisii", token, kind, group_id, addr, now,
-					 expires)) < 0 ? -1 : 0;
+	return store_run(st, store_stmt(st, "INSERT INTO tokens (token, kind, group_id, address, change, created, expires)"
+					 " VALUES (?, ?, ?, ?, ?, ?, ?)", "ssissii", token, m->kind, m->group_id,
+					 m->address, m->change ? m->change : "", now, expires)) < 0 ? -1 : 0;
 }
 
 int store_token_get(struct store *st, const char *token, int (*fn)(const struct token_row *t, void *ctx), void *ctx)
 {
-	sqlite3_stmt *stmt = store_stmt(st, "SELECT t.kind AS kind, t.address AS address, coalesce(g.name, '') AS grp"
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT t.kind AS kind, t.address AS address, t.change AS change,"
+					" coalesce(g.name, '') AS grp"
 					" FROM tokens t LEFT JOIN groups g ON g.id = t.group_id WHERE t.token = ?", "s", token);
 	int r;
 
@@ -139,6 +140,7 @@ int store_token_get(struct store *st, const char *token, int (*fn)(const struct 
 			.kind = store_get_text(stmt, "kind"),
 			.address = store_get_text(stmt, "address"),
 			.group = store_get_text(stmt, "grp"),
+			.change = store_get_text(stmt, "change"),
 		};
 		if (fn(&t, ctx) < 0)
 			r = -1;

@@ -26,13 +26,21 @@ int store_notice_pending(struct store *st, const char *spool_id, int *pending);
 
 /* Creates a token for held post held, valid until expires. */
 int store_token_add(struct store *st, const char *token, long long held, long long now, long long expires);
-/* Creates a token that confirms subscribing (or, with unsubscribe, leaving) addr to group. */
-int store_token_add_membership(struct store *st, const char *token, const char *kind, long long group_id,
-			       const char *addr, long long now, long long expires);
+/* What a membership token confirms. */
+struct membership_change {
+	const char *kind;    /* "subscribe", "unsubscribe" or "set" */
+	long long group_id;
+	const char *address; /* whose membership */
+	const char *change;  /* set: what, "mode=digest" or "follow-line=on"; else NULL */
+};
+/* Creates a token that confirms the change m. */
+int store_token_add_membership(struct store *st, const char *token, const struct membership_change *m,
+			       long long now, long long expires);
 
 /* A token's row; strings valid during a callback only. */
 struct token_row {
-	const char *kind, *address, *group; /* address, group: "" unless subscribe/unsubscribe */
+	const char *kind, *address, *group; /* address, group: "" for a moderation token */
+	const char *change;                 /* set: what changes; else "" */
 };
 /* Calls fn with the token's row (whether valid or not: see store_token_check); 0 if there is none, -1 on error. */
 int store_token_get(struct store *st, const char *token, int (*fn)(const struct token_row *t, void *ctx), void *ctx);

@@ -241,6 +241,30 @@ const char *const store_migrations[] = {
 	 * texts its members and moderators get (texts.h).
 	 */
 	"ALTER TABLE groups ADD COLUMN language TEXT;",
+
+	/*
+	 * 11: a member changes their own settings by mail (GROUP-request@
+	 * "set digest"): a change not sent from the subscribed address waits
+	 * for a confirmation token of kind 'set', whose change says what
+	 * ("mode=digest", "follow-line=on").  owner_notices: the group's
+	 * moderators hear of each subscribe and unsubscribe by mail.
+	 */
+	"CREATE TABLE tokens_v11 ("
+	"  token TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('moderate', 'subscribe', 'unsubscribe', 'set')),"
+	"  held_id INTEGER REFERENCES held(id) ON DELETE SET NULL,"
+	"  group_id INTEGER REFERENCES groups(id) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL DEFAULT '',"
+	"  change TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0"
+	");"
+	"INSERT INTO tokens_v11 (token, kind, held_id, group_id, address, created, expires, used)"
+	" SELECT token, kind, held_id, group_id, address, created, expires, used FROM tokens;"
+	"DROP TABLE tokens;"
+	"ALTER TABLE tokens_v11 RENAME TO tokens;"
+	"ALTER TABLE groups ADD COLUMN owner_notices INTEGER NOT NULL DEFAULT 1;",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

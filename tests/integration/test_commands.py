@@ -116,6 +116,92 @@ def test_closed_groups_send_requests_to_the_moderators():
         "Uw aanvraag voor pga-jeugd is doorgestuurd naar de moderatoren"
 
 
+def mode_of(s, group, address):
+    return next(m["mode"] for m in s.ctl_json("member", "list", group) if m["address"] == address)
+
+
+def test_status_tells_the_sender_their_own_subscriptions_only():
+    s = group()
+    s.ctl("group", "add", "veilig-dichtbij", "--kind", "change-line")
+    s.ctl("member", "add", "veilig-dichtbij", "lid@example.org", "--follow-line", "--mode", "digest")
+    s.ctl("member", "add", "veilig-dichtbij", "ander@example.org")
+    s.start()
+    send(s, "lid@example.org", f"pga-jeugd-request@{DOMAIN}", subject="status")
+    [status] = wait_mail(s, "lid@example.org")
+    text = status.get_payload(decode=True).decode()
+    assert status["Subject"] == "Uw aanmeldingen (lid@example.org)", status["Subject"]
+    assert "  pga-jeugd                    each" in text, text
+    assert "  veilig-dichtbij              digest  follow-line on" in text, text
+    assert "ander@example.org" not in text and "mod@example.org" not in text, text
+    # someone in no group at all learns only that
+    send(s, "vreemde@example.org", f"pga-jeugd-request@{DOMAIN}", subject="status")
+    [answer] = wait_mail(s, "vreemde@example.org")
+    assert answer["Subject"] == "U bent niet aangemeld bij pga-jeugd", answer["Subject"]
+
+
+def test_set_from_the_address_itself_is_done_at_once():
+    s = group()
+    s.ctl("group", "add", "veilig-dichtbij", "--kind", "change-line")
+    s.ctl("member", "add", "veilig-dichtbij", "lid@example.org")
+    d = s.start()
+    send(s, "lid@example.org", f"pga-jeugd-request@{DOMAIN}", body="set nomail\r\n\r\nGroet, Lid")
+    d.wait_for("request: lid@example.org in pga-jeugd: set nomail")
+    assert mode_of(s, "pga-jeugd", "lid@example.org") == "nomail"
+    [done] = wait_mail(s, "lid@example.org")
+    assert done["Subject"] == "Uw instellingen voor pga-jeugd zijn gewijzigd"
+    assert "  pga-jeugd                    nomail" in done.get_payload(decode=True).decode()
+    send(s, "lid@example.org", f"veilig-dichtbij-request@{DOMAIN}", subject="Re: set follow-line on")
+    d.wait_for("request: lid@example.org in veilig-dichtbij: set follow-line on")
+    assert s.ctl_json("member", "list", "veilig-dichtbij")[0]["follow_line"] is True
+    # follow-line is for change lines: a project answers with help and changes nothing
+    send(s, "lid@example.org", f"pga-jeugd-request@{DOMAIN}", subject="set follow-line on")
+    d.wait_for("which is no change line; got help")
+    # a setting it does not know: help
+    send(s, "lid@example.org", f"pga-jeugd-request@{DOMAIN}", subject="set weekly")
+    d.wait_for("request: lid@example.org got help for pga-jeugd")
+    assert mode_of(s, "pga-jeugd", "lid@example.org") == "nomail"
+
+
+def test_a_set_from_another_address_waits_for_the_members_confirmation():
+    s = group()
+    d = s.start()
+    # From says lid, the envelope says someone else: lid is asked, nothing changes yet
+    send(s, "lid@example.org", f"pga-jeugd-request@{DOMAIN}", subject="set digest", envelope="evil@example.net")
+    [confirm] = wait_mail(s, "lid@example.org")
+    assert confirm["Subject"] == "Bevestig de wijziging van uw instellingen voor pga-jeugd", confirm["Subject"]
+    assert "set digest" in confirm.get_payload(decode=True).decode()
+    assert confirm["Reply-To"].startswith("pga-jeugd-confirm+")
+    time.sleep(0.5)
+    assert mode_of(s, "pga-jeugd", "lid@example.org") == "each"
+    assert not os.path.isdir(s.path("spool/outbox/evil@example.net"))
+    send(s, "lid@example.org", confirm["Reply-To"], subject="Re: " + confirm["Subject"], body="ja")
+    d.wait_for("request: lid@example.org in pga-jeugd: set digest")
+    assert mode_of(s, "pga-jeugd", "lid@example.org") == "digest"
+    send(s, "lid@example.org", confirm["Reply-To"], body="nog eens")
+    d.wait_for("ignored: it was used already")
+
+
+def test_moderators_hear_of_joins_and_leaves_unless_the_group_turns_it_off():
+    s = group()
+    d = s.start()
+    send(s, "nieuw@example.org", f"pga-jeugd-request@{DOMAIN}", subject="subscribe")
+    [confirm] = wait_mail(s, "nieuw@example.org")
+    send(s, "nieuw@example.org", confirm["Reply-To"], body="ja")
+    d.wait_for("confirm: nieuw@example.org joined pga-jeugd")
+    [told] = wait_mail(s, "mod@example.org")
+    assert told["Subject"] == "Nieuwe deelnemer in pga-jeugd: nieuw@example.org", told["Subject"]
+    s.ctl("group", "set", "pga-jeugd", "--owner-notices", "off")
+    assert s.ctl_json("group", "show", "pga-jeugd")["owner_notices"] is False
+    send(s, "nieuw@example.org", f"pga-jeugd-request@{DOMAIN}", subject="unsubscribe")
+    confirm = wait_mail(s, "nieuw@example.org", 3)[2]
+    send(s, "nieuw@example.org", confirm["Reply-To"], body="ja")
+    d.wait_for("confirm: nieuw@example.org left pga-jeugd")
+    time.sleep(0.5)
+    assert len(mailbox(s, "mod@example.org")) == 1
+    _, err = s.ctl("group", "set", "pga-jeugd", "--owner-notices", "maybe", expect=1)
+    assert "on or off" in err, err
+
+
 def test_an_english_group_answers_in_english():
     s = group()
     s.ctl("group", "set", "pga-jeugd", "--language", "en")
