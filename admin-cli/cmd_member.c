@@ -65,13 +65,13 @@ static int flag_pair(struct cli *c, const char *name)
 
 int cmd_member_set(struct cli *c)
 {
-	const char *mode = cli_opt(c, "mode");
-	int follow = flag_pair(c, "follow-line"), self_copy = flag_pair(c, "self-copy");
+	struct subscription_settings set = { cli_opt(c, "mode"), flag_pair(c, "follow-line"), cli_opt(c, "digest-format") };
+	int self_copy = flag_pair(c, "self-copy");
 
-	if (!mode && follow < 0 && self_copy < 0)
-		return cli_fail("member set needs --mode, --follow-line/--no-follow-line or --self-copy/--no-self-copy");
+	if (!set.mode && set.follow_line < 0 && !set.digest_format && self_copy < 0)
+		return cli_fail("member set needs --mode, --digest-format, --[no-]follow-line or --[no-]self-copy");
 	/* With no subscription setting given, store_subscription_set changes nothing but still refuses a non-member. */
-	if (store_subscription_set(c->store, c->arg[0], c->arg[1], mode, follow) < 0)
+	if (store_subscription_set(c->store, c->arg[0], c->arg[1], &set) < 0)
 		return cli_store_fail(c);
 	/* Self-copy is the person's own, in every group they post to. */
 	if (self_copy >= 0 && store_person_set_self_copy(c->store, c->arg[1], self_copy) < 0)

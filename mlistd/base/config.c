@@ -128,6 +128,12 @@ static const struct field moderation_fields[] = {
 	END_FIELDS
 };
 
+static const struct field digest_fields[] = {
+	{ "hour", FIELD_INT, 0, offsetof(struct config_digest, hour), 0, 23, NULL, NULL, 0, 0 },
+	{ "max_size", FIELD_INT, 0, offsetof(struct config_digest, max_size), 1024, 100 * 1024 * 1024, NULL, NULL, 0, 0 },
+	END_FIELDS
+};
+
 static const struct field top_fields[] = {
 	{ "domain", FIELD_STRING, 1, offsetof(struct config, domain), 0, 0, NULL, NULL, 0, 0 },
 	{ "spool", FIELD_PATH, 1, offsetof(struct config, spool), 0, 0, NULL, NULL, 0, 0 },
@@ -139,6 +145,7 @@ static const struct field top_fields[] = {
 	{ "limits", FIELD_GROUP, 0, offsetof(struct config, limits), 0, 0, NULL, limits_fields, 0, 0 },
 	{ "copies", FIELD_GROUP, 0, offsetof(struct config, copies), 0, 0, NULL, copies_fields, 0, 0 },
 	{ "moderation", FIELD_GROUP, 0, offsetof(struct config, moderation), 0, 0, NULL, moderation_fields, 0, 0 },
+	{ "digest", FIELD_GROUP, 0, offsetof(struct config, digest), 0, 0, NULL, digest_fields, 0, 0 },
 	{ "sort_rules", FIELD_LIST, 0, offsetof(struct config, rules), 0, 0, NULL, rule_fields,
 	  sizeof(struct config_rule), offsetof(struct config, n_rules) },
 	{ "imap", FIELD_LIST, 0, offsetof(struct config, imap), 0, 0, NULL, imap_fields,
@@ -385,6 +392,8 @@ static void set_defaults(struct config *cfg)
 	cfg->copies.subject_prefix = 1;
 	cfg->moderation.self_subscribe = 1;
 	cfg->moderation.hold_lifetime = 7 * 86400;
+	cfg->digest.hour = 7;
+	cfg->digest.max_size = 100 * 1024;
 	cfg->limits.max_message_size = 10 * 1024 * 1024;
 	cfg->limits.max_recipients = 100;
 	cfg->limits.max_connections = 200;

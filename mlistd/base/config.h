@@ -95,6 +95,10 @@ struct config {
 		int self_subscribe; /* GROUP-request@ subscribe works (double opt-in); else it goes to the moderators */
 		int hold_lifetime;  /* seconds a held post (and its tokens) waits before it is discarded */
 	} moderation;
+	struct config_digest {
+		int hour;     /* local hour (0-23) at which each day's digests go out */
+		int max_size; /* octets of posts waiting after which a digest goes out at once */
+	} digest;
 	struct config_limits limits;
 	struct config_rule *rules; /* header rules for sorting, tried in order */
 	size_t n_rules;

@@ -46,6 +46,7 @@ static const struct {
 	[TEXT_SET_DONE] = { "set-done", { "address", "change", "subscriptions" } },
 	[TEXT_OWNER_SUBSCRIBED] = { "owner-subscribed", { "address" } },
 	[TEXT_OWNER_UNSUBSCRIBED] = { "owner-unsubscribed", { "address" } },
+	[TEXT_DIGEST] = { "digest", { "number", "date", "count", "contents" } },
 };
 
 static const char *const common_vars[] = { "group", "group_title", "domain", "post_address", "request_address",

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,6 +33,55 @@ int archive_add(struct maildir_batch *b, const char *spool, const char *group, c
 	mkdir_private(top.buf);
 	int r = maildir_batch_add(b, dir, spool_id, msg, len);
 	sbuf_release(&top);
+	free(dir);
+	return r;
+}
+
+/* Appends the whole file at path to out. */
+static int read_whole(const char *path, struct sbuf *out)
+{
+	FILE *f = fopen(path, "rb");
+	char buf[65536];
+	size_t got;
+
+	if (!f)
+		return -1;
+	while ((got = fread(buf, 1, sizeof(buf), f)) > 0)
+		sbuf_add(out, buf, got);
+	int failed = ferror(f);
+	fclose(f);
+	return failed ? -1 : 0;
+}
+
+int archive_read(const char *spool, const char *group, const char *spool_id, struct sbuf *out)
+{
+	char *dir = archive_dir(spool, group);
+	struct sbuf path = SBUF_INIT;
+	int r;
+
+	sbuf_addf(&path, "%s/new/%s", dir, spool_id);
+	r = read_whole(path.buf, out);
+	if (r < 0 && errno == ENOENT) {
+		/* A mail reader that saw it moved it to cur/ as NAME:2,FLAGS. */
+		sbuf_reset(&path);
+		sbuf_addf(&path, "%s/cur", dir);
+		DIR *d = opendir(path.buf);
+		struct dirent *de;
+		size_t n = strlen(spool_id);
+		while (d && r < 0 && (de = readdir(d))) {
+			if (strncmp(de->d_name, spool_id, n) != 0 || (de->d_name[n] != ':' && de->d_name[n] != '\0'))
+				continue;
+			struct sbuf file = SBUF_INIT;
+			sbuf_addf(&file, "%s/%s", path.buf, de->d_name);
+			r = read_whole(file.buf, out);
+			sbuf_release(&file);
+		}
+		if (d)
+			closedir(d);
+		if (r < 0 && errno == 0)
+			errno = ENOENT;
+	}
+	sbuf_release(&path);
 	free(dir);
 	return r;
 }

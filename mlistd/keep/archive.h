@@ -12,12 +12,19 @@
 #include <stdio.h>
 
 struct maildir_batch;
+struct sbuf;
 
 /* The archive maildir of a group; the caller frees it. */
 char *archive_dir(const char *spool, const char *group);
 /* Adds a post to a batch for the group's archive (committed with the batch). */
 int archive_add(struct maildir_batch *b, const char *spool, const char *group, const char *spool_id,
 		const char *msg, size_t len);
+/*
+ * Reads the post archived for group under spool_id (new/, or cur/ where a
+ * mail reader moved it) into out.  Returns 0, or -1 (errno ENOENT when
+ * it is not there).
+ */
+int archive_read(const char *spool, const char *group, const char *spool_id, struct sbuf *out);
 /*
  * Writes the group's archive to out as an mbox (mboxrd: "From " lines in
  * bodies are quoted with '>'), oldest first.  Returns the number of

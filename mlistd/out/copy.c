@@ -201,7 +201,7 @@ static void add_from(struct sbuf *out, const struct copy_params *p, const struct
 
 	if (value)
 		message_mailboxes_read(value, &m);
-	if (p->cfg->copies.dmarc == DMARC_MUNGE) {
+	if (p->cfg->copies.dmarc == DMARC_MUNGE && !p->digest) {
 		const char *addr = m.n ? m.list[0].addr : p->envelope_from, *at = strchr(addr, '@');
 		struct sbuf name = SBUF_INIT;
 		if (m.n && *m.list[0].name)
@@ -233,7 +233,7 @@ static void add_from(struct sbuf *out, const struct copy_params *p, const struct
 static void add_subject(struct sbuf *out, const struct copy_params *p, const struct header_field *f, const char *tag)
 {
 	char *text = f ? header_text(f) : xstrdup("");
-	int prefix = p->cfg->copies.subject_prefix && !strcasestr(text, tag);
+	int prefix = p->cfg->copies.subject_prefix && !p->digest && !strcasestr(text, tag);
 
 	sbuf_addstr(out, "Subject:");
 	if (prefix)
@@ -416,14 +416,14 @@ static void add_message_fields(struct sbuf *out, const struct copy_params *p, co
 		add_from(out, p, NULL, has_reply_to);
 	if (!seen[unique_index("Date")])
 		add_date(out, p->received);
-	if (!seen[unique_index("Subject")] && p->cfg->copies.subject_prefix)
+	if (!seen[unique_index("Subject")] && p->cfg->copies.subject_prefix && !p->digest)
 		add_subject(out, p, NULL, tag);
 }
 
 void copy_compose(const struct copy_params *p, const char *msg, size_t len, struct sbuf *out)
 {
 	const struct config *cfg = p->cfg;
-	const char *domain = cfg->domain, *footer = cfg->copies.footer;
+	const char *domain = cfg->domain, *footer = p->digest ? NULL : cfg->copies.footer;
 	struct header h;
 	struct sbuf boundary = SBUF_INIT, tag = SBUF_INIT, params = SBUF_INIT;
 

@@ -39,6 +39,7 @@ struct copy_params {
 	const char *message_id;    /* the message's id as mlist knows it (its own, or the one mlist gave it) */
 	const char *envelope_from; /* the envelope sender, "" for none: the author when From says none */
 	long long received;        /* when mlist took the message: the Date of one that has none */
+	int digest;                /* a digest (mlist's own, with its footer in it): no prefix, footer or DMARC change */
 };
 
 /* Appends the outgoing copy of msg[0..len) to out (CRLF line ends). */

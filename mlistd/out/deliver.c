@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "bounce.h"
+#include "clock.h"
 #include "config.h"
+#include "digest.h"
 #include "dsn.h"
 #include "copy.h"
 #include "log.h"
@@ -33,6 +35,8 @@
 #define MAX_BACKOFF (6 * 3600)     /* longest wait between two tries */
 #define IDLE_WAIT_MS 5000          /* look at the queue at least this often */
 #define EXPIRE_EVERY 60            /* seconds between looks for held posts past their lifetime, at most */
+#define DIGEST_EVERY 30            /* seconds between looks for digests that are due */
+#define DIGEST_SOONER 2            /* ... after copies of new posts went out */
 
 struct deliverer {
 	int wake_fd;          /* the pipe from mlistd */
@@ -49,6 +53,7 @@ struct deliverer {
 struct due {
 	long long id, message, group_id, attempts, created;
 	char *address, *spool_id, *message_id, *group, *group_title;
+	int digest;
 };
 
 /* The due copies of one round, in the store's order: by message, group and id. */
@@ -75,6 +80,7 @@ static int take_due(const struct delivery_row *d, void *ctx)
 	x->message_id = xstrdup(d->message_id);
 	x->group = xstrdup(d->group);
 	x->group_title = xstrdup(d->group_title);
+	x->digest = d->digest;
 	return 0;
 }
 
@@ -167,14 +173,16 @@ static int compose(struct deliverer *d, struct batch *b, const struct due *row)
 	struct spool_message msg;
 	struct sbuf err = SBUF_INIT;
 
-	if (spool_read_sorted(d->sp, row->spool_id, &msg, &err) < 0) {
+	/* A digest is mlist's own mail, staged in notices/ (digest.h); a post is in queue/ (or still in incoming/). */
+	if ((row->digest ? spool_read(d->sp, "notices", row->spool_id, &msg, &err)
+			 : spool_read_sorted(d->sp, row->spool_id, &msg, &err)) < 0) {
 		log_msg(LOG_ERR, "deliver: %s; its copies wait", err.buf);
 		spool_message_release(&msg);
 		sbuf_release(&err);
 		return -1;
 	}
 	struct copy_params p = {
-		d->cfg, row->group, row->group_title, row->message_id, msg.env.mail_from.buf, msg.received,
+		d->cfg, row->group, row->group_title, row->message_id, msg.env.mail_from.buf, msg.received, row->digest,
 	};
 	b->texts = xrealloc(b->texts, (size_t)(b->n_texts + 1) * sizeof(*b->texts));
 	sbuf_init(&b->texts[b->n_texts]);
@@ -277,7 +285,7 @@ static void release_finished(struct deliverer *d, const struct round *r)
 		if (i > 0 && r->rows[i].message == r->rows[i - 1].message)
 			continue;
 		if (store_delivery_finished(d->st, r->rows[i].message) == 1)
-			spool_remove(d->sp, "queue", r->rows[i].spool_id);
+			spool_remove(d->sp, r->rows[i].digest ? "notices" : "queue", r->rows[i].spool_id);
 	}
 }
 
@@ -495,6 +503,19 @@ static void expire_held(struct deliverer *d)
 	sbuf_release(&note);
 }
 
+/* The digests that are due (digest.h); what they queue goes out in this loop's rounds. */
+static void make_digests(struct deliverer *d)
+{
+	struct digest_ctx c = { d->cfg, d->st, d->sp, clock_now() };
+	struct sbuf note = SBUF_INIT;
+
+	/* A failure is logged by digest_run; each digest built, once its transaction has committed. */
+	digest_run(&c, NULL, 0, &note);
+	if (note.len)
+		log_msg(LOG_INFO, "%s", note.buf);
+	sbuf_release(&note);
+}
+
 /* What the store says about a spool file found at start-up. */
 enum leftover {
 	LEFTOVER_DONE,    /* its work is finished: the file can go */
@@ -515,13 +536,15 @@ static enum leftover judge_post(struct store *st, const char *id)
 	return finished < 0 ? LEFTOVER_ERROR : finished ? LEFTOVER_DONE : LEFTOVER_OPEN;
 }
 
-/* A notice's file: done once sent or given up. */
+/* A notice's file: done once sent or given up.  A digest's (digest.h) is judged as a post's. */
 static enum leftover judge_notice(struct store *st, const char *id)
 {
 	int pending = 0, known = store_notice_pending(st, id, &pending);
 
-	if (known <= 0)
-		return known < 0 ? LEFTOVER_ERROR : LEFTOVER_UNKNOWN;
+	if (known == 0)
+		return judge_post(st, id);
+	if (known < 0)
+		return LEFTOVER_ERROR;
 	return pending ? LEFTOVER_OPEN : LEFTOVER_DONE;
 }
 
@@ -619,7 +642,8 @@ void deliver_loop(struct helper *h, int wake_fd)
 {
 	struct deliverer dv = { wake_fd, spool_doorbell_open(h->sp, SPOOL_BELL_DELIVER), 0, h, h->cfg, h->st, h->sp,
 				transport_new(h->cfg) }, *d = &dv;
-	long long expired_at = 0;
+	long long expired_at = 0, digests_at = 0;
+	int posts_came = 0;
 
 	if (d->doorbell < 0)
 		log_msg(LOG_WARNING, "deliver: no doorbell (%s): approvals wait for the next look", strerror(errno));
@@ -637,8 +661,15 @@ void deliver_loop(struct helper *h, int wake_fd)
 			expire_held(d);
 			expired_at = time(NULL);
 		}
+		/* New posts (copies were just sent) may have passed a group's digest.max_size: look sooner. */
+		if (time(NULL) - digests_at >= (posts_came ? DIGEST_SOONER : DIGEST_EVERY)) {
+			make_digests(d);
+			digests_at = time(NULL);
+			posts_came = 0;
+		}
 		notice_round(d);
 		int handled = deliver_round(d);
+		posts_came |= handled > 0;
 		long long next = store_delivery_next(d->st), now = time(NULL);
 		int wait = IDLE_WAIT_MS;
 		if (handled > 0)
@@ -647,7 +678,10 @@ void deliver_loop(struct helper *h, int wake_fd)
 			wait = next <= now ? 0 : (int)(next - now) * 1000;
 		if (handled < 0)
 			wait = IDLE_WAIT_MS; /* the store failed: do not spin */
-		long long to_expiry = (expired_at + expire_every - time(NULL)) * 1000;
+		long long to_expiry = (expired_at + expire_every - time(NULL)) * 1000,
+			  to_digests = (digests_at + (posts_came ? DIGEST_SOONER : DIGEST_EVERY) - time(NULL)) * 1000;
+		if (to_digests < to_expiry)
+			to_expiry = to_digests;
 		if (to_expiry < wait)
 			wait = to_expiry < 0 ? 0 : (int)to_expiry;
 		wait_for_work(d, wait);

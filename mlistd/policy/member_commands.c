@@ -89,11 +89,11 @@ int member_set_confirmed(const struct config *cfg, struct store *st, struct spoo
 			 const char *address, const char *change, struct sbuf *note)
 {
 	const char *mode = strncmp(change, "mode=", 5) == 0 ? change + 5 : NULL;
-	int follow = mode ? -1 : strcmp(change + 12, "on") == 0;
+	struct subscription_settings set = { mode, mode ? -1 : strcmp(change + 12, "on") == 0, NULL };
 	struct sbuf words = SBUF_INIT, list = SBUF_INIT;
 	int r = -1;
 
-	if (store_subscription_set(st, group, address, mode, follow) < 0 ||
+	if (store_subscription_set(st, group, address, &set) < 0 ||
 	    store_person_subscriptions(st, address, list_subscription, &list) < 0)
 		goto out;
 	command_words(change, &words);

@@ -38,7 +38,7 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 	sqlite3_stmt *stmt = store_stmt(st,
 		"SELECT d.id AS id, d.message_id AS message, d.group_id AS group_id, d.address AS address,"
 		" d.attempts AS attempts, d.created AS created, m.spool_id AS spool_id, m.message_id AS message_id,"
-		" g.name AS grp, g.title AS title"
+		" g.name AS grp, g.title AS title, m.digest_of IS NOT NULL AS digest"
 		" FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN groups g ON g.id = d.group_id"
 		" WHERE d.state = 'pending' AND d.next_attempt <= ?"
 		" ORDER BY d.message_id, d.group_id, d.id LIMIT ?", "ii", now, (long long)limit);
@@ -58,6 +58,7 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 			.message_id = store_get_text(stmt, "message_id"),
 			.group = store_get_text(stmt, "grp"),
 			.group_title = store_get_text(stmt, "title"),
+			.digest = (int)store_get_int(stmt, "digest"),
 		};
 		if ((r = fn(&d, ctx)) != 0)
 			break;

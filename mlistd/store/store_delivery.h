@@ -26,6 +26,7 @@ struct delivery_row {
 	long long attempts, created;
 	const char *spool_id, *message_id;
 	const char *group, *group_title;
+	int digest;         /* the message is a digest (store_digest.h) */
 };
 typedef int (*delivery_fn)(const struct delivery_row *d, void *ctx);
 

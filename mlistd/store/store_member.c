@@ -4,6 +4,7 @@
 #include "store_member.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "address.h"
@@ -126,7 +127,8 @@ int store_subscribe(struct store *st, const char *group, const char *addr, const
 	return 1;
 }
 
-int store_subscription_set(struct store *st, const char *group, const char *addr, const char *mode, int follow_line)
+int store_subscription_set(struct store *st, const char *group, const char *addr,
+			   const struct subscription_settings *set)
 {
 	long long gid = store_group_id(st, group), mid, subscribed = 0;
 
@@ -137,12 +139,15 @@ int store_subscription_set(struct store *st, const char *group, const char *addr
 	if (r <= 0)
 		return r < 0 ? -1 : store_fail(st, "%s is not a member of %s", addr, group);
 	/* The checks of a new subscription, on what is asked for now. */
-	if (subscribe_group(st, group, mode ? mode : "each", follow_line > 0) < 0)
+	if (subscribe_group(st, group, set->mode ? set->mode : "each", set->follow_line > 0) < 0)
 		return -1;
+	if (set->digest_format && strcmp(set->digest_format, "mime") != 0 && strcmp(set->digest_format, "text") != 0)
+		return store_fail(st, "unknown digest format '%s' (use mime or text)", set->digest_format);
 	return store_run(st, store_stmt(st, "UPDATE subscriptions SET mode = coalesce(?1, mode),"
-					 " follow_line = CASE WHEN ?2 < 0 THEN follow_line ELSE ?2 END"
-					 " WHERE member_id = ?3 AND group_id = ?4", "siii",
-					 mode, (long long)follow_line, mid, gid)) < 0 ? -1 : 0;
+					 " follow_line = CASE WHEN ?2 < 0 THEN follow_line ELSE ?2 END,"
+					 " digest_format = coalesce(?3, digest_format)"
+					 " WHERE member_id = ?4 AND group_id = ?5", "sisii",
+					 set->mode, (long long)set->follow_line, set->digest_format, mid, gid)) < 0 ? -1 : 0;
 }
 
 int store_person_rename(struct store *st, const char *old_addr, const char *new_addr)

@@ -39,12 +39,15 @@ enum subscribe_existing {
  */
 int store_subscribe(struct store *st, const char *group, const char *addr, const char *name,
 		    const char *mode, int follow_line, enum subscribe_existing existing);
-/*
- * Changes addr's subscription to group: mode ("each", "digest", "nomail";
- * NULL keeps it) and follow_line (1, 0; -1 keeps it; 1 only for change
- * lines).  Refuses an address that is not subscribed.
- */
-int store_subscription_set(struct store *st, const char *group, const char *addr, const char *mode, int follow_line);
+/* What store_subscription_set changes: NULL or -1 keeps a setting. */
+struct subscription_settings {
+	const char *mode;          /* "each", "digest", "nomail" */
+	int follow_line;           /* 1 or 0; 1 only for change lines */
+	const char *digest_format; /* "mime" or "text" */
+};
+/* Changes addr's subscription to group as set says.  Refuses an address that is not subscribed. */
+int store_subscription_set(struct store *st, const char *group, const char *addr,
+			   const struct subscription_settings *set);
 /*
  * Gives the person at old_addr the address new_addr (checked with
  * address_check): every subscription, moderatorship, setting and bounce

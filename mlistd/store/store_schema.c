@@ -265,6 +265,33 @@ const char *const store_migrations[] = {
 	"DROP TABLE tokens;"
 	"ALTER TABLE tokens_v11 RENAME TO tokens;"
 	"ALTER TABLE groups ADD COLUMN owner_notices INTEGER NOT NULL DEFAULT 1;",
+
+	/*
+	 * 12: digests.  A group's digest covers its placements (message_groups
+	 * rows, whose rowids only grow) after digest_state.upto; building one
+	 * moves upto in the same transaction that queues it, so no post is in
+	 * two digests and none is left out.  A new group starts after the
+	 * placements made before it existed, its first digest due at the
+	 * first digest hour after it (the trigger).  A digest is a
+	 * message of mlist's own (digest_of: its group), delivered through the
+	 * queue like a post.  digest_format: each digest member's own.
+	 */
+	"CREATE TABLE digest_state ("
+	"  group_id INTEGER PRIMARY KEY REFERENCES groups(id) ON DELETE CASCADE,"
+	"  upto INTEGER NOT NULL,"                 /* the last placement (message_groups rowid) covered */
+	"  last_built INTEGER NOT NULL DEFAULT 0," /* unix time of its last digest (at first: of its start) */
+	"  number INTEGER NOT NULL DEFAULT 0"      /* how many digests it has had */
+	");"
+	"INSERT INTO digest_state (group_id, upto, last_built)"
+	" SELECT id, (SELECT coalesce(max(rowid), 0) FROM message_groups), CAST(strftime('%s', 'now') AS INTEGER)"
+	" FROM groups;"
+	"CREATE TRIGGER groups_digest_state AFTER INSERT ON groups BEGIN"
+	" INSERT INTO digest_state (group_id, upto, last_built)"
+	"  VALUES (new.id, (SELECT coalesce(max(rowid), 0) FROM message_groups), CAST(strftime('%s', 'now') AS INTEGER));"
+	" END;"
+	"ALTER TABLE messages ADD COLUMN digest_of INTEGER REFERENCES groups(id) ON DELETE CASCADE;"
+	"ALTER TABLE subscriptions ADD COLUMN digest_format TEXT NOT NULL DEFAULT 'mime'"
+	"  CHECK (digest_format IN ('mime', 'text'));",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	message_parse((const char *)data + 1, size - 1, &info);
 	struct copy_params p = { &cfg, "g", data[0] & 8 ? "Titel \xc3\xa9" : "",
 				 info.message_id ? info.message_id : "mlist.1@lists.example.org",
-				 data[0] & 16 ? "" : "env@example.org", 1700000000 };
+				 data[0] & 16 ? "" : "env@example.org", 1700000000, data[0] & 32 };
 	copy_compose(&p, (const char *)data + 1, size - 1, &out);
 	sbuf_release(&out);
 	message_info_release(&info);

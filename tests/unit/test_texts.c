@@ -55,17 +55,18 @@ static void every_shipped_text_renders_in_every_language(void)
 	static const char *const names[] = { "group", "group_title", "domain", "post_address", "request_address",
 					     "owner_address", "held_id", "from", "subject", "reason",
 					     "confirm_address", "post_start", "address", "count", "status",
-					     "diagnostic", "change", "subscriptions" };
-	struct template_var vars[18];
+					     "diagnostic", "change", "subscriptions", "number", "date", "count",
+					     "contents" };
+	struct template_var vars[22];
 
 	CHECK(t != NULL);
-	for (int i = 0; i < 18; i++)
+	for (int i = 0; i < 22; i++)
 		vars[i] = (struct template_var){ names[i], "@X@" };
 	CHECK(texts_has_language(t, "nl") && texts_has_language(t, "en") && !texts_has_language(t, "de"));
 	for (int id = 0; id < TEXT_COUNT; id++) {
 		struct sbuf nl_subject = SBUF_INIT, nl_body = SBUF_INIT, en_subject = SBUF_INIT, en_body = SBUF_INIT;
-		texts_render(t, "nl", NULL, id, vars, 18, &nl_subject, &nl_body);
-		texts_render(t, "en", NULL, id, vars, 18, &en_subject, &en_body);
+		texts_render(t, "nl", NULL, id, vars, 22, &nl_subject, &nl_body);
+		texts_render(t, "en", NULL, id, vars, 22, &en_subject, &en_body);
 		if (!nl_subject.len || !nl_body.len || !en_subject.len || !en_body.len ||
 		    strchr(nl_subject.buf, '{') || strchr(nl_body.buf, '{') || strchr(en_body.buf, '{') ||
 		    strchr(nl_subject.buf, '\n') || strcmp(nl_body.buf, en_body.buf) == 0 ||
