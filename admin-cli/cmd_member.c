@@ -102,6 +102,8 @@ static int print_member(const struct subscription_row *s, void *ctx)
 		json_pair(out, "name", s->name);
 		fputs(", ", out);
 		json_pair(out, "mode", s->mode);
+		fputs(", ", out);
+		json_pair(out, "digest_format", s->digest_format);
 		fprintf(out, ", \"follow_line\": %s, \"disabled\": %s, \"since\": ",
 			s->follow_line ? "true" : "false", s->disabled ? "true" : "false");
 		json_time(out, s->created);
@@ -232,8 +234,9 @@ static int find_subscription(const struct subscription_row *s, void *ctx)
 {
 	struct cli *c = ctx;
 
-	fprintf(c->out, "  member of    %-28s %s%s%s\n", s->group, s->mode, s->follow_line ? ", follows the line" : "",
-		s->disabled ? ", disabled" : "");
+	fprintf(c->out, "  member of    %-28s %s%s%s%s\n", s->group, s->mode,
+		strcmp(s->mode, "digest") == 0 && strcmp(s->digest_format, "text") == 0 ? " (plain text)" : "",
+		s->follow_line ? ", follows the line" : "", s->disabled ? ", disabled" : "");
 	return 0;
 }
 

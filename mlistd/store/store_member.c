@@ -14,12 +14,12 @@
 
 #define SUBSCRIPTION_COLUMNS \
 	"SELECT m.address AS address, m.name AS name, g.name AS grp, s.mode AS mode, s.follow_line AS follow_line," \
-	" m.disabled AS disabled, s.created AS created" \
+	" m.disabled AS disabled, s.created AS created, s.digest_format AS digest_format" \
 	" FROM subscriptions s JOIN members m ON m.id = s.member_id JOIN groups g ON g.id = s.group_id "
 
 #define MODERATOR_COLUMNS \
 	"SELECT m.address AS address, m.name AS name, g.name AS grp, '' AS mode, 0 AS follow_line," \
-	" m.disabled AS disabled, x.created AS created" \
+	" m.disabled AS disabled, x.created AS created, '' AS digest_format" \
 	" FROM moderators x JOIN members m ON m.id = x.member_id JOIN groups g ON g.id = x.group_id "
 
 /* Steps a SUBSCRIPTION_COLUMNS or MODERATOR_COLUMNS query, calling fn per row. */
@@ -38,6 +38,7 @@ static int each_subscription_row(struct store *st, sqlite3_stmt *stmt, subscript
 			.follow_line = (int)store_get_int(stmt, "follow_line"),
 			.disabled = (int)store_get_int(stmt, "disabled"),
 			.created = store_get_int(stmt, "created"),
+			.digest_format = store_get_text(stmt, "digest_format"),
 		};
 		if ((r = fn(&s, ctx)) != 0)
 			break;

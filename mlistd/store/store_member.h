@@ -20,6 +20,7 @@ struct subscription_row {
 	int follow_line;      /* for a change line: also receives its projects' posts */
 	int disabled;         /* delivery disabled (bounces) */
 	long long created;    /* unix time of subscribing */
+	const char *digest_format; /* "mime" or "text" ("" for a moderator) */
 };
 
 typedef int (*subscription_fn)(const struct subscription_row *s, void *ctx);

@@ -27,6 +27,7 @@ def programme(extra=""):
     s.ctl("member", "add", "pga", "dora@example.org", "--mode", "digest")      # MIME digest
     s.ctl("member", "add", "pga", "tom@example.org", "--mode", "digest")
     s.ctl("member", "set", "pga", "tom@example.org", "--digest-format", "text")
+    assert [m["digest_format"] for m in s.ctl_json("member", "list", "pga")] == ["mime", "mime", "text"]
     s.ctl("member", "add", "levensloop", "lisa@example.org", "--mode", "digest", "--follow-line")
     s.ctl("member", "add", "levensloop", "lex@example.org", "--mode", "digest")  # the line's own posts only
     s.ctl("member", "add", "levensloop", "dora@example.org", "--mode", "digest", "--follow-line")
