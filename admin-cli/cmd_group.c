@@ -1,6 +1,7 @@
 /*
  * cmd_group: mlistctl group add|remove|set|list|show|link|unlink|tree.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -33,17 +34,52 @@ int cmd_group_remove(struct cli *c)
 	return 0;
 }
 
+/* An on|off option: 1, 0, -1 when not given, or -2 (said why) when it is neither. */
+static int on_off(struct cli *c, const char *name)
+{
+	const char *v = cli_opt(c, name);
+
+	if (!v)
+		return -1;
+	if (strcmp(v, "on") == 0 || strcmp(v, "off") == 0)
+		return strcmp(v, "on") == 0;
+	cli_fail("--%s is on or off, not '%s'", name, v);
+	return -2;
+}
+
+/* "none" is no prefix or footer at all, "default" the config's. */
+static const char *none_or(const char *v)
+{
+	return v && strcmp(v, "none") == 0 ? "" : v;
+}
+
 int cmd_group_set(struct cli *c)
 {
-	struct group_settings set = { cli_opt(c, "title"), cli_opt(c, "policy"), cli_opt(c, "language"), -1 };
-	const char *owner_notices = cli_opt(c, "owner-notices");
+	struct group_settings set = { cli_opt(c, "title"), cli_opt(c, "policy"), cli_opt(c, "language"),
+				      on_off(c, "owner-notices"), none_or(cli_opt(c, "prefix")),
+				      none_or(cli_opt(c, "footer")), cli_opt(c, "reply-to"), -1, on_off(c, "self-copy") };
+	const char *max_size = cli_opt(c, "max-size");
+	struct sbuf bad = SBUF_INIT;
 
-	if (!set.title && !set.policy && !set.language && !owner_notices)
-		return cli_fail("group set needs --title, --policy, --language or --owner-notices");
-	if (owner_notices) {
-		if (strcmp(owner_notices, "on") != 0 && strcmp(owner_notices, "off") != 0)
-			return cli_fail("--owner-notices is on or off, not '%s'", owner_notices);
-		set.owner_notices = strcmp(owner_notices, "on") == 0;
+	if (set.owner_notices == -2 || set.self_copy == -2)
+		return 1;
+	if (!set.title && !set.policy && !set.language && set.owner_notices < 0 && !set.subject_prefix && !set.footer &&
+	    !set.reply_to && !max_size && set.self_copy < 0)
+		return cli_fail("group set needs a setting to change (see mlistctl --help)");
+	if (max_size) {
+		char *end = NULL;
+		set.max_size = strcmp(max_size, "default") == 0 ? 0 : strtoll(max_size, &end, 10);
+		if ((end && (*end || end == max_size)) || set.max_size < 0)
+			return cli_fail("--max-size is a number of octets (or default, the SMTP limit only), not '%s'",
+					max_size);
+	}
+	if (set.footer && strcmp(set.footer, "default") != 0) {
+		int line = texts_check_footer(set.footer, &bad);
+		if (line) {
+			int r = cli_fail("--footer, line %d: unknown placeholder {%s}", line, bad.buf);
+			sbuf_release(&bad);
+			return r;
+		}
 	}
 	if (set.language && strcmp(set.language, "default") == 0) {
 		set.language = "";
@@ -73,7 +109,19 @@ static void group_json_fields(FILE *out, const struct group_row *g)
 	json_pair(out, "policy", g->policy);
 	fputs(", ", out);
 	json_pair(out, "language", g->language);
-	fprintf(out, ", \"owner_notices\": %s", g->owner_notices ? "true" : "false");
+	fprintf(out, ", \"owner_notices\": %s, \"subject_prefix\": ", g->owner_notices ? "true" : "false");
+	if (g->subject_prefix)
+		json_string(out, g->subject_prefix);
+	else
+		fputs("null", out);
+	fputs(", \"footer\": ", out);
+	if (g->footer)
+		json_string(out, g->footer);
+	else
+		fputs("null", out);
+	fputs(", ", out);
+	json_pair(out, "reply_to", g->reply_to);
+	fprintf(out, ", \"max_size\": %lld, \"self_copy\": %s", g->max_size, g->self_copy ? "true" : "false");
 	fprintf(out, ", \"members\": %lld, \"moderators\": %lld, \"created\": ", g->members, g->moderators);
 	json_time(out, g->created);
 }
@@ -137,9 +185,15 @@ static int show_group(const struct group_row *g, void *ctx)
 		group_json_fields(c->out, g);
 	} else {
 		fprintf(c->out, "name:       %s\nkind:       %s\ntitle:      %s\npolicy:     %s\n"
-			"language:   %s%s\nowner notices: %s\nmembers:    %lld\nmoderators: %lld\n",
+			"language:   %s%s\nowner notices: %s\nprefix:     %s\nfooter:     %s\nreply-to:   %s\n"
+			"max size:   %s\nself copies: %s\nmembers:    %lld\nmoderators: %lld\n",
 			g->name, g->kind, g->title, g->policy, *g->language ? g->language : c->cfg->language,
-			*g->language ? "" : " (the config's)", g->owner_notices ? "on" : "off", g->members, g->moderators);
+			*g->language ? "" : " (the config's)", g->owner_notices ? "on" : "off",
+			!g->subject_prefix ? "(the config's)" : *g->subject_prefix ? g->subject_prefix : "none",
+			!g->footer ? "(the config's)" : *g->footer ? "(its own)" : "none", g->reply_to,
+			g->max_size ? "its own" : "the SMTP limit", g->self_copy ? "on" : "off", g->members, g->moderators);
+		if (g->max_size)
+			fprintf(c->out, "            %lld octets\n", g->max_size);
 	}
 	if (links) {
 		if (c->json)

@@ -67,6 +67,16 @@ struct texts {
 	size_t n_langs;
 };
 
+int texts_check_footer(const char *text, struct sbuf *bad)
+{
+	const char *names[N_COMMON + 1];
+
+	for (size_t i = 0; i < N_COMMON; i++)
+		names[i] = common_vars[i];
+	names[N_COMMON] = NULL;
+	return template_check(text, names, bad);
+}
+
 const char *texts_name(enum text_id id)
 {
 	return catalog[id].name;

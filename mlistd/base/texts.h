@@ -48,6 +48,9 @@ enum text_id {
 
 struct texts;
 
+/* Checks a group's footer: only the placeholders every text has.  Returns 0, or the line of the first other, named in bad. */
+int texts_check_footer(const char *text, struct sbuf *bad);
+
 /* The file name of a text without ".txt" ("held-author"). */
 const char *texts_name(enum text_id id);
 

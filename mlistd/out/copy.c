@@ -230,10 +230,10 @@ static void add_from(struct sbuf *out, const struct copy_params *p, const struct
 }
 
 /* Subject with the "[group]" tag in front unless the subject has it (after "Re:", say). */
-static void add_subject(struct sbuf *out, const struct copy_params *p, const struct header_field *f, const char *tag)
+static void add_subject(struct sbuf *out, const struct header_field *f, const char *tag)
 {
 	char *text = f ? header_text(f) : xstrdup("");
-	int prefix = p->cfg->copies.subject_prefix && !p->digest && !strcasestr(text, tag);
+	int prefix = *tag && !strcasestr(text, tag);
 
 	sbuf_addstr(out, "Subject:");
 	if (prefix)
@@ -369,6 +369,42 @@ static long closing_delimiter(const char *body, size_t len, const char *boundary
 	return found;
 }
 
+static int forced_reply_to(const struct copy_params *p)
+{
+	return !p->digest && p->look && p->look->reply_to != REPLY_TO_AS_SENT;
+}
+
+/* The group's Reply-To: the group's address, or the author's (From, else the envelope sender). */
+static void add_reply_to(struct sbuf *out, const struct copy_params *p, const struct header *h)
+{
+	if (p->look->reply_to == REPLY_TO_GROUP) {
+		sbuf_addf(out, "Reply-To: <%s@%s>\r\n", p->group, p->cfg->domain);
+		return;
+	}
+	const struct header_field *f = header_find(h, "From");
+	struct message_mailboxes m = { NULL, 0, 0 };
+	char *value = f ? header_value(f) : NULL;
+	if (value)
+		message_mailboxes_read(value, &m);
+	if (m.n)
+		sbuf_addf(out, "Reply-To: <%s>\r\n", m.list[0].addr);
+	else if (*p->envelope_from)
+		sbuf_addf(out, "Reply-To: <%s>\r\n", p->envelope_from);
+	message_mailboxes_release(&m);
+	free(value);
+}
+
+/* The subject prefix: the group's, else "[group]" when the config has prefixes; none on a digest. */
+static void subject_tag(const struct copy_params *p, struct sbuf *tag)
+{
+	if (p->digest)
+		return;
+	if (p->look && p->look->tag)
+		sbuf_addstr(tag, p->look->tag);
+	else if (p->cfg->copies.subject_prefix)
+		sbuf_addf(tag, "[%s]", p->group);
+}
+
 /*
  * Adds the message's own header fields, each unique one once; the MIME
  * fields of a wrapped message go to *inner, those of text labelled UTF-8
@@ -377,12 +413,13 @@ static long closing_delimiter(const char *body, size_t len, const char *boundary
 static void add_message_fields(struct sbuf *out, const struct copy_params *p, const struct header *h,
 			       enum footer_way way, const struct header_field **inner, size_t *n_inner, const char *tag)
 {
-	int seen[N_UNIQUE] = { 0 }, has_reply_to = header_find(h, "Reply-To") != NULL;
+	/* A group that sends replies somewhere writes its own Reply-To (and DMARC's munging adds none). */
+	int seen[N_UNIQUE] = { 0 }, has_reply_to = header_find(h, "Reply-To") != NULL || forced_reply_to(p);
 
 	for (size_t i = 0; i < h->n; i++) {
 		const struct header_field *f = &h->fields[i];
 		/* A line that is no field would end the header for every reader after mlist: the archive keeps it. */
-		if (!f->name_len || field_in(f, replaced_fields) >= 0)
+		if (!f->name_len || field_in(f, replaced_fields) >= 0 || (forced_reply_to(p) && header_is(f, "Reply-To")))
 			continue;
 		int u = field_in(f, unique_fields);
 		if (u >= 0 && seen[u]++)
@@ -395,7 +432,7 @@ static void add_message_fields(struct sbuf *out, const struct copy_params *p, co
 			   !header_is(f, "Content-ID") && !header_is(f, "Content-Description")) {
 			continue; /* labelled anew */
 		} else if (header_is(f, "Subject")) {
-			add_subject(out, p, f, tag);
+			add_subject(out, f, tag);
 		} else if (header_is(f, "From")) {
 			add_from(out, p, f, has_reply_to);
 		} else if (field_in(f, address_fields) >= 0) {
@@ -416,14 +453,18 @@ static void add_message_fields(struct sbuf *out, const struct copy_params *p, co
 		add_from(out, p, NULL, has_reply_to);
 	if (!seen[unique_index("Date")])
 		add_date(out, p->received);
-	if (!seen[unique_index("Subject")] && p->cfg->copies.subject_prefix && !p->digest)
-		add_subject(out, p, NULL, tag);
+	if (!seen[unique_index("Subject")] && *tag)
+		add_subject(out, NULL, tag);
+	if (forced_reply_to(p))
+		add_reply_to(out, p, h);
 }
 
 void copy_compose(const struct copy_params *p, const char *msg, size_t len, struct sbuf *out)
 {
 	const struct config *cfg = p->cfg;
-	const char *domain = cfg->domain, *footer = p->digest ? NULL : cfg->copies.footer;
+	const char *domain = cfg->domain, *footer = p->digest ? NULL
+					       : p->look && p->look->footer ? (*p->look->footer ? p->look->footer : NULL)
+									   : cfg->copies.footer;
 	struct header h;
 	struct sbuf boundary = SBUF_INIT, tag = SBUF_INIT, params = SBUF_INIT;
 
@@ -437,7 +478,7 @@ void copy_compose(const struct copy_params *p, const char *msg, size_t len, stru
 	const struct header_field **inner = xcalloc(h.n + 1, sizeof(*inner));
 	size_t n_inner = 0;
 
-	sbuf_addf(&tag, "[%s]", p->group);
+	subject_tag(p, &tag);
 	/* The list's own fields first: they describe the copy as a whole. */
 	sbuf_addf(out, "List-Id: ");
 	if (*p->group_title) {

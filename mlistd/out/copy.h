@@ -32,6 +32,16 @@
 struct config;
 struct sbuf;
 
+/* Where replies go: as the author's message says, to the group, or to the author. */
+enum reply_to_mode { REPLY_TO_AS_SENT, REPLY_TO_GROUP, REPLY_TO_AUTHOR };
+
+/* A group's own look (its settings); NULL fields are the config's. */
+struct copy_look {
+	const char *tag;    /* the subject prefix, "" for none; NULL: "[group]" when copies.subject_prefix */
+	const char *footer; /* the footer, placeholders filled, "" for none; NULL: copies.footer */
+	enum reply_to_mode reply_to;
+};
+
 struct copy_params {
 	const struct config *cfg;
 	const char *group;         /* the group's name */
@@ -40,6 +50,7 @@ struct copy_params {
 	const char *envelope_from; /* the envelope sender, "" for none: the author when From says none */
 	long long received;        /* when mlist took the message: the Date of one that has none */
 	int digest;                /* a digest (mlist's own, with its footer in it): no prefix, footer or DMARC change */
+	const struct copy_look *look; /* the group's settings, or NULL for the config's */
 };
 
 /* Appends the outgoing copy of msg[0..len) to out (CRLF line ends). */

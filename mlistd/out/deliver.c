@@ -54,6 +54,7 @@ struct due {
 	long long id, message, group_id, attempts, created;
 	char *address, *spool_id, *message_id, *group, *group_title;
 	int digest;
+	char *prefix, *footer, *reply_to; /* the group's look; prefix, footer NULL: the config's */
 };
 
 /* The due copies of one round, in the store's order: by message, group and id. */
@@ -81,6 +82,9 @@ static int take_due(const struct delivery_row *d, void *ctx)
 	x->group = xstrdup(d->group);
 	x->group_title = xstrdup(d->group_title);
 	x->digest = d->digest;
+	x->prefix = d->prefix ? xstrdup(d->prefix) : NULL;
+	x->footer = d->footer ? xstrdup(d->footer) : NULL;
+	x->reply_to = xstrdup(d->reply_to);
 	return 0;
 }
 
@@ -93,6 +97,9 @@ static void free_round(struct round *r)
 		free(x->message_id);
 		free(x->group);
 		free(x->group_title);
+		free(x->prefix);
+		free(x->footer);
+		free(x->reply_to);
 	}
 	free(r->rows);
 }
@@ -181,8 +188,17 @@ static int compose(struct deliverer *d, struct batch *b, const struct due *row)
 		sbuf_release(&err);
 		return -1;
 	}
+	/* The group's look: its footer's placeholders are filled for it here. */
+	struct sbuf footer = SBUF_INIT;
+	if (row->footer && *row->footer)
+		notice_fill(d->cfg, row->group, row->group_title, row->footer, &footer);
+	struct copy_look look = {
+		row->prefix, row->footer ? (footer.buf ? footer.buf : "") : NULL,
+		strcmp(row->reply_to, "group") == 0 ? REPLY_TO_GROUP
+		: strcmp(row->reply_to, "author") == 0 ? REPLY_TO_AUTHOR : REPLY_TO_AS_SENT,
+	};
 	struct copy_params p = {
-		d->cfg, row->group, row->group_title, row->message_id, msg.env.mail_from.buf, msg.received, row->digest,
+		d->cfg, row->group, row->group_title, row->message_id, msg.env.mail_from.buf, msg.received, row->digest, &look,
 	};
 	b->texts = xrealloc(b->texts, (size_t)(b->n_texts + 1) * sizeof(*b->texts));
 	sbuf_init(&b->texts[b->n_texts]);
@@ -190,6 +206,7 @@ static int compose(struct deliverer *d, struct batch *b, const struct due *row)
 	b->n_texts++;
 	spool_message_release(&msg);
 	sbuf_release(&err);
+	sbuf_release(&footer);
 	return 0;
 }
 

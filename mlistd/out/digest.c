@@ -137,12 +137,21 @@ static void add_plain_post(const struct post *x, const char *msg, size_t len, st
 	sbuf_release(&text);
 }
 
-/* What a digest says about itself, before its posts. */
+/* What a digest says about itself, before its posts, and its footer. */
 struct issue {
 	const char *group;
 	long long group_id, number;
-	struct sbuf subject, intro;
+	struct sbuf subject, intro, footer;
 };
+
+/* The group's footer, placeholders filled, or the config's: once, at the digest's end. */
+static void issue_footer(const struct digest_ctx *c, const struct digest_group *g, struct issue *is)
+{
+	if (!g->footer && c->cfg->copies.footer)
+		sbuf_addstr(&is->footer, c->cfg->copies.footer);
+	else if (g->footer && *g->footer)
+		notice_fill(c->cfg, g->name, g->title, g->footer, &is->footer);
+}
 
 /* The whole digest message for format, from posts. */
 static int compose(const struct digest_ctx *c, const struct issue *is, const struct posts *ps, const char *format,
@@ -151,7 +160,7 @@ static int compose(const struct digest_ctx *c, const struct issue *is, const str
 	char token[33], date[64];
 	time_t now = time(NULL);
 	struct tm tm;
-	const char *footer = c->cfg->copies.footer;
+	const char *footer = is->footer.len ? is->footer.buf : NULL;
 	int mime = strcmp(format, "mime") == 0;
 
 	if (notice_token(token) < 0)
@@ -287,9 +296,10 @@ static long long last_mark(const struct config *cfg, long long now)
 static int build(const struct digest_ctx *c, const struct digest_group *g, const struct readers *rs, long long upto,
 		 struct sbuf *note)
 {
-	struct issue is = { g->name, g->id, g->number + 1, SBUF_INIT, SBUF_INIT };
+	struct issue is = { g->name, g->id, g->number + 1, SBUF_INIT, SBUF_INIT, SBUF_INIT };
 	int built = 0, r = 0;
 
+	issue_footer(c, g, &is);
 	for (int follow = 0; follow < 2 && r == 0; follow++) {
 		if (!rs->kinds[follow][0] && !rs->kinds[follow][1])
 			continue;
@@ -339,6 +349,7 @@ static int build(const struct digest_ctx *c, const struct digest_group *g, const
 		r = -1;
 	sbuf_release(&is.subject);
 	sbuf_release(&is.intro);
+	sbuf_release(&is.footer);
 	return r < 0 ? -1 : built;
 }
 
@@ -409,11 +420,12 @@ struct preview {
 static int preview_group(const struct digest_group *g, void *ctx)
 {
 	struct preview *p = ctx;
-	struct issue is = { g->name, g->id, g->number + 1, SBUF_INIT, SBUF_INIT };
+	struct issue is = { g->name, g->id, g->number + 1, SBUF_INIT, SBUF_INIT, SBUF_INIT };
 	struct posts ps = { NULL, 0 };
 	long long upto = store_digest_last_placement(p->c->st);
 	int r = -1;
 
+	issue_footer(p->c, g, &is);
 	if (upto >= 0 && store_digest_posts(p->c->st, g->id, p->follow, g->upto, upto, take_post, &ps) == 0 &&
 	    introduce(p->c, &is, &ps) == 0 && compose(p->c, &is, &ps, p->format, p->out) == 0) {
 		p->posts = ps.n;
@@ -422,6 +434,7 @@ static int preview_group(const struct digest_group *g, void *ctx)
 	free_posts(&ps);
 	sbuf_release(&is.subject);
 	sbuf_release(&is.intro);
+	sbuf_release(&is.footer);
 	return r;
 }
 

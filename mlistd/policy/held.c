@@ -33,7 +33,7 @@ long long held_hold(const struct held_ctx *c, const struct held_post *post, cons
 
 /* What the verbs need to know of a held post, copied out of its row. */
 struct held_facts {
-	long long message;
+	long long message, size;
 	char *message_id, *subject, *author, *group; /* group: the first it is held for, "" when unsorted */
 };
 
@@ -42,6 +42,7 @@ static int take_facts(const struct held_row *h, void *ctx)
 	struct held_facts *f = ctx;
 
 	f->message = h->message;
+	f->size = h->size;
 	f->message_id = xstrdup(h->message_id);
 	f->subject = xstrdup(h->subject);
 	f->author = xstrdup(h->from_addr);
@@ -155,7 +156,7 @@ int held_assign(const struct held_ctx *c, long long id, const char *group, long 
 
 	*copies = 0;
 	/* Sorted into the group, the post meets the group's verdict like any other post. */
-	if (gid < 0 || store_held_get(c->st, id, take_facts, &f) < 0 || judge_post(c->st, gid, f.author, 0, d) < 0)
+	if (gid < 0 || store_held_get(c->st, id, take_facts, &f) < 0 || judge_post(c->st, gid, f.author, 0, f.size, d) < 0)
 		goto out;
 	r = 0;
 	if (d->verdict == VERDICT_REFUSE)

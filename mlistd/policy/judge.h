@@ -12,7 +12,10 @@
 
 struct store;
 
-/* Judges a post by author in group group_id (loop: it came from this server).  Returns 0, or -1 on a store failure. */
-int judge_post(struct store *st, long long group_id, const char *author, int loop, struct decision *d);
+/*
+ * Judges a post of size octets by author in group group_id (loop: it came
+ * from this server).  Returns 0, or -1 on a store failure.
+ */
+int judge_post(struct store *st, long long group_id, const char *author, int loop, long long size, struct decision *d);
 
 #endif

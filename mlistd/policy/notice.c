@@ -82,39 +82,69 @@ static int take_group(const struct group_row *g, void *ctx)
 {
 	struct group_facts *f = ctx;
 
-	f->title = xstrdup(*g->title ? g->title : g->name);
+	f->title = xstrdup(g->title);
 	f->language = *g->language ? xstrdup(g->language) : NULL;
 	return 0;
+}
+
+/* A group's addresses, for the placeholders every text has. */
+struct group_addresses {
+	struct sbuf post, request, owner;
+};
+
+/* Fills vars[0..6) with the placeholders every text has; release a with release_addresses. */
+static void common_vars(const struct config *cfg, const char *group, const char *title, struct group_addresses *a,
+			struct template_var vars[6])
+{
+	sbuf_init(&a->post);
+	sbuf_init(&a->request);
+	sbuf_init(&a->owner);
+	sbuf_addf(&a->post, "%s@%s", group, cfg->domain);
+	sbuf_addf(&a->request, "%s-request@%s", group, cfg->domain);
+	sbuf_addf(&a->owner, "%s-owner@%s", group, cfg->domain);
+	vars[0] = (struct template_var){ "group", group };
+	vars[1] = (struct template_var){ "group_title", title && *title ? title : group };
+	vars[2] = (struct template_var){ "domain", cfg->domain };
+	vars[3] = (struct template_var){ "post_address", a->post.buf };
+	vars[4] = (struct template_var){ "request_address", a->request.buf };
+	vars[5] = (struct template_var){ "owner_address", a->owner.buf };
+}
+
+static void release_addresses(struct group_addresses *a)
+{
+	sbuf_release(&a->post);
+	sbuf_release(&a->request);
+	sbuf_release(&a->owner);
+}
+
+void notice_fill(const struct config *cfg, const char *group, const char *title, const char *text, struct sbuf *out)
+{
+	struct group_addresses a;
+	struct template_var vars[6];
+
+	common_vars(cfg, group, title, &a, vars);
+	template_render(text, vars, 6, out);
+	release_addresses(&a);
 }
 
 int notice_render(const struct config *cfg, struct store *st, const char *group, enum text_id id,
 		  const struct template_var *vars, size_t n, struct sbuf *subject, struct sbuf *body)
 {
 	struct group_facts f = { NULL, NULL };
-	struct sbuf post = SBUF_INIT, request = SBUF_INIT, owner = SBUF_INIT;
+	struct group_addresses a;
 
 	/* A name that is no group ("postmaster" for a post that fits none) speaks the config's language. */
 	if (store_group_id(st, group) >= 0 && store_group_get(st, group, take_group, &f) < 0)
 		return -1;
-	sbuf_addf(&post, "%s@%s", group, cfg->domain);
-	sbuf_addf(&request, "%s-request@%s", group, cfg->domain);
-	sbuf_addf(&owner, "%s-owner@%s", group, cfg->domain);
 	struct template_var *all = xcalloc(n + 6, sizeof(*all));
-	all[0] = (struct template_var){ "group", group };
-	all[1] = (struct template_var){ "group_title", f.title ? f.title : group };
-	all[2] = (struct template_var){ "domain", cfg->domain };
-	all[3] = (struct template_var){ "post_address", post.buf };
-	all[4] = (struct template_var){ "request_address", request.buf };
-	all[5] = (struct template_var){ "owner_address", owner.buf };
+	common_vars(cfg, group, f.title, &a, all);
 	for (size_t i = 0; i < n; i++)
 		all[6 + i] = vars[i];
 	texts_render(cfg->texts, f.language ? f.language : cfg->language, group, id, all, n + 6, subject, body);
 	free(all);
 	free(f.title);
 	free(f.language);
-	sbuf_release(&post);
-	sbuf_release(&request);
-	sbuf_release(&owner);
+	release_addresses(&a);
 	return 0;
 }
 

@@ -46,6 +46,9 @@ int notice_queue(struct store *st, struct spool *sp, const char *domain, const c
 int notice_render(const struct config *cfg, struct store *st, const char *group, enum text_id id,
 		  const struct template_var *vars, size_t n, struct sbuf *subject, struct sbuf *body);
 
+/* Appends text (a group's footer) with the placeholders every text has filled for group (title may be ""). */
+void notice_fill(const struct config *cfg, const char *group, const char *title, const char *text, struct sbuf *out);
+
 /* notice_render, then notice_queue from GROUP-owner@ (or from, when not NULL) to to. */
 int notice_text(const struct config *cfg, struct store *st, struct spool *sp, const char *group, const char *from,
 		const char *reply_to, const char *to, enum text_id id, const struct template_var *vars, size_t n);

@@ -13,6 +13,8 @@ struct decision verdict_decide(const struct post_facts *f)
 		return (struct decision){ VERDICT_REFUSE, "it came from this list server: a mail loop" };
 	if (f->moderator)
 		return (struct decision){ VERDICT_PASS, NULL };
+	if (f->max_size && f->size > f->max_size)
+		return (struct decision){ VERDICT_HOLD, "the post is larger than this group takes" };
 	switch (f->policy) {
 	case POLICY_ANNOUNCE:
 		return (struct decision){ VERDICT_REFUSE, "only the group's moderators post to it" };

@@ -11,6 +11,7 @@
  * The rules, first match wins:
  *   a post that carries this server's own List-Id or X-Loop is a loop: REFUSE
  *   a moderator of the group posts: PASS (under every policy)
+ *   a post larger than the group's own size limit: HOLD
  *   announce: only moderators post: REFUSE
  *   moderated: HOLD
  *   members: a subscriber (any mode) PASSes, anyone else is HELD
@@ -30,6 +31,8 @@ struct post_facts {
 	int member;     /* the author is subscribed to the group (in any mode) */
 	int moderator;  /* the author moderates the group */
 	int loop;       /* the post came from this list server (its List-Id or X-Loop) */
+	long long size;     /* the post's octets */
+	long long max_size; /* the group's own limit, 0 for none */
 };
 
 struct decision {

@@ -219,7 +219,7 @@ static int judge(struct sorter *so, struct post *p)
 {
 	for (int i = 0; i < p->where.n; i++) {
 		struct decision d;
-		if (judge_post(so->st, p->where.group[i], p->author, p->loop, &d) < 0)
+		if (judge_post(so->st, p->where.group[i], p->author, p->loop, (long long)p->len, &d) < 0)
 			return -1;
 		if (d.verdict == VERDICT_PASS) {
 			places_add(&p->pass, p->where.group[i], p->where.thread[i], p->where.names[i], p->where.how[i]);

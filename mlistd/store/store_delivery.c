@@ -11,7 +11,8 @@ long long store_delivery_expand(struct store *st, long long message, const char 
 	/*
 	 * Every way a person can be reached, with the rank of the group
 	 * (placement order); GROUP BY keeps each person once, and SQLite
-	 * takes the other columns from the row with the smallest rank.
+	 * takes the other columns from the row with the smallest rank.  The
+	 * author gets no copy who said so, nor from a group that says so.
 	 */
 	if (store_run(st, store_stmt(st,
 		"INSERT OR IGNORE INTO deliveries (message_id, group_id, member_id, address, next_attempt, created)"
@@ -27,7 +28,9 @@ long long store_delivery_expand(struct store *st, long long message, const char 
 		"    JOIN subscriptions s ON s.group_id = l.line_id AND s.follow_line = 1 AND s.mode = 'each'"
 		"    WHERE mg.message_id = ?1"
 		"  ) r JOIN members m ON m.id = r.member_id"
-		"  WHERE m.disabled = 0 AND NOT (m.self_copy = 0 AND m.address = ?2 COLLATE NOCASE)"
+		"  WHERE m.disabled = 0 AND NOT (m.address = ?2 COLLATE NOCASE AND (m.self_copy = 0 OR EXISTS"
+		"   (SELECT 1 FROM message_groups x JOIN groups y ON y.id = x.group_id"
+		"    WHERE x.message_id = ?1 AND y.self_copy = 0)))"
 		"  GROUP BY m.id)", "isi", message, author, now)) < 0)
 		return -1;
 	return sqlite3_changes(st->db);
@@ -38,7 +41,9 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 	sqlite3_stmt *stmt = store_stmt(st,
 		"SELECT d.id AS id, d.message_id AS message, d.group_id AS group_id, d.address AS address,"
 		" d.attempts AS attempts, d.created AS created, m.spool_id AS spool_id, m.message_id AS message_id,"
-		" g.name AS grp, g.title AS title, m.digest_of IS NOT NULL AS digest"
+		" g.name AS grp, g.title AS title, m.digest_of IS NOT NULL AS digest,"
+		" g.subject_prefix AS prefix, g.subject_prefix IS NULL AS prefix_default, g.footer AS footer,"
+		" g.footer IS NULL AS footer_default, g.reply_to AS reply_to"
 		" FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN groups g ON g.id = d.group_id"
 		" WHERE d.state = 'pending' AND d.next_attempt <= ?"
 		" ORDER BY d.message_id, d.group_id, d.id LIMIT ?", "ii", now, (long long)limit);
@@ -59,6 +64,9 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 			.group = store_get_text(stmt, "grp"),
 			.group_title = store_get_text(stmt, "title"),
 			.digest = (int)store_get_int(stmt, "digest"),
+			.prefix = store_get_int(stmt, "prefix_default") ? NULL : store_get_text(stmt, "prefix"),
+			.footer = store_get_int(stmt, "footer_default") ? NULL : store_get_text(stmt, "footer"),
+			.reply_to = store_get_text(stmt, "reply_to"),
 		};
 		if ((r = fn(&d, ctx)) != 0)
 			break;

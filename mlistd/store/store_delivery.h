@@ -27,6 +27,7 @@ struct delivery_row {
 	const char *spool_id, *message_id;
 	const char *group, *group_title;
 	int digest;         /* the message is a digest (store_digest.h) */
+	const char *prefix, *footer, *reply_to; /* the group's look: NULL prefix or footer is the config's */
 };
 typedef int (*delivery_fn)(const struct delivery_row *d, void *ctx);
 

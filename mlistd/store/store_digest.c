@@ -13,7 +13,7 @@ int store_digest_groups(struct store *st, const char *name, int (*fn)(const stru
 		return -1;
 	sqlite3_stmt *stmt = store_stmt(st,
 		"SELECT g.id AS id, g.name AS name, g.title AS title, g.kind AS kind, d.upto AS upto,"
-		" d.last_built AS last_built, d.number AS number"
+		" d.last_built AS last_built, d.number AS number, g.footer AS footer, g.footer IS NULL AS footer_default"
 		" FROM groups g JOIN digest_state d ON d.group_id = g.id WHERE ?1 IS NULL OR g.name = ?1 ORDER BY g.name",
 		"s", name);
 	int r;
@@ -29,6 +29,7 @@ int store_digest_groups(struct store *st, const char *name, int (*fn)(const stru
 			.upto = store_get_int(stmt, "upto"),
 			.last_built = store_get_int(stmt, "last_built"),
 			.number = store_get_int(stmt, "number"),
+			.footer = store_get_int(stmt, "footer_default") ? NULL : store_get_text(stmt, "footer"),
 		};
 		if ((r = fn(&g, ctx)) != 0)
 			break;

@@ -19,6 +19,7 @@ struct digest_group {
 	long long upto;       /* the last placement covered */
 	long long last_built; /* when its last digest was made or found not needed (at first: its start) */
 	long long number;     /* digests it has had */
+	const char *footer;   /* its own footer ("" none), or NULL for the config's */
 };
 
 /* Calls fn for every group (or the one named, when name is not NULL: refused if unknown). */

@@ -14,6 +14,8 @@
 #define GROUP_COLUMNS \
 	"SELECT g.id AS id, g.name AS name, g.kind AS kind, g.title AS title, g.policy AS policy," \
 	" g.created AS created, g.language AS language, g.owner_notices AS owner_notices," \
+	" g.subject_prefix AS subject_prefix, g.subject_prefix IS NULL AS prefix_default, g.footer AS footer," \
+	" g.footer IS NULL AS footer_default, g.reply_to AS reply_to, g.max_size AS max_size, g.self_copy AS self_copy," \
 	" (SELECT count(*) FROM subscriptions s WHERE s.group_id = g.id) AS members," \
 	" (SELECT count(*) FROM moderators m WHERE m.group_id = g.id) AS moderators FROM groups g "
 
@@ -34,6 +36,11 @@ static int each_group_row(struct store *st, sqlite3_stmt *stmt, group_fn fn, voi
 			.created = store_get_int(stmt, "created"),
 			.language = store_get_text(stmt, "language"),
 			.owner_notices = (int)store_get_int(stmt, "owner_notices"),
+			.subject_prefix = store_get_int(stmt, "prefix_default") ? NULL : store_get_text(stmt, "subject_prefix"),
+			.footer = store_get_int(stmt, "footer_default") ? NULL : store_get_text(stmt, "footer"),
+			.reply_to = store_get_text(stmt, "reply_to"),
+			.max_size = store_get_int(stmt, "max_size"),
+			.self_copy = (int)store_get_int(stmt, "self_copy"),
 			.members = store_get_int(stmt, "members"),
 			.moderators = store_get_int(stmt, "moderators"),
 		};
@@ -57,7 +64,7 @@ long long store_group_id(struct store *st, const char *name)
 int store_author_standing(struct store *st, long long group_id, const char *addr, struct author_standing *out)
 {
 	sqlite3_stmt *stmt = store_stmt(st,
-		"SELECT g.policy AS policy,"
+		"SELECT g.policy AS policy, g.max_size AS max_size,"
 		" EXISTS (SELECT 1 FROM moderators x JOIN members m ON m.id = x.member_id"
 		"         WHERE x.group_id = g.id AND m.address = ?2 COLLATE NOCASE) AS moderator,"
 		" EXISTS (SELECT 1 FROM subscriptions s JOIN members m ON m.id = s.member_id"
@@ -71,6 +78,7 @@ int store_author_standing(struct store *st, long long group_id, const char *addr
 		snprintf(out->policy, sizeof(out->policy), "%s", store_get_text(stmt, "policy"));
 		out->moderator = (int)store_get_int(stmt, "moderator");
 		out->member = (int)store_get_int(stmt, "member");
+		out->max_size = store_get_int(stmt, "max_size");
 		if (!name_in(out->policy, group_policies))
 			r = store_fail(st, "group %lld has an unknown policy '%s'", group_id, out->policy);
 	} else if (r == 0) {
@@ -156,13 +164,24 @@ int store_group_set(struct store *st, const char *name, const struct group_setti
 		free(all);
 		return -1;
 	}
-	/* "" puts a setting back to the config's: NULL in the row. */
+	if (set->reply_to && strcmp(set->reply_to, "as-sent") != 0 && strcmp(set->reply_to, "group") != 0 &&
+	    strcmp(set->reply_to, "author") != 0)
+		return store_fail(st, "unknown reply-to '%s' (use as-sent, group or author)", set->reply_to);
+	/* "" (language) and "default" (prefix, footer) put a setting back to the config's: NULL in the row. */
 	return store_run(st, store_stmt(st, "UPDATE groups SET title = coalesce(?1, title),"
 					 " policy = coalesce(?2, policy),"
 					 " language = CASE WHEN ?3 IS NULL THEN language ELSE nullif(?3, '') END,"
-					 " owner_notices = CASE WHEN ?4 < 0 THEN owner_notices ELSE ?4 END"
-					 " WHERE id = ?5", "sssii",
-					 set->title, set->policy, set->language, (long long)set->owner_notices, id)) < 0 ? -1 : 0;
+					 " owner_notices = CASE WHEN ?4 < 0 THEN owner_notices ELSE ?4 END,"
+					 " subject_prefix = CASE WHEN ?5 IS NULL THEN subject_prefix"
+					 "  WHEN ?5 = 'default' THEN NULL ELSE ?5 END,"
+					 " footer = CASE WHEN ?6 IS NULL THEN footer WHEN ?6 = 'default' THEN NULL ELSE ?6 END,"
+					 " reply_to = coalesce(?7, reply_to),"
+					 " max_size = CASE WHEN ?8 < 0 THEN max_size ELSE ?8 END,"
+					 " self_copy = CASE WHEN ?9 < 0 THEN self_copy ELSE ?9 END"
+					 " WHERE id = ?10", "sssisssiii",
+					 set->title, set->policy, set->language, (long long)set->owner_notices,
+					 set->subject_prefix, set->footer, set->reply_to, set->max_size,
+					 (long long)set->self_copy, id)) < 0 ? -1 : 0;
 }
 
 int store_group_owner_notices(struct store *st, const char *name)

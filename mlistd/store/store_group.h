@@ -18,6 +18,11 @@ struct group_row {
 	long long moderators;
 	const char *language; /* its texts' language, or "" for the config's */
 	int owner_notices;    /* its moderators hear of each subscribe and unsubscribe by mail */
+	const char *subject_prefix; /* NULL: the config's ("[name]"); "" none */
+	const char *footer;   /* NULL: the config's; "" none; may hold placeholders (texts.h) */
+	const char *reply_to; /* "as-sent", "group" or "author" */
+	long long max_size;   /* octets over which a post is held; 0: none but the SMTP limit */
+	int self_copy;        /* authors get their own posts back */
 };
 
 /*
@@ -28,7 +33,12 @@ struct group_settings {
 	const char *title;
 	const char *policy;
 	const char *language;
-	int owner_notices; /* 1, 0, or -1 */
+	int owner_notices;          /* 1, 0, or -1 */
+	const char *subject_prefix; /* "" none; "default": the config's */
+	const char *footer;         /* "" none; "default": the config's */
+	const char *reply_to;       /* "as-sent", "group", "author" */
+	long long max_size;         /* octets, 0 for none; -1 keeps it */
+	int self_copy;              /* 1, 0, or -1 */
 };
 
 typedef int (*group_fn)(const struct group_row *g, void *ctx);
@@ -56,6 +66,7 @@ struct author_standing {
 	char policy[16]; /* the group's posting policy, as named in names.h */
 	int member;      /* subscribed to the group, in any mode */
 	int moderator;   /* moderates the group */
+	long long max_size; /* the group's own size limit, 0 for none */
 };
 /* Fills *out for addr and group group_id; returns 0, or -1 (no such group, a policy names.h does not know, or the store failed). */
 int store_author_standing(struct store *st, long long group_id, const char *addr, struct author_standing *out);

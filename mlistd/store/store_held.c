@@ -29,7 +29,7 @@ int store_held_place(struct store *st, long long held, long long group_id, long 
 	"           WHERE p.held_id = h.id), '') AS groups," \
 	" coalesce((SELECT g.name FROM held_places p JOIN groups g ON g.id = p.group_id" \
 	"           WHERE p.held_id = h.id ORDER BY p.rowid LIMIT 1), '') AS first_group," \
-	" m.message_id AS message_id, m.spool_id AS spool_id, m.from_addr AS from_addr," \
+	" m.message_id AS message_id, m.spool_id AS spool_id, m.from_addr AS from_addr, m.size AS size," \
 	" m.from_name AS from_name, m.subject AS subject" \
 	" FROM held h JOIN messages m ON m.id = h.message_id "
 
@@ -45,6 +45,7 @@ static int each_held_row(struct store *st, sqlite3_stmt *stmt, int (*fn)(const s
 			.id = store_get_int(stmt, "id"),
 			.message = store_get_int(stmt, "message"),
 			.created = store_get_int(stmt, "created"),
+			.size = store_get_int(stmt, "size"),
 			.reason = store_get_text(stmt, "reason"),
 			.groups = store_get_text(stmt, "groups"),
 			.first_group = store_get_text(stmt, "first_group"),

@@ -16,7 +16,7 @@ int store_held_place(struct store *st, long long held, long long group_id, long 
 
 /* One held post; strings valid during a callback only. */
 struct held_row {
-	long long id, message, created;
+	long long id, message, created, size; /* size: the post's octets */
 	const char *reason, *groups; /* groups: names joined with ", ", "" for an unsorted post */
 	const char *first_group;     /* the first of them, "" for an unsorted post */
 	const char *message_id, *spool_id, *from_addr, *from_name, *subject;

@@ -292,6 +292,19 @@ const char *const store_migrations[] = {
 	"ALTER TABLE messages ADD COLUMN digest_of INTEGER REFERENCES groups(id) ON DELETE CASCADE;"
 	"ALTER TABLE subscriptions ADD COLUMN digest_format TEXT NOT NULL DEFAULT 'mime'"
 	"  CHECK (digest_format IN ('mime', 'text'));",
+
+	/*
+	 * 13: more of a group's own settings (NULL: the config's).
+	 * subject_prefix and footer: "" for none; reply_to: where replies go;
+	 * max_size: octets over which a post is held (0: only the SMTP limit);
+	 * self_copy: authors get their own posts back (unless they said no).
+	 */
+	"ALTER TABLE groups ADD COLUMN subject_prefix TEXT;"
+	"ALTER TABLE groups ADD COLUMN footer TEXT;"
+	"ALTER TABLE groups ADD COLUMN reply_to TEXT NOT NULL DEFAULT 'as-sent'"
+	"  CHECK (reply_to IN ('as-sent', 'group', 'author'));"
+	"ALTER TABLE groups ADD COLUMN max_size INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE groups ADD COLUMN self_copy INTEGER NOT NULL DEFAULT 1;",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

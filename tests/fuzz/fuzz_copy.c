@@ -27,7 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	message_parse((const char *)data + 1, size - 1, &info);
 	struct copy_params p = { &cfg, "g", data[0] & 8 ? "Titel \xc3\xa9" : "",
 				 info.message_id ? info.message_id : "mlist.1@lists.example.org",
-				 data[0] & 16 ? "" : "env@example.org", 1700000000, data[0] & 32 };
+				 data[0] & 16 ? "" : "env@example.org", 1700000000, data[0] & 32, NULL };
+	struct copy_look look = { data[0] & 128 ? "" : "[PGA]", data[0] & 128 ? "Groep \xc3\xa9\n" : "",
+				  (enum reply_to_mode)(data[0] % 3) };
+	if (data[0] & 64)
+		p.look = &look;
 	copy_compose(&p, (const char *)data + 1, size - 1, &out);
 	sbuf_release(&out);
 	message_info_release(&info);

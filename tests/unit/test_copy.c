@@ -16,7 +16,7 @@ static struct config cfg;
 
 static void compose(const char *msg, struct sbuf *out)
 {
-	struct copy_params p = { &cfg, "pga", "PGA Jeugd", "1@example.org", "jan@example.org", 0, 0 };
+	struct copy_params p = { &cfg, "pga", "PGA Jeugd", "1@example.org", "jan@example.org", 0, 0, NULL };
 
 	copy_compose(&p, msg, strlen(msg), out);
 }
@@ -127,7 +127,7 @@ static void footer_ways(void)
 static void generated_message_id(void)
 {
 	struct sbuf out = SBUF_INIT;
-	struct copy_params p = { &cfg, "pga", "", "mlist.1.2@lists.example.org", "", 0, 0 };
+	struct copy_params p = { &cfg, "pga", "", "mlist.1.2@lists.example.org", "", 0, 0, NULL };
 
 	reset_config();
 	copy_compose(&p, "Subject: x\r\n\r\n", 14, &out);
