@@ -48,8 +48,9 @@ done
 # A programme adviser follows the whole change line Levensloop centraal.
 ctl member add levensloop-centraal lotte.visser@example.org --name "Lotte Visser" --follow-line
 
-# The programme office moderates the general group and the change lines.
-for group in koersenkansen veilig-dichtbij levensloop-centraal vakmanschap-voorop; do
+# The programme office moderates every group: someone is told of each post that waits.
+for group in koersenkansen veilig-dichtbij levensloop-centraal vakmanschap-voorop pga-jeugd-amersfoort \
+	proeftuin-ruwaard-oss levensverhaal-podcast leerwerkplaats-vught; do
 	ctl moderator add "$group" programmabureau@example.org
 done
 
