@@ -6,16 +6,66 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "json_out.h"
 #include "names.h"
+#include "notice.h"
+#include "spool.h"
 #include "store.h"
 #include "store_bounce.h"
 #include "store_member.h"
 #include "sbuf.h"
+#include "template.h"
+
+/*
+ * Runs change (a subscribe or unsubscribe of c->arg[1] in c->arg[0]) in a
+ * store transaction; with tell, the person is sent text id from
+ * GROUP-request@ in the same transaction, so they hear of it exactly when
+ * it happened.  Returns 0, or the exit status of a failure.
+ */
+static int change_and_tell(struct cli *c, int (*change)(struct cli *c), int tell, enum text_id id)
+{
+	struct sbuf err = SBUF_INIT, from = SBUF_INIT;
+	struct spool *sp = NULL;
+	int r;
+
+	if (!tell)
+		return change(c) < 0 ? cli_store_fail(c) : 0;
+	if (!(sp = spool_attach(c->cfg->spool, &err))) {
+		r = cli_fail("%s", err.buf);
+		sbuf_release(&err);
+		return r;
+	}
+	struct template_var who[] = { { "address", c->arg[1] } };
+	sbuf_addf(&from, "%s-request@%s", c->arg[0], c->cfg->domain);
+	r = store_begin(c->store) < 0 || change(c) < 0 ||
+	    notice_text(c->cfg, c->store, sp, c->arg[0], from.buf, NULL, c->arg[1], id, who, 1) < 0 ||
+	    notice_commit(c->store, sp) < 0 ? -1 : 0;
+	if (r < 0) {
+		notice_rollback(c->store, sp);
+		r = cli_store_fail(c);
+	} else {
+		spool_doorbell_ring(sp, SPOOL_BELL_DELIVER);
+	}
+	spool_close(sp);
+	sbuf_release(&err);
+	sbuf_release(&from);
+	return r;
+}
+
+static int subscribe(struct cli *c)
+{
+	const char *mode = cli_opt(c, "mode");
+
+	if (store_subscribe(c->store, c->arg[0], c->arg[1], cli_opt(c, "name"), mode ? mode : "each",
+			    cli_opt(c, "follow-line") != NULL, SUBSCRIBE_REFUSE) < 0)
+		return -1;
+	return cli_opt(c, "no-self-copy") ? store_person_set_self_copy(c->store, c->arg[1], 0) : 0;
+}
 
 int cmd_member_add(struct cli *c)
 {
-	const char *name = cli_opt(c, "name"), *mode = cli_opt(c, "mode");
+	const char *name = cli_opt(c, "name");
 	struct sbuf why = SBUF_INIT;
 
 	if (cli_check_address(c->arg[1]))
@@ -25,21 +75,24 @@ int cmd_member_add(struct cli *c)
 		sbuf_release(&why);
 		return r;
 	}
-	if (store_subscribe(c->store, c->arg[0], c->arg[1], name, mode ? mode : "each",
-			    cli_opt(c, "follow-line") != NULL, SUBSCRIBE_REFUSE) < 0)
-		return cli_store_fail(c);
-	if (cli_opt(c, "no-self-copy") && store_person_set_self_copy(c->store, c->arg[1], 0) < 0)
-		return cli_store_fail(c);
-	fprintf(c->out, "added %s to %s\n", c->arg[1], c->arg[0]);
-	return 0;
+	int r = change_and_tell(c, subscribe, cli_opt(c, "welcome") != NULL, TEXT_WELCOME);
+	if (r == 0)
+		fprintf(c->out, "added %s to %s%s\n", c->arg[1], c->arg[0], cli_opt(c, "welcome") ? "; welcome sent" : "");
+	return r;
+}
+
+static int unsubscribe(struct cli *c)
+{
+	return store_unsubscribe(c->store, c->arg[0], c->arg[1]);
 }
 
 int cmd_member_remove(struct cli *c)
 {
-	if (store_unsubscribe(c->store, c->arg[0], c->arg[1]) < 0)
-		return cli_store_fail(c);
-	fprintf(c->out, "removed %s from %s\n", c->arg[1], c->arg[0]);
-	return 0;
+	int r = change_and_tell(c, unsubscribe, cli_opt(c, "goodbye") != NULL, TEXT_GOODBYE);
+
+	if (r == 0)
+		fprintf(c->out, "removed %s from %s%s\n", c->arg[1], c->arg[0], cli_opt(c, "goodbye") ? "; goodbye sent" : "");
+	return r;
 }
 
 int cmd_member_enable(struct cli *c)

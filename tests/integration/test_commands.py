@@ -248,6 +248,22 @@ def test_a_groups_own_text_is_used_and_a_broken_text_is_refused_with_file_and_li
     assert d.stop() == 0
 
 
+def test_an_admin_may_send_welcome_and_goodbye():
+    s = group()
+    s.start()
+    out, _ = s.ctl("member", "add", "pga-jeugd", "welkom@example.org", "--welcome")
+    assert out.strip() == "added welkom@example.org to pga-jeugd; welcome sent", out
+    [welcome] = wait_mail(s, "welkom@example.org")
+    assert welcome["Subject"] == "Welkom bij pga-jeugd" and welcome["From"] == f"pga-jeugd-request@{DOMAIN}"
+    s.ctl("member", "remove", "pga-jeugd", "welkom@example.org", "--goodbye")
+    assert wait_mail(s, "welkom@example.org", 2)[1]["Subject"] == "U bent afgemeld bij pga-jeugd"
+    # without the flags nobody is written to; a refused change sends nothing either
+    s.ctl("member", "add", "pga-jeugd", "stil@example.org")
+    s.ctl("member", "add", "pga-jeugd", "stil@example.org", "--welcome", expect=1)
+    time.sleep(1)
+    assert mailbox(s, "stil@example.org") == []
+
+
 def test_owner_address_reaches_the_moderators():
     s = group()
     d = s.start()
