@@ -77,12 +77,21 @@ int cmd_queue_retry(struct cli *c)
 	return 0;
 }
 
+static int archive_on(const struct group_row *g, void *ctx)
+{
+	*(int *)ctx = g->archive;
+	return 0;
+}
+
 int cmd_archive_export(struct cli *c)
 {
 	FILE *out = c->out;
 
-	if (store_group_id(c->store, c->arg[0]) < 0)
+	int on = 1;
+	if (store_group_get(c->store, c->arg[0], archive_on, &on) < 0)
 		return cli_store_fail(c);
+	if (!on)
+		return cli_fail("%s keeps no archive (mlistctl group set %s --archive on)", c->arg[0], c->arg[0]);
 	if (c->n_args > 1 && !(out = fopen(c->arg[1], "w")))
 		return cli_fail("%s: %s", c->arg[1], strerror(errno));
 	long n = archive_export(c->cfg->spool, c->arg[0], out);

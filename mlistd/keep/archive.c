@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sbuf.h"
 #include "spool.h"
@@ -53,37 +54,64 @@ static int read_whole(const char *path, struct sbuf *out)
 	return failed ? -1 : 0;
 }
 
-int archive_read(const char *spool, const char *group, const char *spool_id, struct sbuf *out)
+/*
+ * Calls fn with the path of each file the group's archive holds for
+ * spool_id: new/ID, and cur/ID:FLAGS where a mail reader moved it.  Stops
+ * at the first fn that returns nonzero, and returns that (0 if none did).
+ */
+static int each_copy(const char *spool, const char *group, const char *spool_id,
+		     int (*fn)(const char *path, void *ctx), void *ctx)
 {
 	char *dir = archive_dir(spool, group);
 	struct sbuf path = SBUF_INIT;
 	int r;
 
 	sbuf_addf(&path, "%s/new/%s", dir, spool_id);
-	r = read_whole(path.buf, out);
-	if (r < 0 && errno == ENOENT) {
-		/* A mail reader that saw it moved it to cur/ as NAME:2,FLAGS. */
-		sbuf_reset(&path);
-		sbuf_addf(&path, "%s/cur", dir);
-		DIR *d = opendir(path.buf);
-		struct dirent *de;
-		size_t n = strlen(spool_id);
-		while (d && r < 0 && (de = readdir(d))) {
-			if (strncmp(de->d_name, spool_id, n) != 0 || (de->d_name[n] != ':' && de->d_name[n] != '\0'))
-				continue;
-			struct sbuf file = SBUF_INIT;
-			sbuf_addf(&file, "%s/%s", path.buf, de->d_name);
-			r = read_whole(file.buf, out);
-			sbuf_release(&file);
-		}
-		if (d)
-			closedir(d);
-		if (r < 0 && errno == 0)
-			errno = ENOENT;
+	r = fn(path.buf, ctx);
+	sbuf_reset(&path);
+	sbuf_addf(&path, "%s/cur", dir);
+	DIR *d = r ? NULL : opendir(path.buf);
+	struct dirent *de;
+	size_t n = strlen(spool_id);
+	while (d && r == 0 && (de = readdir(d))) {
+		if (strncmp(de->d_name, spool_id, n) != 0 || (de->d_name[n] != ':' && de->d_name[n] != '\0'))
+			continue;
+		struct sbuf file = SBUF_INIT;
+		sbuf_addf(&file, "%s/%s", path.buf, de->d_name);
+		r = fn(file.buf, ctx);
+		sbuf_release(&file);
 	}
+	if (d)
+		closedir(d);
 	sbuf_release(&path);
 	free(dir);
 	return r;
+}
+
+/* each_copy's reader: 1 once a copy was read. */
+static int read_copy(const char *path, void *ctx)
+{
+	return read_whole(path, ctx) == 0;
+}
+
+int archive_read(const char *spool, const char *group, const char *spool_id, struct sbuf *out)
+{
+	if (each_copy(spool, group, spool_id, read_copy, out) == 1)
+		return 0;
+	errno = ENOENT;
+	return -1;
+}
+
+/* each_copy's remover: -1 when a copy cannot go. */
+static int remove_copy(const char *path, void *ctx)
+{
+	(void)ctx;
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int archive_remove(const char *spool, const char *group, const char *spool_id)
+{
+	return each_copy(spool, group, spool_id, remove_copy, NULL) < 0 ? -1 : 0;
 }
 
 /* Orders archive file names by the spool id's time stamp (the order of acceptance). */

@@ -401,12 +401,67 @@ static int run_group(const struct digest_group *g, void *ctx)
 	return 0;
 }
 
+/* The archive-off groups' posts no digest needs any more, collected before any is removed. */
+struct prune {
+	struct prune_row {
+		long long group, placement;
+		char *name, *spool_id;
+		int archived;
+	} *rows;
+	int n;
+};
+
+static int take_prunable(const struct prunable *p, void *ctx)
+{
+	struct prune *pr = ctx;
+
+	pr->rows = xrealloc(pr->rows, (size_t)(pr->n + 1) * sizeof(*pr->rows));
+	pr->rows[pr->n++] = (struct prune_row){ p->group, p->placement, xstrdup(p->name), xstrdup(p->spool_id),
+						p->archived };
+	return 0;
+}
+
+/*
+ * Removes from the archives of groups with archive off the posts every
+ * digest has passed.  A group stops at a post not archived yet (the
+ * keeper would write it after the removal).  The files go first, then
+ * the mark: a crash between removes them again, which is harmless.
+ */
+static int prune_archives(const struct digest_ctx *c)
+{
+	struct prune pr = { NULL, 0 };
+	int r = store_digest_prunable(c->st, take_prunable, &pr);
+
+	for (int i = 0; i < pr.n && r == 0;) {
+		long long group = pr.rows[i].group, done = 0;
+		int j = i;
+		for (; j < pr.n && pr.rows[j].group == group && pr.rows[j].archived; j++) {
+			if (archive_remove(c->cfg->spool, pr.rows[j].name, pr.rows[j].spool_id) < 0)
+				break;
+			done = pr.rows[j].placement;
+		}
+		if (done && store_digest_pruned(c->st, group, done) < 0)
+			r = -1;
+		while (j < pr.n && pr.rows[j].group == group)
+			j++;
+		i = j;
+	}
+	for (int i = 0; i < pr.n; i++) {
+		free(pr.rows[i].name);
+		free(pr.rows[i].spool_id);
+	}
+	free(pr.rows);
+	return r;
+}
+
 int digest_run(const struct digest_ctx *c, const char *group, int force, struct sbuf *note)
 {
 	struct run run = { c, force, 0, 0, note };
 
 	if (store_digest_groups(c->st, group, run_group, &run) < 0)
 		return -1;
+	if (prune_archives(c) < 0)
+		log_msg(LOG_ERR, "digest: cannot let go of posts in archives that are off: %s", store_error(c->st));
 	return run.failed ? -1 : run.built;
 }
 

@@ -14,6 +14,9 @@
  * whole digest queued or nothing: no post goes in two digests, none is
  * left out.  Delivery then sends it like a post (the queue's retries,
  * bounces, one copy per person), with the group's List-* headers.
+ *
+ * A group with archive off keeps its posts in its archive only until no
+ * digest can need them (a digest reads a delivered post from there).
  */
 #ifndef MLIST_DIGEST_H
 #define MLIST_DIGEST_H
@@ -35,6 +38,7 @@ struct digest_ctx {
  * group); with force, of every group that has posts waiting and digest
  * members, due or not.  note gets a line per digest.  Returns how many
  * were queued, or -1 (the store failed; what was built before stays).
+ * Then the archives that are off let go of what no digest needs.
  */
 int digest_run(const struct digest_ctx *c, const char *group, int force, struct sbuf *note);
 

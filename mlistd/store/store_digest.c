@@ -162,3 +162,38 @@ int store_digest_queue(struct store *st, long long message, long long group, lon
 					 " next_attempt, created) VALUES (?, ?, ?, ?, ?, ?)", "iiisii",
 					 message, group, member, address, now, now)) < 0 ? -1 : 0;
 }
+
+int store_digest_prunable(struct store *st, int (*fn)(const struct prunable *p, void *ctx), void *ctx)
+{
+	sqlite3_stmt *stmt = store_stmt(st,
+		"SELECT g.id AS gid, g.name AS grp, mg.rowid AS placement, m.spool_id AS spool_id, m.archived AS archived"
+		" FROM groups g JOIN digest_state d ON d.group_id = g.id"
+		" JOIN message_groups mg ON mg.group_id = g.id AND mg.rowid > d.pruned"
+		" JOIN messages m ON m.id = mg.message_id"
+		" WHERE g.archive = 0 AND mg.rowid <= min(d.upto, coalesce((SELECT min(x.upto) FROM group_links l"
+		"  JOIN digest_state x ON x.group_id = l.line_id WHERE l.project_id = g.id), d.upto))"
+		" ORDER BY g.id, mg.rowid LIMIT 10000", "");
+	int r;
+
+	if (!stmt)
+		return -1;
+	while ((r = store_row(st, stmt)) == 1) {
+		struct prunable p = {
+			.group = store_get_int(stmt, "gid"),
+			.name = store_get_text(stmt, "grp"),
+			.placement = store_get_int(stmt, "placement"),
+			.spool_id = store_get_text(stmt, "spool_id"),
+			.archived = (int)store_get_int(stmt, "archived"),
+		};
+		if ((r = fn(&p, ctx)) != 0)
+			break;
+	}
+	store_done(st, stmt);
+	return r < 0 ? -1 : 0;
+}
+
+int store_digest_pruned(struct store *st, long long group, long long placement)
+{
+	return store_run(st, store_stmt(st, "UPDATE digest_state SET pruned = max(pruned, ?2) WHERE group_id = ?1", "ii",
+					 group, placement)) < 0 ? -1 : 0;
+}

@@ -72,4 +72,21 @@ long long store_digest_message(struct store *st, long long group, const char *sp
 int store_digest_queue(struct store *st, long long message, long long group, long long member, const char *address,
 		       long long now);
 
+/* A post of an archive-off group that no digest needs any more, when it is archived. */
+struct prunable {
+	long long group;
+	const char *name;     /* the group's */
+	long long placement;  /* its message_groups rowid */
+	const char *spool_id; /* its archive file's name */
+	int archived;         /* the keeper archived it already (else it and what follows wait) */
+};
+/*
+ * Calls fn for each placement in a group with archive off, by group and
+ * placement, after the group's pruned mark and passed by the group's
+ * digest cursor and those of the change lines it is linked to.
+ */
+int store_digest_prunable(struct store *st, int (*fn)(const struct prunable *p, void *ctx), void *ctx);
+/* Records that group's archive holds nothing up to placement. */
+int store_digest_pruned(struct store *st, long long group, long long placement);
+
 #endif

@@ -16,6 +16,7 @@
 	" g.created AS created, g.language AS language, g.owner_notices AS owner_notices," \
 	" g.subject_prefix AS subject_prefix, g.subject_prefix IS NULL AS prefix_default, g.footer AS footer," \
 	" g.footer IS NULL AS footer_default, g.reply_to AS reply_to, g.max_size AS max_size, g.self_copy AS self_copy," \
+	" g.archive AS archive," \
 	" (SELECT count(*) FROM subscriptions s WHERE s.group_id = g.id) AS members," \
 	" (SELECT count(*) FROM moderators m WHERE m.group_id = g.id) AS moderators FROM groups g "
 
@@ -41,6 +42,7 @@ static int each_group_row(struct store *st, sqlite3_stmt *stmt, group_fn fn, voi
 			.reply_to = store_get_text(stmt, "reply_to"),
 			.max_size = store_get_int(stmt, "max_size"),
 			.self_copy = (int)store_get_int(stmt, "self_copy"),
+			.archive = (int)store_get_int(stmt, "archive"),
 			.members = store_get_int(stmt, "members"),
 			.moderators = store_get_int(stmt, "moderators"),
 		};
@@ -177,11 +179,12 @@ int store_group_set(struct store *st, const char *name, const struct group_setti
 					 " footer = CASE WHEN ?6 IS NULL THEN footer WHEN ?6 = 'default' THEN NULL ELSE ?6 END,"
 					 " reply_to = coalesce(?7, reply_to),"
 					 " max_size = CASE WHEN ?8 < 0 THEN max_size ELSE ?8 END,"
-					 " self_copy = CASE WHEN ?9 < 0 THEN self_copy ELSE ?9 END"
-					 " WHERE id = ?10", "sssisssiii",
+					 " self_copy = CASE WHEN ?9 < 0 THEN self_copy ELSE ?9 END,"
+					 " archive = CASE WHEN ?11 < 0 THEN archive ELSE ?11 END"
+					 " WHERE id = ?10", "sssisssiiii",
 					 set->title, set->policy, set->language, (long long)set->owner_notices,
 					 set->subject_prefix, set->footer, set->reply_to, set->max_size,
-					 (long long)set->self_copy, id)) < 0 ? -1 : 0;
+					 (long long)set->self_copy, id, (long long)set->archive)) < 0 ? -1 : 0;
 }
 
 int store_group_owner_notices(struct store *st, const char *name)

@@ -23,6 +23,7 @@ struct group_row {
 	const char *reply_to; /* "as-sent", "group" or "author" */
 	long long max_size;   /* octets over which a post is held; 0: none but the SMTP limit */
 	int self_copy;        /* authors get their own posts back */
+	int archive;          /* its posts are kept in its archive */
 };
 
 /*
@@ -39,6 +40,7 @@ struct group_settings {
 	const char *reply_to;       /* "as-sent", "group", "author" */
 	long long max_size;         /* octets, 0 for none; -1 keeps it */
 	int self_copy;              /* 1, 0, or -1 */
+	int archive;                /* 1, 0, or -1 */
 };
 
 typedef int (*group_fn)(const struct group_row *g, void *ctx);

@@ -305,6 +305,15 @@ const char *const store_migrations[] = {
 	"  CHECK (reply_to IN ('as-sent', 'group', 'author'));"
 	"ALTER TABLE groups ADD COLUMN max_size INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE groups ADD COLUMN self_copy INTEGER NOT NULL DEFAULT 1;",
+
+	/*
+	 * 14: archive off: a group whose posts are not kept.  They are still
+	 * archived at first (a digest is built from the archive once a post's
+	 * spool file is gone) and removed once every digest that could hold
+	 * them has passed them; digest_state.pruned is how far that went.
+	 */
+	"ALTER TABLE groups ADD COLUMN archive INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE digest_state ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

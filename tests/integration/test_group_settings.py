@@ -107,3 +107,37 @@ def test_a_group_can_keep_authors_own_posts_from_them():
     _, err = s.ctl("group", "set", "pga", "--self-copy", "maybe", expect=1)
     assert "--self-copy is on or off" in err, err
     d.stop()
+
+
+def archived(s, group):
+    base = s.path(f"spool/archive/{group}/new")
+    return sorted(os.listdir(base)) if os.path.isdir(base) else []
+
+
+def test_a_group_with_archive_off_keeps_posts_only_until_its_digest_is_made():
+    s = group()
+    s.ctl("member", "add", "pga", "dora@example.org", "--mode", "digest")
+    s.ctl("group", "set", "pga", "--archive", "off")
+    assert s.ctl_json("group", "show", "pga")["archive"] is False
+    d = s.start()
+    post(s, "p1@example.org", body="Alleen voor nu.\r\n")
+    copy_of(s, "bart@example.org", "p1@example.org")
+    wait_until(lambda: archived(s, "pga"), what="the post archived (a digest may still need it)")
+    # a delivered post's spool file goes; the digest reads it from the archive, which then lets go of it
+    wait_until(lambda: not os.listdir(s.path("spool/queue")), what="the spool file let go")
+    out, _ = s.ctl("digest", "send", "pga")
+    assert "pga digest 1 (mime): 1 post(s)" in out, out
+    wait_until(lambda: any(m["Message-ID"].startswith("<digest.") for m in copies(s, "dora@example.org")),
+               what="dora's digest")
+    digest = next(m for m in copies(s, "dora@example.org") if m["Message-ID"].startswith("<digest."))
+    assert "Alleen voor nu." in digest.as_string()
+    assert archived(s, "pga") == []
+    _, err = s.ctl("archive", "export", "pga", expect=1)
+    assert "pga keeps no archive" in err, err
+    # with the archive on again, posts stay
+    s.ctl("group", "set", "pga", "--archive", "on")
+    post(s, "p2@example.org")
+    wait_until(lambda: len(archived(s, "pga")) == 1, what="p2 archived")
+    s.ctl("digest", "send", "pga")
+    assert len(archived(s, "pga")) == 1
+    d.stop()
