@@ -58,14 +58,16 @@ int cmd_group_set(struct cli *c)
 	struct group_settings set = { cli_opt(c, "title"), cli_opt(c, "policy"), cli_opt(c, "language"),
 				      on_off(c, "owner-notices"), none_or(cli_opt(c, "prefix")),
 				      none_or(cli_opt(c, "footer")), cli_opt(c, "reply-to"), -1, on_off(c, "self-copy"),
-				      on_off(c, "archive") };
+				      on_off(c, "archive"), on_off(c, "emergency"),
+				      cli_opt(c, "moderate-new-members") ? 1 : cli_opt(c, "no-moderate-new-members") ? 0 : -1 };
 	const char *max_size = cli_opt(c, "max-size");
 	struct sbuf bad = SBUF_INIT;
 
-	if (set.owner_notices == -2 || set.self_copy == -2 || set.archive == -2)
+	if (set.owner_notices == -2 || set.self_copy == -2 || set.archive == -2 || set.emergency == -2)
 		return 1;
 	if (!set.title && !set.policy && !set.language && set.owner_notices < 0 && !set.subject_prefix && !set.footer &&
-	    !set.reply_to && !max_size && set.self_copy < 0 && set.archive < 0)
+	    !set.reply_to && !max_size && set.self_copy < 0 && set.archive < 0 && set.emergency < 0 &&
+	    set.moderate_new < 0)
 		return cli_fail("group set needs a setting to change (see mlistctl --help)");
 	if (max_size) {
 		char *end = NULL;
@@ -122,8 +124,9 @@ static void group_json_fields(FILE *out, const struct group_row *g)
 		fputs("null", out);
 	fputs(", ", out);
 	json_pair(out, "reply_to", g->reply_to);
-	fprintf(out, ", \"max_size\": %lld, \"self_copy\": %s, \"archive\": %s", g->max_size,
-		g->self_copy ? "true" : "false", g->archive ? "true" : "false");
+	fprintf(out, ", \"max_size\": %lld, \"self_copy\": %s, \"archive\": %s, \"emergency\": %s,"
+		" \"moderate_new_members\": %s", g->max_size, g->self_copy ? "true" : "false", g->archive ? "true" : "false",
+		g->emergency ? "true" : "false", g->moderate_new ? "true" : "false");
 	fprintf(out, ", \"members\": %lld, \"moderators\": %lld, \"created\": ", g->members, g->moderators);
 	json_time(out, g->created);
 }
@@ -188,12 +191,14 @@ static int show_group(const struct group_row *g, void *ctx)
 	} else {
 		fprintf(c->out, "name:       %s\nkind:       %s\ntitle:      %s\npolicy:     %s\n"
 			"language:   %s%s\nowner notices: %s\nprefix:     %s\nfooter:     %s\nreply-to:   %s\n"
-			"max size:   %s\nself copies: %s\narchive:    %s\nmembers:    %lld\nmoderators: %lld\n",
+			"max size:   %s\nself copies: %s\narchive:    %s\nemergency:  %s\nnew members: %s\n"
+			"members:    %lld\nmoderators: %lld\n",
 			g->name, g->kind, g->title, g->policy, *g->language ? g->language : c->cfg->language,
 			*g->language ? "" : " (the config's)", g->owner_notices ? "on" : "off",
 			!g->subject_prefix ? "(the config's)" : *g->subject_prefix ? g->subject_prefix : "none",
 			!g->footer ? "(the config's)" : *g->footer ? "(its own)" : "none", g->reply_to,
 			g->max_size ? "its own" : "the SMTP limit", g->self_copy ? "on" : "off", g->archive ? "on" : "off",
+			g->emergency ? "ON: every post waits" : "off", g->moderate_new ? "first post moderated" : "post freely",
 			g->members, g->moderators);
 		if (g->max_size)
 			fprintf(c->out, "            %lld octets\n", g->max_size);

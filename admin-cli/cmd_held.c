@@ -147,14 +147,15 @@ static int in_transaction(struct cli *c, int (*verb)(struct cli *c, const struct
 
 static int approve(struct cli *c, const struct held_ctx *hc, long long id, struct sbuf *out)
 {
-	long long copies = held_approve(hc, id, (long long)time(NULL));
+	int trust = cli_opt(c, "trust") != NULL;
+	long long copies = held_approve(hc, id, (long long)time(NULL), trust);
 
-	(void)c;
 	if (copies == HELD_UNSORTED)
 		return cli_fail("held post %lld fits no group yet: mlistctl held assign %lld GROUP", id, id);
 	if (copies < 0)
 		return -1;
-	sbuf_addf(out, "approved %lld: %lld cop%s queued\n", id, copies, copies == 1 ? "y" : "ies");
+	sbuf_addf(out, "approved %lld: %lld cop%s queued%s\n", id, copies, copies == 1 ? "y" : "ies",
+		  trust ? "; its author posts freely from now on" : "");
 	return 0;
 }
 

@@ -32,10 +32,11 @@ static const struct command commands[] = {
 	  cmd_group_add },
 	{ "group", "remove", STORE_READ_WRITE, 1, 1, "force", "NAME [--force]", cmd_group_remove },
 	{ "group", "set", STORE_READ_WRITE, 1, 1,
-	  "title= policy= language= owner-notices= prefix= footer= reply-to= max-size= self-copy= archive=",
+	  "title= policy= language= owner-notices= prefix= footer= reply-to= max-size= self-copy= archive= emergency= "
+	  "moderate-new-members no-moderate-new-members",
 	  "NAME [--title T] [--policy P] [--language nl|en|default] [--owner-notices on|off] [--prefix P|none|default] "
 	  "[--footer TEXT|none|default] [--reply-to as-sent|group|author] [--max-size OCTETS|default] [--self-copy on|off] "
-	  "[--archive on|off]",
+	  "[--archive on|off] [--emergency on|off] [--[no-]moderate-new-members]",
 	  cmd_group_set },
 	{ "group", "list", STORE_READ_ONLY, 0, 0, "kind=", "[--kind K] [--json]", cmd_group_list },
 	{ "group", "show", STORE_READ_ONLY, 1, 1, "", "NAME [--json]", cmd_group_show },
@@ -71,7 +72,7 @@ static const struct command commands[] = {
 	{ "imap", "status", STORE_READ_ONLY, 0, 0, "", "[--json]", cmd_imap_status },
 	{ "held", "list", STORE_READ_ONLY, 0, 1, "", "[GROUP] [--json]", cmd_held_list },
 	{ "held", "show", STORE_READ_ONLY, 1, 1, "", "ID", cmd_held_show },
-	{ "held", "approve", STORE_READ_WRITE, 1, 1, "", "ID", cmd_held_approve },
+	{ "held", "approve", STORE_READ_WRITE, 1, 1, "trust", "ID [--trust]", cmd_held_approve },
 	{ "held", "reject", STORE_READ_WRITE, 1, 1, "reason=", "ID [--reason R]", cmd_held_reject },
 	{ "held", "discard", STORE_READ_WRITE, 1, 1, "", "ID", cmd_held_discard },
 	{ "held", "assign", STORE_READ_WRITE, 2, 2, "", "ID GROUP", cmd_held_assign },

@@ -13,6 +13,7 @@
 #include "sbuf.h"
 #include "store.h"
 #include "store_group.h"
+#include "store_member.h"
 #include "store_held.h"
 
 long long held_hold(const struct held_ctx *c, const struct held_post *post, const struct places *where,
@@ -64,7 +65,7 @@ static int take_place(long long group, long long thread, const char *name, const
 	return 0;
 }
 
-long long held_approve(const struct held_ctx *c, long long id, long long now)
+long long held_approve(const struct held_ctx *c, long long id, long long now, int trust)
 {
 	struct held_facts f = { 0 };
 	struct places where = { .n = 0 };
@@ -75,6 +76,10 @@ long long held_approve(const struct held_ctx *c, long long id, long long now)
 	if (where.n == 0) {
 		copies = HELD_UNSORTED;
 		goto out;
+	}
+	for (int i = 0; trust && i < where.n; i++) {
+		if (store_subscription_trust(c->st, where.group[i], f.author) < 0)
+			goto out;
 	}
 	/* From here it is a post like any other: recorded, archived, then sent. */
 	struct record_post post = { f.message, f.message_id, f.subject, f.author, now };
@@ -163,7 +168,7 @@ int held_assign(const struct held_ctx *c, long long id, const char *group, long 
 		goto out;
 	if (store_held_assign(c->st, id, gid) < 0)
 		r = -1;
-	else if (d->verdict == VERDICT_PASS && (*copies = held_approve(c, id, now)) < 0)
+	else if (d->verdict == VERDICT_PASS && (*copies = held_approve(c, id, now, 0)) < 0)
 		r = -1;
 out:
 	release_facts(&f);

@@ -52,11 +52,12 @@ long long held_hold(const struct held_ctx *c, const struct held_post *post, cons
 #define HELD_UNSORTED (-2) /* held_approve: the post has no group yet (held assign first) */
 
 /*
- * Approves held post id: it is recorded and its copies queued.  Returns
- * the number of copies, HELD_UNSORTED for a post that fits no group yet,
- * or -1 on a store failure.
+ * Approves held post id: it is recorded and its copies queued.  With
+ * trust, its author's first-post moderation ends in the post's groups.
+ * Returns the number of copies, HELD_UNSORTED for a post that fits no
+ * group yet, or -1 on a store failure.
  */
-long long held_approve(const struct held_ctx *c, long long id, long long now);
+long long held_approve(const struct held_ctx *c, long long id, long long now, int trust);
 /* Rejects held post id and tells its author, with reason ("" for none). */
 int held_reject(const struct held_ctx *c, long long id, const char *reason);
 /* Discards held post id without a word to anyone. */

@@ -17,6 +17,8 @@ int judge_post(struct store *st, long long group_id, const char *author, int loo
 	facts.member = who.member;
 	facts.moderator = who.moderator;
 	facts.max_size = who.max_size;
+	facts.emergency = who.emergency;
+	facts.new_member = who.new_member;
 	*d = verdict_decide(&facts);
 	return 0;
 }

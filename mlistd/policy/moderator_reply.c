@@ -103,14 +103,17 @@ int moderator_reply(const struct config *cfg, struct store *st, struct spool *sp
 	struct held_ctx hc = { cfg, st, sp };
 	int r = store_token_use(st, token);
 	if (r == 0 && strcmp(word, "approve") == 0) {
-		long long copies = held_approve(&hc, held, now);
+		/* "approve trust": the author's first-post moderation ends too */
+		int trust = strncasecmp(reason.buf ? reason.buf : "", "trust", 5) == 0;
+		long long copies = held_approve(&hc, held, now, trust);
 		if (copies == HELD_UNSORTED)
 			sbuf_addf(note, "confirm: %s approved held post %lld, which fits no group yet: "
 				  "it stays held until mlistctl held assign", sender, held);
 		else if (copies < 0)
 			r = -1;
 		else
-			sbuf_addf(note, "confirm: %s approved held post %lld: %lld copies queued", sender, held, copies);
+			sbuf_addf(note, "confirm: %s approved held post %lld: %lld copies queued%s", sender, held, copies,
+				  trust ? "; its author is trusted" : "");
 	} else if (r == 0) {
 		int reject = strcmp(word, "reject") == 0;
 		r = reject ? held_reject(&hc, held, reason.buf) : held_discard(&hc, held);

@@ -11,10 +11,14 @@ struct decision verdict_decide(const struct post_facts *f)
 {
 	if (f->loop)
 		return (struct decision){ VERDICT_REFUSE, "it came from this list server: a mail loop" };
+	if (f->emergency)
+		return (struct decision){ VERDICT_HOLD, "the group's emergency switch is on: every post waits" };
 	if (f->moderator)
 		return (struct decision){ VERDICT_PASS, NULL };
 	if (f->max_size && f->size > f->max_size)
 		return (struct decision){ VERDICT_HOLD, "the post is larger than this group takes" };
+	if (f->new_member)
+		return (struct decision){ VERDICT_HOLD, "a new member's first post waits for a moderator" };
 	switch (f->policy) {
 	case POLICY_ANNOUNCE:
 		return (struct decision){ VERDICT_REFUSE, "only the group's moderators post to it" };

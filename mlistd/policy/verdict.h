@@ -10,8 +10,10 @@
  *
  * The rules, first match wins:
  *   a post that carries this server's own List-Id or X-Loop is a loop: REFUSE
+ *   the group's emergency switch is on: HOLD (moderators' posts too)
  *   a moderator of the group posts: PASS (under every policy)
  *   a post larger than the group's own size limit: HOLD
+ *   a new member the moderators have not trusted yet: HOLD
  *   announce: only moderators post: REFUSE
  *   moderated: HOLD
  *   members: a subscriber (any mode) PASSes, anyone else is HELD
@@ -33,6 +35,8 @@ struct post_facts {
 	int loop;       /* the post came from this list server (its List-Id or X-Loop) */
 	long long size;     /* the post's octets */
 	long long max_size; /* the group's own limit, 0 for none */
+	int emergency;      /* the group's emergency switch is on */
+	int new_member;     /* the author is a member still under first-post moderation */
 };
 
 struct decision {

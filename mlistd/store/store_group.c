@@ -16,7 +16,7 @@
 	" g.created AS created, g.language AS language, g.owner_notices AS owner_notices," \
 	" g.subject_prefix AS subject_prefix, g.subject_prefix IS NULL AS prefix_default, g.footer AS footer," \
 	" g.footer IS NULL AS footer_default, g.reply_to AS reply_to, g.max_size AS max_size, g.self_copy AS self_copy," \
-	" g.archive AS archive," \
+	" g.archive AS archive, g.emergency AS emergency, g.moderate_new AS moderate_new," \
 	" (SELECT count(*) FROM subscriptions s WHERE s.group_id = g.id) AS members," \
 	" (SELECT count(*) FROM moderators m WHERE m.group_id = g.id) AS moderators FROM groups g "
 
@@ -43,6 +43,8 @@ static int each_group_row(struct store *st, sqlite3_stmt *stmt, group_fn fn, voi
 			.max_size = store_get_int(stmt, "max_size"),
 			.self_copy = (int)store_get_int(stmt, "self_copy"),
 			.archive = (int)store_get_int(stmt, "archive"),
+			.emergency = (int)store_get_int(stmt, "emergency"),
+			.moderate_new = (int)store_get_int(stmt, "moderate_new"),
 			.members = store_get_int(stmt, "members"),
 			.moderators = store_get_int(stmt, "moderators"),
 		};
@@ -66,7 +68,9 @@ long long store_group_id(struct store *st, const char *name)
 int store_author_standing(struct store *st, long long group_id, const char *addr, struct author_standing *out)
 {
 	sqlite3_stmt *stmt = store_stmt(st,
-		"SELECT g.policy AS policy, g.max_size AS max_size,"
+		"SELECT g.policy AS policy, g.max_size AS max_size, g.emergency AS emergency,"
+		" EXISTS (SELECT 1 FROM subscriptions s JOIN members m ON m.id = s.member_id"
+		"         WHERE s.group_id = g.id AND s.moderated = 1 AND m.address = ?2 COLLATE NOCASE) AS new_member,"
 		" EXISTS (SELECT 1 FROM moderators x JOIN members m ON m.id = x.member_id"
 		"         WHERE x.group_id = g.id AND m.address = ?2 COLLATE NOCASE) AS moderator,"
 		" EXISTS (SELECT 1 FROM subscriptions s JOIN members m ON m.id = s.member_id"
@@ -81,6 +85,8 @@ int store_author_standing(struct store *st, long long group_id, const char *addr
 		out->moderator = (int)store_get_int(stmt, "moderator");
 		out->member = (int)store_get_int(stmt, "member");
 		out->max_size = store_get_int(stmt, "max_size");
+		out->emergency = (int)store_get_int(stmt, "emergency");
+		out->new_member = (int)store_get_int(stmt, "new_member");
 		if (!name_in(out->policy, group_policies))
 			r = store_fail(st, "group %lld has an unknown policy '%s'", group_id, out->policy);
 	} else if (r == 0) {
@@ -180,11 +186,14 @@ int store_group_set(struct store *st, const char *name, const struct group_setti
 					 " reply_to = coalesce(?7, reply_to),"
 					 " max_size = CASE WHEN ?8 < 0 THEN max_size ELSE ?8 END,"
 					 " self_copy = CASE WHEN ?9 < 0 THEN self_copy ELSE ?9 END,"
-					 " archive = CASE WHEN ?11 < 0 THEN archive ELSE ?11 END"
-					 " WHERE id = ?10", "sssisssiiii",
+					 " archive = CASE WHEN ?11 < 0 THEN archive ELSE ?11 END,"
+					 " emergency = CASE WHEN ?12 < 0 THEN emergency ELSE ?12 END,"
+					 " moderate_new = CASE WHEN ?13 < 0 THEN moderate_new ELSE ?13 END"
+					 " WHERE id = ?10", "sssisssiiiiii",
 					 set->title, set->policy, set->language, (long long)set->owner_notices,
 					 set->subject_prefix, set->footer, set->reply_to, set->max_size,
-					 (long long)set->self_copy, id, (long long)set->archive)) < 0 ? -1 : 0;
+					 (long long)set->self_copy, id, (long long)set->archive, (long long)set->emergency,
+					 (long long)set->moderate_new)) < 0 ? -1 : 0;
 }
 
 int store_group_owner_notices(struct store *st, const char *name)

@@ -24,6 +24,8 @@ struct group_row {
 	long long max_size;   /* octets over which a post is held; 0: none but the SMTP limit */
 	int self_copy;        /* authors get their own posts back */
 	int archive;          /* its posts are kept in its archive */
+	int emergency;        /* every post waits for a moderator, theirs too */
+	int moderate_new;     /* a new member's posts wait until a moderator trusts them */
 };
 
 /*
@@ -41,6 +43,8 @@ struct group_settings {
 	long long max_size;         /* octets, 0 for none; -1 keeps it */
 	int self_copy;              /* 1, 0, or -1 */
 	int archive;                /* 1, 0, or -1 */
+	int emergency;              /* 1, 0, or -1 */
+	int moderate_new;           /* 1, 0, or -1 */
 };
 
 typedef int (*group_fn)(const struct group_row *g, void *ctx);
@@ -69,6 +73,8 @@ struct author_standing {
 	int member;      /* subscribed to the group, in any mode */
 	int moderator;   /* moderates the group */
 	long long max_size; /* the group's own size limit, 0 for none */
+	int emergency;      /* the group holds every post */
+	int new_member;     /* subscribed, and still under first-post moderation */
 };
 /* Fills *out for addr and group group_id; returns 0, or -1 (no such group, a policy names.h does not know, or the store failed). */
 int store_author_standing(struct store *st, long long group_id, const char *addr, struct author_standing *out);

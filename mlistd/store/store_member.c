@@ -107,8 +107,10 @@ int store_subscribe(struct store *st, const char *group, const char *addr, const
 
 	if (gid < 0 || (mid = person_id(st, addr, 1, name)) < 0)
 		return -1;
+	/* In a group that moderates new members, a new subscription starts moderated. */
 	int r = store_run(st, store_stmt(st, "INSERT INTO subscriptions (member_id, group_id, mode, follow_line,"
-					 " created) VALUES (?, ?, ?, ?, ?)", "iisii",
+					 " created, moderated) VALUES (?1, ?2, ?3, ?4, ?5,"
+					 " (SELECT moderate_new FROM groups WHERE id = ?2))", "iisii",
 					 mid, gid, mode, (long long)follow_line, (long long)time(NULL)));
 	if (r == -1) {
 		drop_if_orphan(st, mid);
@@ -149,6 +151,16 @@ int store_subscription_set(struct store *st, const char *group, const char *addr
 					 " digest_format = coalesce(?3, digest_format)"
 					 " WHERE member_id = ?4 AND group_id = ?5", "sisii",
 					 set->mode, (long long)set->follow_line, set->digest_format, mid, gid)) < 0 ? -1 : 0;
+}
+
+int store_subscription_trust(struct store *st, long long group_id, const char *addr)
+{
+	char *norm = address_normalize(addr);
+	int r = store_run(st, store_stmt(st, "UPDATE subscriptions SET moderated = 0 WHERE group_id = ?"
+					 " AND member_id = (SELECT id FROM members WHERE address = ?)", "is",
+					 group_id, norm)) < 0 ? -1 : 0;
+	free(norm);
+	return r;
 }
 
 int store_person_rename(struct store *st, const char *old_addr, const char *new_addr)

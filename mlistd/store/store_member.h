@@ -49,6 +49,8 @@ struct subscription_settings {
 /* Changes addr's subscription to group as set says.  Refuses an address that is not subscribed. */
 int store_subscription_set(struct store *st, const char *group, const char *addr,
 			   const struct subscription_settings *set);
+/* Lifts first-post moderation of addr in group group_id (a moderator trusts them); nobody there is fine. */
+int store_subscription_trust(struct store *st, long long group_id, const char *addr);
 /*
  * Gives the person at old_addr the address new_addr (checked with
  * address_check): every subscription, moderatorship, setting and bounce

@@ -314,6 +314,16 @@ const char *const store_migrations[] = {
 	 */
 	"ALTER TABLE groups ADD COLUMN archive INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE digest_state ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;",
+
+	/*
+	 * 15: brakes against a compromised or runaway sender.  emergency: every
+	 * post waits for a moderator, theirs too.  moderate_new: a member who
+	 * joins is "moderated" until a moderator approves a post of theirs
+	 * with trust.
+	 */
+	"ALTER TABLE groups ADD COLUMN emergency INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE groups ADD COLUMN moderate_new INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE subscriptions ADD COLUMN moderated INTEGER NOT NULL DEFAULT 0;",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

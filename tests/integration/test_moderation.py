@@ -311,3 +311,50 @@ def test_a_token_from_another_group_does_not_work():
     reply(s, "ander@example.org", confirm, "approve")
     d.wait_for("ignored: not one of its moderators")
     assert len(s.ctl_json("held", "list")) == 1
+
+
+def test_the_emergency_switch_holds_every_post_until_it_is_off():
+    s = groups("members")
+    s.ctl("group", "set", "pga-jeugd", "--emergency", "on")
+    assert s.ctl_json("group", "show", "pga-jeugd")["emergency"] is True
+    d = s.start()
+    post(s, "mod@example.org", "e1@example.org")  # even a moderator's own post (a phished moderator, say)
+    line = d.wait_for("e1@example.org> held")
+    assert "emergency switch is on" in line, line
+    post(s, "lid@example.org", "e2@example.org")
+    d.wait_for("e2@example.org> held")
+    s.ctl("group", "set", "pga-jeugd", "--emergency", "off")
+    post(s, "lid@example.org", "e3@example.org")
+    d.wait_for("e3@example.org> sorted into pga-jeugd")
+    assert len(s.ctl_json("held", "list")) == 2
+
+
+def test_a_new_members_first_post_waits_until_a_moderator_trusts_them():
+    s = groups("members")
+    s.ctl("group", "set", "pga-jeugd", "--moderate-new-members")
+    s.ctl("member", "add", "pga-jeugd", "nieuw@example.org")
+    s.ctl("member", "add", "pga-jeugd", "ander@example.org")
+    d = s.start()
+    post(s, "lid@example.org", "n0@example.org")  # a member from before: posts freely
+    d.wait_for("n0@example.org> sorted into pga-jeugd")
+    post(s, "nieuw@example.org", "n1@example.org")
+    line = d.wait_for("n1@example.org> held")
+    assert "a new member's first post waits" in line, line
+    [held] = s.ctl_json("held", "list")
+    out, _ = s.ctl("held", "approve", str(held["id"]), "--trust")
+    assert "its author posts freely from now on" in out, out
+    post(s, "nieuw@example.org", "n2@example.org")
+    d.wait_for("n2@example.org> sorted into pga-jeugd")
+    # by mail: "approve trust"
+    post(s, "ander@example.org", "n3@example.org", subject="Derde")
+    d.wait_for("n3@example.org> held")
+    wait_until(lambda: [n for n in notices(s, "mod@example.org") if "Derde" in n.get_payload()],
+               what="the moderator's notice")
+    [notice] = [n for n in notices(s, "mod@example.org") if "Derde" in n.get_payload()]
+    reply(s, "mod@example.org", notice["Reply-To"], "approve trust")
+    d.wait_for("its author is trusted")
+    post(s, "ander@example.org", "n4@example.org")
+    d.wait_for("n4@example.org> sorted into pga-jeugd")
+    s.ctl("group", "set", "pga-jeugd", "--no-moderate-new-members")
+    assert s.ctl_json("group", "show", "pga-jeugd")["moderate_new_members"] is False
+    d.stop()

@@ -137,9 +137,9 @@ static void approve_queues_copies_once(void)
 
 	world_open(&w);
 	long long id = hold(&w, "a@x", "vreemde@example.net", 1, 1000);
-	CHECK(held_approve(&w.hc, id, 1001) == 1); /* the member */
+	CHECK(held_approve(&w.hc, id, 1001, 0) == 1); /* the member */
 	CHECK(held_count(&w) == 0);
-	CHECK(held_approve(&w.hc, id, 1002) < 0);
+	CHECK(held_approve(&w.hc, id, 1002, 0) < 0);
 	CHECK_CONTAINS(store_error(w.st), "no held post with id");
 	world_close(&w);
 }
@@ -189,10 +189,10 @@ static void assign_meets_the_groups_verdict(void)
 
 	world_open(&w);
 	long long id = hold(&w, "lost@x", "lid@example.org", 0, 1000);
-	CHECK(held_approve(&w.hc, id, 1001) == HELD_UNSORTED);
+	CHECK(held_approve(&w.hc, id, 1001, 0) == HELD_UNSORTED);
 	/* announce: refused, and nothing changed */
 	CHECK(held_assign(&w.hc, id, "nieuws", 1001, &d, &copies) == 0 && d.verdict == VERDICT_REFUSE);
-	CHECK(held_approve(&w.hc, id, 1001) == HELD_UNSORTED);
+	CHECK(held_approve(&w.hc, id, 1001, 0) == HELD_UNSORTED);
 	/* moderated: sorted there, still held */
 	CHECK(held_assign(&w.hc, id, "pga-jeugd", 1001, &d, &copies) == 0 && d.verdict == VERDICT_HOLD);
 	CHECK(held_count(&w) == 1);

@@ -183,7 +183,7 @@ static void unsorted_is_held_then_assigned_and_approved(void)
 	struct held_ctx hc = { &w.cfg, w.st, w.sp };
 	struct decision d;
 	long long copies = -1;
-	CHECK(held_approve(&hc, held, 1) == HELD_UNSORTED);
+	CHECK(held_approve(&hc, held, 1, 0) == HELD_UNSORTED);
 	/* pga-jeugd is open: the verdict passes it, and it goes out (nobody subscribed: no copies) */
 	CHECK(held_assign(&hc, held, "pga-jeugd", 1, &d, &copies) == 0);
 	CHECK(d.verdict == VERDICT_PASS && copies == 0);
