@@ -99,6 +99,8 @@ static const struct field limits_fields[] = {
 	{ "spool_reserve", FIELD_SIZE, 0, offsetof(struct config_limits, spool_reserve), 0, 1LL << 60, NULL, NULL, 0, 0 },
 	{ "bare_lf_networks", FIELD_NETWORKS, 0, offsetof(struct config_limits, bare_lf_networks), 0, 0, NULL, NULL,
 	  0, offsetof(struct config_limits, n_bare_lf_networks) },
+	{ "max_posts_per_hour", FIELD_INT, 0, offsetof(struct config_limits, max_posts_per_hour), 0, 100000, NULL, NULL,
+	  0, 0 },
 	END_FIELDS
 };
 
@@ -402,6 +404,7 @@ static void set_defaults(struct config *cfg)
 	cfg->limits.min_data_rate = 500;  /* Postfix's smtpd_min_data_rate */
 	cfg->limits.stress_timeout = 10;  /* Postfix's stress-mode smtpd_timeout */
 	cfg->limits.spool_reserve = 64LL << 20;
+	cfg->limits.max_posts_per_hour = 20;
 }
 
 /* Defaults that depend on other settings, and checks across settings. */

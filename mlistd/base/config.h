@@ -59,6 +59,7 @@ struct config_limits {
 	int min_data_rate;          /* octets/s: each octet of DATA adds 1/rate s to its deadline */
 	int stress_timeout;         /* seconds that replace timeout while connections are above 80% of the cap */
 	long long spool_reserve;    /* octets the spool's file system keeps free: below it (plus the size) MAIL gets 452 */
+	int max_posts_per_hour;     /* posts of one sender to one group in an hour before the next waits; 0: no limit */
 	struct network *bare_lf_networks; /* clients whose bare LFs become CRLF instead of being refused */
 	size_t n_bare_lf_networks;
 };

@@ -27,8 +27,13 @@ long long held_hold(const struct held_ctx *c, const struct held_post *post, cons
 		if (store_held_place(c->st, held, where->group[i], where->thread[i], where->how[i]) < 0)
 			return -1;
 	}
+	/* A runaway sender's posts wait one by one, but the moderators hear of the first only, not of each. */
+	long long earlier = 0;
+	if (where->n && strcmp(reason, RATE_REASON) == 0 &&
+	    (earlier = store_held_like(c->st, where->group[0], post->from_addr, reason, now - 3600, held)) < 0)
+		return -1;
 	struct held_notice hn = { held, where->n ? where->names[0] : NULL, reason, post->from_addr, post->from_name,
-				  post->subject, post->body, post->body_len, post->automatic };
+				  post->subject, post->body, post->body_len, post->automatic, earlier > 0 };
 	return moderation_held(c->cfg, c->st, c->sp, &hn, note) < 0 ? -1 : held;
 }
 
@@ -161,7 +166,10 @@ int held_assign(const struct held_ctx *c, long long id, const char *group, long 
 
 	*copies = 0;
 	/* Sorted into the group, the post meets the group's verdict like any other post. */
-	if (gid < 0 || store_held_get(c->st, id, take_facts, &f) < 0 || judge_post(c->st, gid, f.author, 0, f.size, d) < 0)
+	if (gid < 0 || store_held_get(c->st, id, take_facts, &f) < 0)
+		goto out;
+	struct judged_post jp = { f.author, 0, f.size, now, c->cfg->limits.max_posts_per_hour };
+	if (judge_post(c->st, gid, &jp, d) < 0)
 		goto out;
 	r = 0;
 	if (d->verdict == VERDICT_REFUSE)

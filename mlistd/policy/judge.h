@@ -12,10 +12,16 @@
 
 struct store;
 
-/*
- * Judges a post of size octets by author in group group_id (loop: it came
- * from this server).  Returns 0, or -1 on a store failure.
- */
-int judge_post(struct store *st, long long group_id, const char *author, int loop, long long size, struct decision *d);
+/* What is known of the post itself. */
+struct judged_post {
+	const char *author;
+	int loop;            /* it came from this server */
+	long long size;      /* octets */
+	long long now;       /* when it was taken: the hour its sender's rate counts back from */
+	int max_per_hour;    /* limits.max_posts_per_hour */
+};
+
+/* Judges post p in group group_id.  Returns 0, or -1 on a store failure. */
+int judge_post(struct store *st, long long group_id, const struct judged_post *p, struct decision *d);
 
 #endif

@@ -128,12 +128,15 @@ int moderation_held(const struct config *cfg, struct store *st, struct spool *sp
 	struct sbuf owner = SBUF_INIT;
 	int failed = 0;
 	sbuf_addf(&owner, "%s-owner@%s", group, cfg->domain);
-	for (int i = 0; i < mods.n && !failed; i++)
+	for (int i = 0; i < mods.n && !failed && !h->told_already; i++)
 		failed = notice_queue(st, sp, cfg->domain, owner.buf, reply.buf, mods.list[i], subject.buf, body.buf) < 0;
 	sbuf_release(&owner);
 	if (failed)
 		goto release;
-	sbuf_addf(note, "; %d moderator(s) notified", mods.n);
+	if (h->told_already)
+		sbuf_addstr(note, "; the moderators were told of the first such post");
+	else
+		sbuf_addf(note, "; %d moderator(s) notified", mods.n);
 	/* The author hears of it once a day at most, and never when the post itself was automatic. */
 	int due = h->automatic || !*h->from_addr ? 0 : store_author_notice_due(st, h->from_addr, now);
 	if (due < 0)

@@ -27,6 +27,7 @@ struct held_notice {
 	const char *body;       /* the post, for its first lines */
 	size_t body_len;
 	int automatic;          /* the post is auto-generated: do not answer its author */
+	int told_already;       /* the moderators were told of an earlier post held the same way: not again */
 };
 
 /* Sends the moderators' notices and the author's note for a post just held. */

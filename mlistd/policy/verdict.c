@@ -19,6 +19,8 @@ struct decision verdict_decide(const struct post_facts *f)
 		return (struct decision){ VERDICT_HOLD, "the post is larger than this group takes" };
 	if (f->new_member)
 		return (struct decision){ VERDICT_HOLD, "a new member's first post waits for a moderator" };
+	if (f->max_per_hour && f->recent >= f->max_per_hour)
+		return (struct decision){ VERDICT_HOLD, RATE_REASON };
 	switch (f->policy) {
 	case POLICY_ANNOUNCE:
 		return (struct decision){ VERDICT_REFUSE, "only the group's moderators post to it" };

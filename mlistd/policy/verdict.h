@@ -14,6 +14,7 @@
  *   a moderator of the group posts: PASS (under every policy)
  *   a post larger than the group's own size limit: HOLD
  *   a new member the moderators have not trusted yet: HOLD
+ *   a sender past the group's posts per hour: HOLD
  *   announce: only moderators post: REFUSE
  *   moderated: HOLD
  *   members: a subscriber (any mode) PASSes, anyone else is HELD
@@ -37,6 +38,8 @@ struct post_facts {
 	long long max_size; /* the group's own limit, 0 for none */
 	int emergency;      /* the group's emergency switch is on */
 	int new_member;     /* the author is a member still under first-post moderation */
+	long long recent;   /* the author's posts to the group in the last hour, this one not counted */
+	int max_per_hour;   /* how many an hour may bring before the next waits; 0: no limit */
 };
 
 struct decision {
@@ -45,6 +48,9 @@ struct decision {
 };
 
 struct decision verdict_decide(const struct post_facts *f);
+
+/* The reason of a post held for its sender's rate: the moderators are told of the first only (held.h). */
+#define RATE_REASON "the sender posted more than the group takes in an hour"
 
 /* The policy named name ("open", ...); returns 0, or -1 for an unknown name. */
 int policy_from_name(const char *name, enum group_policy *out);

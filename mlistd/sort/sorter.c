@@ -219,7 +219,9 @@ static int judge(struct sorter *so, struct post *p)
 {
 	for (int i = 0; i < p->where.n; i++) {
 		struct decision d;
-		if (judge_post(so->st, p->where.group[i], p->author, p->loop, (long long)p->len, &d) < 0)
+		struct judged_post jp = { p->author, p->loop, (long long)p->len, p->msg.received,
+					  so->cfg->limits.max_posts_per_hour };
+		if (judge_post(so->st, p->where.group[i], &jp, &d) < 0)
 			return -1;
 		if (d.verdict == VERDICT_PASS) {
 			places_add(&p->pass, p->where.group[i], p->where.thread[i], p->where.names[i], p->where.how[i]);

@@ -65,17 +65,22 @@ long long store_group_id(struct store *st, const char *name)
 	return r == 1 ? id : -1;
 }
 
-int store_author_standing(struct store *st, long long group_id, const char *addr, struct author_standing *out)
+int store_author_standing(struct store *st, long long group_id, const char *addr, long long since,
+			  struct author_standing *out)
 {
 	sqlite3_stmt *stmt = store_stmt(st,
 		"SELECT g.policy AS policy, g.max_size AS max_size, g.emergency AS emergency,"
+		" (SELECT count(*) FROM messages r WHERE r.from_addr = ?2 COLLATE NOCASE AND r.received > ?3"
+		"  AND (EXISTS (SELECT 1 FROM message_groups x WHERE x.message_id = r.id AND x.group_id = g.id)"
+		"       OR EXISTS (SELECT 1 FROM held h JOIN held_places p ON p.held_id = h.id"
+		"                  WHERE h.message_id = r.id AND p.group_id = g.id))) AS recent,"
 		" EXISTS (SELECT 1 FROM subscriptions s JOIN members m ON m.id = s.member_id"
 		"         WHERE s.group_id = g.id AND s.moderated = 1 AND m.address = ?2 COLLATE NOCASE) AS new_member,"
 		" EXISTS (SELECT 1 FROM moderators x JOIN members m ON m.id = x.member_id"
 		"         WHERE x.group_id = g.id AND m.address = ?2 COLLATE NOCASE) AS moderator,"
 		" EXISTS (SELECT 1 FROM subscriptions s JOIN members m ON m.id = s.member_id"
 		"         WHERE s.group_id = g.id AND m.address = ?2 COLLATE NOCASE) AS member"
-		" FROM groups g WHERE g.id = ?1", "is", group_id, addr);
+		" FROM groups g WHERE g.id = ?1", "isi", group_id, addr, since);
 	int r;
 
 	if (!stmt)
@@ -87,6 +92,7 @@ int store_author_standing(struct store *st, long long group_id, const char *addr
 		out->max_size = store_get_int(stmt, "max_size");
 		out->emergency = (int)store_get_int(stmt, "emergency");
 		out->new_member = (int)store_get_int(stmt, "new_member");
+		out->recent = store_get_int(stmt, "recent");
 		if (!name_in(out->policy, group_policies))
 			r = store_fail(st, "group %lld has an unknown policy '%s'", group_id, out->policy);
 	} else if (r == 0) {

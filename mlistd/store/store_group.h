@@ -75,9 +75,15 @@ struct author_standing {
 	long long max_size; /* the group's own size limit, 0 for none */
 	int emergency;      /* the group holds every post */
 	int new_member;     /* subscribed, and still under first-post moderation */
+	long long recent;   /* posts of addr to the group (sent or held) taken since the time asked about */
 };
-/* Fills *out for addr and group group_id; returns 0, or -1 (no such group, a policy names.h does not know, or the store failed). */
-int store_author_standing(struct store *st, long long group_id, const char *addr, struct author_standing *out);
+/*
+ * Fills *out for addr and group group_id, counting addr's posts there
+ * taken after since; returns 0, or -1 (no such group, a policy names.h
+ * does not know, or the store failed).
+ */
+int store_author_standing(struct store *st, long long group_id, const char *addr, long long since,
+			  struct author_standing *out);
 
 /* 1 if a group of that name exists, 0 if not, -1 if the store could not tell (busy, say). */
 int store_group_exists(struct store *st, const char *name);

@@ -135,3 +135,14 @@ int store_held_assign(struct store *st, long long id, long long group_id)
 	return store_run(st, store_stmt(st, "DELETE FROM held_places WHERE held_id = ?", "i", id)) < 0 ||
 	       store_held_place(st, id, group_id, 0, "moderator") < 0 ? -1 : 0;
 }
+
+long long store_held_like(struct store *st, long long group_id, const char *addr, const char *reason, long long since,
+			  long long except)
+{
+	long long n = 0;
+
+	return store_int(st, &n, "SELECT count(*) FROM held h JOIN held_places p ON p.held_id = h.id"
+			 " JOIN messages m ON m.id = h.message_id"
+			 " WHERE p.group_id = ? AND m.from_addr = ? COLLATE NOCASE AND h.reason = ? AND h.created > ?"
+			 " AND h.id <> ?", "issii", group_id, addr, reason, since, except) < 0 ? -1 : n;
+}

@@ -25,6 +25,9 @@ struct held_row {
 int store_held_each(struct store *st, const char *group, int (*fn)(const struct held_row *h, void *ctx), void *ctx);
 /* Calls fn for every post held since before `before` (to expire them). */
 int store_held_expired(struct store *st, long long before, int (*fn)(const struct held_row *h, void *ctx), void *ctx);
+/* How many other posts of addr are held for group_id with reason, held after since (except held post except). */
+long long store_held_like(struct store *st, long long group_id, const char *addr, const char *reason, long long since,
+			  long long except);
 /* Calls fn for held post id; refuses an unknown id. */
 int store_held_get(struct store *st, long long id, int (*fn)(const struct held_row *h, void *ctx), void *ctx);
 

@@ -324,6 +324,9 @@ const char *const store_migrations[] = {
 	"ALTER TABLE groups ADD COLUMN emergency INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE groups ADD COLUMN moderate_new INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE subscriptions ADD COLUMN moderated INTEGER NOT NULL DEFAULT 0;",
+
+	/* 16: a sender's posts of the last hour are counted for each new one (limits.max_posts_per_hour). */
+	"CREATE INDEX messages_sender ON messages(from_addr COLLATE NOCASE, received);",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -211,7 +211,8 @@ def test_sighup_gives_delivery_a_new_smarthost():
     first, second = free_port(), free_port()
     sink_a, sink_b = Sink(first), Sink(second)
     try:
-        s = programme(f'delivery = {{ transport = "smtp"; smarthost = "smtp://127.0.0.1:{first}"; }};\n')
+        s = programme(f'delivery = {{ transport = "smtp"; smarthost = "smtp://127.0.0.1:{first}"; }};\n'
+                      'limits = { max_posts_per_hour = 0; };\n')  # one sender, many posts
         d = s.start()
         post(s, [f"pga-jeugd@{DOMAIN}"])
         wait_until(lambda: len(sink_a.recipients()) == 4, what="4 copies through the first smarthost")

@@ -358,3 +358,28 @@ def test_a_new_members_first_post_waits_until_a_moderator_trusts_them():
     s.ctl("group", "set", "pga-jeugd", "--no-moderate-new-members")
     assert s.ctl_json("group", "show", "pga-jeugd")["moderate_new_members"] is False
     d.stop()
+
+
+def test_a_runaway_sender_waits_past_the_hourly_limit_and_moderators_hear_once():
+    s = Setup("limits = { max_posts_per_hour = 3; };\n", listen=True)
+    s.ctl("group", "add", "pga-jeugd", "--kind", "project", "--policy", "members")
+    s.ctl("member", "add", "pga-jeugd", "lid@example.org")
+    s.ctl("member", "add", "pga-jeugd", "lezer@example.org")
+    s.ctl("moderator", "add", "pga-jeugd", "mod@example.org")
+    d = s.start()
+    for i in range(3):
+        post(s, "lid@example.org", f"r{i}@example.org", subject=f"Bericht {i}")
+        d.wait_for(f"r{i}@example.org> sorted into pga-jeugd")
+    post(s, "lid@example.org", "r3@example.org", subject="Bericht 3")
+    line = d.wait_for("r3@example.org> held")
+    assert "more than the group takes in an hour" in line and "1 moderator(s) notified" in line, line
+    post(s, "lid@example.org", "r4@example.org", subject="Bericht 4")
+    line = d.wait_for("r4@example.org> held")
+    assert "the moderators were told of the first such post" in line, line
+    wait_until(lambda: notices(s, "mod@example.org"), what="the moderator's notice")
+    time.sleep(1)
+    assert len(notices(s, "mod@example.org")) == 1
+    # another sender is not held back by lid's rate
+    post(s, "lezer@example.org", "x1@example.org")
+    d.wait_for("x1@example.org> sorted into pga-jeugd")
+    d.stop()

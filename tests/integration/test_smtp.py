@@ -278,7 +278,7 @@ def test_lmtp_replies_per_recipient():
 
 
 def test_fifty_concurrent_clients():
-    s = with_groups("limits = { max_connections_per_client = 60; };\n")
+    s = with_groups("limits = { max_connections_per_client = 60; max_posts_per_hour = 0; };\n")  # one sender, many posts
     d = s.start()
     errors = []
     start = threading.Barrier(50, timeout=30)
@@ -559,7 +559,7 @@ def test_tls_key_and_certificate_go_together():
 
 def test_locked_store_never_holds_up_the_listener():
     import sqlite3
-    s = with_groups()
+    s = with_groups("limits = { max_posts_per_hour = 0; };\n")  # one sender, many posts
     d = s.start()
     lock = sqlite3.connect(s.store, isolation_level=None, timeout=0)
     lock.execute("BEGIN EXCLUSIVE")  # held longer than the sorter's 10 s wait for a lock
