@@ -51,6 +51,7 @@ struct field {
 static const char *const protocol_names[] = { "smtp", "lmtp", NULL };
 static const char *const transport_names[] = { "maildir", "smtp", NULL };
 static const char *const dmarc_names[] = { "none", "munge", NULL };
+static const char *const tls_names[] = { "opportunistic", "required", "none", NULL };
 
 #define END_FIELDS { NULL, 0, 0, 0, 0, 0, NULL, NULL, 0, 0 }
 
@@ -76,6 +77,8 @@ static const struct field delivery_fields[] = {
 	{ "bounce_disable", FIELD_INT, 0, offsetof(struct config_delivery, bounce_disable), 1, 1000, NULL, NULL, 0, 0 },
 	{ "bounce_reset_days", FIELD_INT, 0, offsetof(struct config_delivery, bounce_reset_days), 1, 3650, NULL, NULL, 0,
 	  0 },
+	{ "tls", FIELD_ENUM, 0, offsetof(struct config_delivery, tls), 0, 0, tls_names, NULL, 0, 0 },
+	{ "ca_file", FIELD_PATH, 0, offsetof(struct config_delivery, ca_file), 0, 0, NULL, NULL, 0, 0 },
 	END_FIELDS
 };
 
@@ -561,6 +564,7 @@ void config_free(struct config *cfg)
 	texts_free(cfg->texts);
 	free(cfg->delivery.maildir);
 	free(cfg->delivery.smarthost);
+	free(cfg->delivery.ca_file);
 	free(cfg->copies.footer);
 	free(cfg->copies.archive_url);
 	free(cfg->file);

@@ -20,6 +20,8 @@ struct texts;
 enum listen_protocol { LISTEN_SMTP, LISTEN_LMTP };
 enum delivery_transport { TRANSPORT_MAILDIR, TRANSPORT_SMTP };
 enum dmarc_mode { DMARC_NONE, DMARC_MUNGE };
+/* TLS to the smarthost: STARTTLS when offered (unverified), always (verified, or no copy goes), never. */
+enum smarthost_tls { SMARTHOST_TLS_OPPORTUNISTIC, SMARTHOST_TLS_REQUIRED, SMARTHOST_TLS_NONE };
 
 struct config_listen {
 	char *address;                 /* numeric IPv4 or IPv6 address to bind */
@@ -40,6 +42,8 @@ struct config_delivery {
 	int verp;           /* envelope sender GROUP-bounces+RECIPIENT@DOMAIN per recipient */
 	int bounce_disable; /* permanent failures (5xx) after which an address is disabled */
 	int bounce_reset_days; /* days without a counted bounce after which the count starts over */
+	enum smarthost_tls tls; /* smtp transport: TLS to the smarthost */
+	char *ca_file;      /* smtp transport: PEM certificates to trust for the smarthost, or NULL for the system's */
 };
 
 /* How outgoing copies look. */

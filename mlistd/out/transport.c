@@ -128,6 +128,33 @@ struct transfer {
 	int rcpts_sent;    /* RCPT commands seen so far */
 };
 
+/*
+ * TLS to the smarthost.  Opportunistic is what MTAs do between themselves
+ * (Postfix's "may"): STARTTLS when offered, the certificate not checked,
+ * since an unchecked TLS still beats clear text.  Required insists on
+ * STARTTLS (or smtps://) with a certificate that checks out against the
+ * system's or ca_file's authorities: otherwise nothing is sent and the
+ * copy waits, with curl's reason in the queue.
+ */
+static void set_tls(CURL *easy, const struct config_delivery *dc)
+{
+	switch (dc->tls) {
+	case SMARTHOST_TLS_REQUIRED:
+		curl_easy_setopt(easy, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+		if (dc->ca_file)
+			curl_easy_setopt(easy, CURLOPT_CAINFO, dc->ca_file);
+		break;
+	case SMARTHOST_TLS_OPPORTUNISTIC:
+		curl_easy_setopt(easy, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+		curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+		break;
+	case SMARTHOST_TLS_NONE:
+		curl_easy_setopt(easy, CURLOPT_USE_SSL, (long)CURLUSESSL_NONE);
+		break;
+	}
+}
+
 static size_t read_copy(char *buf, size_t size, size_t nitems, void *ctx)
 {
 	struct transfer *tr = ctx;
@@ -184,6 +211,7 @@ static void start_transfer(struct transport *t, struct transfer *tr, struct tran
 	if (!tr->easy)
 		fatal("curl_easy_init failed");
 	curl_easy_setopt(tr->easy, CURLOPT_URL, t->cfg->delivery.smarthost);
+	set_tls(tr->easy, &t->cfg->delivery);
 	curl_easy_setopt(tr->easy, CURLOPT_MAIL_FROM, from.buf);
 	curl_easy_setopt(tr->easy, CURLOPT_MAIL_RCPT, tr->rcpts);
 	curl_easy_setopt(tr->easy, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);

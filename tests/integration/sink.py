@@ -10,9 +10,12 @@ import time
 
 
 class Sink:
-    def __init__(self, port, script=None):
-        """script: {address: [reply code for the 1st RCPT, for the 2nd, ...]}; 250 after the list or by default."""
+    def __init__(self, port, script=None, tls=None):
+        """script: {address: [reply code for the 1st RCPT, for the 2nd, ...]}; 250 after the list or by default.
+        tls: an ssl.SSLContext (server side) to offer STARTTLS with."""
         self.port = port
+        self.tls = tls
+        self.over_tls = []        # per accepted transaction: whether it came over TLS
         self.script = {k.lower(): list(v) for k, v in (script or {}).items()}
         self.received = []        # (mail_from, [rcpts], data) per accepted transaction
         self.received_at = []     # time.monotonic() of each entry of received
@@ -62,7 +65,7 @@ class Sink:
     async def _dialogue(self, reader, writer):
         self.connections += 1
         writer.write(b"220 sink ESMTP\r\n")
-        mail_from, rcpts = None, []
+        mail_from, rcpts, secure = None, [], False
         while True:
             line = await reader.readline()
             if not line:
@@ -70,7 +73,15 @@ class Sink:
             cmd = line.decode("latin-1").strip()
             verb = cmd[:4].upper()
             if verb in ("EHLO", "HELO"):
-                writer.write(b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n" if verb == "EHLO" else b"250 sink\r\n")
+                offer = b"250-STARTTLS\r\n" if self.tls and not secure else b""
+                writer.write(b"250-sink\r\n" + offer + b"250-PIPELINING\r\n250 8BITMIME\r\n" if verb == "EHLO"
+                             else b"250 sink\r\n")
+            elif verb == "STAR" and self.tls and not secure:
+                writer.write(b"220 2.0.0 Ready to start TLS\r\n")
+                await writer.drain()
+                await writer.start_tls(self.tls)
+                secure, mail_from, rcpts = True, None, []
+                continue
             elif verb == "MAIL":
                 mail_from, rcpts = cmd[10:].strip().strip("<>").split(">")[0], []
                 writer.write(b"250 2.1.0 Ok\r\n")
@@ -96,6 +107,7 @@ class Sink:
                         break
                     lines.append(chunk[1:] if chunk.startswith(b"..") else chunk)
                 with self.lock:
+                    self.over_tls.append(secure)
                     self.received.append((mail_from, rcpts, b"".join(lines)))
                     self.received_at.append(time.monotonic())
                     self.lock.notify_all()

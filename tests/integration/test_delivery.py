@@ -418,3 +418,62 @@ def test_4xx_past_the_lifetime_is_given_up():
         d.stop()
     finally:
         sink.stop()
+
+
+def tls_context(dirname):
+    """A server certificate for 127.0.0.1 (self-signed) and its context; returns (context, cert path)."""
+    import ssl
+    import subprocess as sp
+    cert, key = os.path.join(dirname, "cert.pem"), os.path.join(dirname, "key.pem")
+    sp.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert], check=True, capture_output=True)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    return ctx, cert
+
+
+def test_tls_to_the_smarthost_opportunistic_required_and_refused():
+    s0 = Setup()
+    ctx, cert = tls_context(s0.dir)
+    os.chmod(cert, 0o644)
+    # opportunistic (the default): STARTTLS when offered, a self-signed certificate is fine
+    port = free_port()
+    sink = Sink(port, tls=ctx)
+    try:
+        s = programme(f'delivery = {{ transport = "smtp"; smarthost = "smtp://127.0.0.1:{port}"; }};\n')
+        d = s.start()
+        post(s, [f"pga-jeugd@{DOMAIN}"])
+        wait_until(lambda: len(sink.recipients()) == 4, what="4 copies")
+        assert sink.over_tls and all(sink.over_tls), sink.over_tls
+        d.stop()
+    finally:
+        sink.stop()
+    # required, with the certificate's authority given: sent, over TLS
+    port = free_port()
+    sink = Sink(port, tls=ctx)
+    try:
+        s = programme(f'delivery = {{ transport = "smtp"; smarthost = "smtp://127.0.0.1:{port}";'
+                      f' tls = "required"; ca_file = "{cert}"; }};\n')
+        d = s.start()
+        post(s, [f"pga-jeugd@{DOMAIN}"])
+        wait_until(lambda: len(sink.recipients()) == 4, what="4 copies")
+        assert all(sink.over_tls), sink.over_tls
+        d.stop()
+    finally:
+        sink.stop()
+    # required, against a server without STARTTLS, or with a certificate nobody vouches for: nothing is sent
+    for tls, why in ((None, "Requested SSL level failed"), (ctx, "certificate")):
+        port = free_port()
+        sink = Sink(port, tls=tls)
+        try:
+            s = programme(f'delivery = {{ transport = "smtp"; smarthost = "smtp://127.0.0.1:{port}";'
+                          f' tls = "required"; }};\n')
+            d = s.start()
+            post(s, [f"pga-jeugd@{DOMAIN}"])
+            wait_until(lambda: any(q["last_error"] for q in s.ctl_json("queue", "list")), what="the copies deferred")
+            [q] = s.ctl_json("queue", "list")
+            assert q["pending"] == 4 and why in q["last_error"], q
+            assert sink.received == []
+            d.stop()
+        finally:
+            sink.stop()
