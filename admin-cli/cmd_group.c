@@ -1,9 +1,11 @@
 /*
  * cmd_group: mlistctl group add|remove|set|list|show|link|unlink|tree.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "cli.h"
 #include "config.h"
 #include "json_out.h"
@@ -30,7 +32,10 @@ int cmd_group_remove(struct cli *c)
 {
 	if (store_group_remove(c->store, c->arg[0], cli_opt(c, "force") != NULL) < 0)
 		return cli_store_fail(c);
-	fprintf(c->out, "removed group %s\n", c->arg[0]);
+	/* An archive does not outlive its group unless asked to. */
+	if (!cli_opt(c, "keep-archive") && archive_delete(c->cfg->spool, c->arg[0]) < 0)
+		return cli_fail("removed group %s, but not all of its archive: %s", c->arg[0], strerror(errno));
+	fprintf(c->out, "removed group %s%s\n", c->arg[0], cli_opt(c, "keep-archive") ? "; its archive is kept" : " and its archive");
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 /*
- * cmd_queue: mlistctl queue list|retry, mlistctl archive export GROUP [FILE].
+ * cmd_queue: mlistctl queue list|retry, mlistctl archive export GROUP [FILE] | remove MESSAGE-ID.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,6 +16,7 @@
 #include "store.h"
 #include "store_delivery.h"
 #include "store_group.h"
+#include "store_message.h"
 
 static int print_queue(const struct queue_row *q, void *ctx)
 {
@@ -102,4 +104,66 @@ int cmd_archive_export(struct cli *c)
 		return cli_fail("cannot write the mbox");
 	fprintf(stderr, "mlistctl: exported %ld message(s) of %s\n", n, c->arg[0]);
 	return 0;
+}
+
+/* The message being removed: where it is archived. */
+struct removal {
+	char *spool_id;
+	char **groups;
+	int n;
+};
+
+static int take_spool_id(const struct message_row *m, void *ctx)
+{
+	((struct removal *)ctx)->spool_id = xstrdup(m->spool_id);
+	return 0;
+}
+
+static int take_group(const struct placement_row *p, void *ctx)
+{
+	struct removal *x = ctx;
+
+	x->groups = xrealloc(x->groups, (size_t)(x->n + 1) * sizeof(char *));
+	x->groups[x->n++] = xstrdup(p->group);
+	return 0;
+}
+
+int cmd_archive_remove(struct cli *c)
+{
+	struct removal x = { NULL, NULL, 0 };
+	const char *id = c->arg[0];
+	char bare[1000];
+	int r = 0;
+
+	/* <id> or id, as people copy it */
+	snprintf(bare, sizeof(bare), "%.*s", (int)strcspn(id + (*id == '<'), ">"), id + (*id == '<'));
+	if (store_begin(c->store) < 0 || store_message_get(c->store, bare, take_spool_id, &x) < 0 ||
+	    store_message_placements(c->store, bare, take_group, &x) < 0 || store_message_remove(c->store, bare) < 0) {
+		r = cli_store_fail(c);
+		store_rollback(c->store);
+		goto out;
+	}
+	/* the files go first: a crash then leaves a record of a post, never a post without one */
+	for (int i = 0; i < x.n && r == 0; i++) {
+		if (archive_remove(c->cfg->spool, x.groups[i], x.spool_id) < 0)
+			r = cli_fail("cannot remove <%s> from the archive of %s: %s", bare, x.groups[i], strerror(errno));
+	}
+	if (r != 0) {
+		store_rollback(c->store);
+		goto out;
+	}
+	if (store_commit(c->store) < 0) {
+		r = cli_store_fail(c);
+		goto out;
+	}
+	fprintf(c->out, "removed <%s> from the archive and the threads of", bare);
+	for (int i = 0; i < x.n; i++)
+		fprintf(c->out, "%s %s", i ? "," : "", x.groups[i]);
+	fputc('\n', c->out);
+out:
+	for (int i = 0; i < x.n; i++)
+		free(x.groups[i]);
+	free(x.groups);
+	free(x.spool_id);
+	return r;
 }

@@ -30,7 +30,8 @@ static const struct command commands[] = {
 	{ "group", "add", STORE_READ_WRITE, 1, 1, "kind= title= policy=",
 	  "NAME --kind change-line|project|general [--title T] [--policy open|members|moderated|announce]",
 	  cmd_group_add },
-	{ "group", "remove", STORE_READ_WRITE, 1, 1, "force", "NAME [--force]", cmd_group_remove },
+	{ "group", "remove", STORE_READ_WRITE, 1, 1, "force keep-archive", "NAME [--force] [--keep-archive]",
+	  cmd_group_remove },
 	{ "group", "set", STORE_READ_WRITE, 1, 1,
 	  "title= policy= language= owner-notices= prefix= footer= reply-to= max-size= self-copy= archive= emergency= "
 	  "moderate-new-members no-moderate-new-members",
@@ -66,6 +67,7 @@ static const struct command commands[] = {
 	{ "queue", "list", STORE_READ_ONLY, 0, 0, "", "[--json]", cmd_queue_list },
 	{ "queue", "retry", STORE_READ_WRITE, 0, 0, "", "", cmd_queue_retry },
 	{ "archive", "export", STORE_READ_ONLY, 1, 2, "", "GROUP [FILE.mbox]", cmd_archive_export },
+	{ "archive", "remove", STORE_READ_WRITE, 1, 1, "", "MESSAGE-ID", cmd_archive_remove },
 	{ "digest", "send", STORE_READ_WRITE, 0, 1, "", "[GROUP]", cmd_digest_send },
 	{ "digest", "show", STORE_READ_ONLY, 1, 1, "format= follow-line", "GROUP [--format mime|text] [--follow-line]",
 	  cmd_digest_show },

@@ -114,6 +114,38 @@ int archive_remove(const char *spool, const char *group, const char *spool_id)
 	return each_copy(spool, group, spool_id, remove_copy, NULL) < 0 ? -1 : 0;
 }
 
+int archive_delete(const char *spool, const char *group)
+{
+	static const char *const subs[] = { "new", "cur", "tmp" };
+	char *dir = archive_dir(spool, group);
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		struct sbuf path = SBUF_INIT;
+		sbuf_addf(&path, "%s/%s", dir, subs[i]);
+		DIR *d = opendir(path.buf);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			struct sbuf file = SBUF_INIT;
+			sbuf_addf(&file, "%s/%s", path.buf, de->d_name);
+			if (unlink(file.buf) < 0 && errno != ENOENT)
+				r = -1;
+			sbuf_release(&file);
+		}
+		if (d)
+			closedir(d);
+		if (rmdir(path.buf) < 0 && errno != ENOENT)
+			r = -1;
+		sbuf_release(&path);
+	}
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		r = -1;
+	free(dir);
+	return r;
+}
+
 /* Orders archive file names by the spool id's time stamp (the order of acceptance). */
 static int by_time(const void *a, const void *b)
 {

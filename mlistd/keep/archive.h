@@ -27,6 +27,8 @@ int archive_add(struct maildir_batch *b, const char *spool, const char *group, c
 int archive_read(const char *spool, const char *group, const char *spool_id, struct sbuf *out);
 /* Removes the post archived for group under spool_id (new/ or cur/); 0 also when it is not there, else -1. */
 int archive_remove(const char *spool, const char *group, const char *spool_id);
+/* Removes the group's whole archive (its maildir); 0 also when there is none, else -1 (errno set). */
+int archive_delete(const char *spool, const char *group);
 /*
  * Writes the group's archive to out as an mbox (mboxrd: "From " lines in
  * bodies are quoted with '>'), oldest first.  Returns the number of

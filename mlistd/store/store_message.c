@@ -155,3 +155,24 @@ int store_message_get(struct store *st, const char *message_id, message_fn fn, v
 	free(bare);
 	return r;
 }
+
+int store_message_remove(struct store *st, const char *message_id)
+{
+	long long id = 0, open = 0;
+	int r = store_int(st, &id, "SELECT id FROM messages WHERE message_id = ?", "s", message_id);
+
+	if (r <= 0)
+		return r < 0 ? -1 : store_fail(st, "no message <%s>", message_id);
+	if (store_int(st, &open, "SELECT (SELECT count(*) FROM held WHERE message_id = ?1)"
+		      " + (SELECT count(*) FROM deliveries WHERE message_id = ?1 AND state = 'pending')", "i", id) < 0)
+		return -1;
+	if (open)
+		return store_fail(st, "<%s> is held or still being sent: reject it, or wait until it is sent", message_id);
+	if (store_run(st, store_stmt(st, "UPDATE threads SET messages = messages - 1"
+				     " WHERE id IN (SELECT thread_id FROM message_groups WHERE message_id = ?)", "i", id)) < 0 ||
+	    store_run(st, store_stmt(st, "DELETE FROM threads WHERE messages <= 0"
+				     " AND id IN (SELECT thread_id FROM message_groups WHERE message_id = ?)", "i", id)) < 0)
+		return -1;
+	/* its placements, copies' records and bounce links go with it (ON DELETE) */
+	return store_run(st, store_stmt(st, "DELETE FROM messages WHERE id = ?", "i", id)) < 0 ? -1 : 0;
+}

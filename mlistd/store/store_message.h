@@ -58,6 +58,13 @@ int store_message_place(struct store *st, long long message, long long group_id,
 /* Calls fn for every thread of a group, newest activity first. */
 int store_thread_each(struct store *st, const char *group, thread_fn fn, void *ctx);
 
+/*
+ * Removes the message with this Message-ID from the store, its thread
+ * counts with it (a thread left empty goes).  Refused while it is held or
+ * copies of it wait to be sent.
+ */
+int store_message_remove(struct store *st, const char *message_id);
+
 /* The stored facts of one message; strings valid during a callback only. */
 struct message_row {
 	const char *message_id, *spool_id, *state, *envelope_from, *from_addr, *from_name, *subject;

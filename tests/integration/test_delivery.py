@@ -477,3 +477,31 @@ def test_tls_to_the_smarthost_opportunistic_required_and_refused():
             d.stop()
         finally:
             sink.stop()
+
+
+def test_a_post_sent_by_mistake_is_removed_and_an_archive_goes_with_its_group():
+    s = programme()
+    d = s.start()
+    post(s, [f"pga-jeugd@{DOMAIN}"], subject="Vergadering", message_id="ok@example.org")
+    post(s, [f"pga-jeugd@{DOMAIN}"], subject="Dossier van een client", message_id="mistake@example.org")
+    archive = s.path("spool/archive/pga-jeugd/new")
+    wait_until(lambda: os.path.isdir(archive) and len(os.listdir(archive)) == 2, what="both posts archived")
+    wait_until(lambda: s.ctl_json("queue", "list") == [], what="both posts sent")
+    out, _ = s.ctl("archive", "remove", "<mistake@example.org>")
+    assert out.strip() == "removed <mistake@example.org> from the archive and the threads of pga-jeugd", out
+    assert len(os.listdir(archive)) == 1
+    assert [t["subject"] for t in s.ctl_json("thread", "list", "pga-jeugd")] == ["Vergadering"]
+    s.ctl("message", "show", "mistake@example.org", expect=1)
+    out, _ = s.ctl("archive", "export", "pga-jeugd")
+    assert "Dossier" not in out and "Vergadering" in out
+    # a held post is not removed this way: it is rejected
+    post(s, [f"levensloop-centraal@{DOMAIN}"], subject="Wacht", message_id="held@example.org",
+         sender="vreemde@example.net")
+    d.wait_for("held@example.org> held")
+    _, err = s.ctl("archive", "remove", "held@example.org", expect=1)
+    assert "is held or still being sent" in err, err
+    d.stop()
+    # a group's archive goes with the group, unless it is kept
+    out, _ = s.ctl("group", "remove", "pga-jeugd", "--force")
+    assert out.strip() == "removed group pga-jeugd and its archive", out
+    assert not os.path.exists(s.path("spool/archive/pga-jeugd"))
