@@ -90,6 +90,7 @@ int cmd_queue_list(struct cli *c);
 int cmd_queue_retry(struct cli *c);
 int cmd_archive_export(struct cli *c);
 int cmd_archive_remove(struct cli *c);
+int cmd_archive_purge(struct cli *c);
 int cmd_digest_send(struct cli *c);
 int cmd_digest_show(struct cli *c);
 int cmd_imap_status(struct cli *c);

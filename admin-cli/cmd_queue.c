@@ -1,6 +1,8 @@
 /*
- * cmd_queue: mlistctl queue list|retry, mlistctl archive export GROUP [FILE] | remove MESSAGE-ID.
+ * cmd_queue: mlistctl queue list|retry, mlistctl archive export GROUP [FILE] | remove MESSAGE-ID |
+ * purge GROUP --before DATE.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,5 +167,58 @@ out:
 		free(x.groups[i]);
 	free(x.groups);
 	free(x.spool_id);
+	return r;
+}
+
+struct purge {
+	char **ids;
+	int n;
+};
+
+static int take_purged(const char *spool_id, void *ctx)
+{
+	struct purge *p = ctx;
+
+	p->ids = xrealloc(p->ids, (size_t)(p->n + 1) * sizeof(char *));
+	p->ids[p->n++] = xstrdup(spool_id);
+	return 0;
+}
+
+int cmd_archive_purge(struct cli *c)
+{
+	const char *date = cli_opt(c, "before");
+	struct tm tm;
+	struct purge p = { NULL, 0 };
+	long long gid;
+	int r = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	const char *end = date ? strptime(date, "%Y-%m-%d", &tm) : NULL;
+	if (!end || *end)
+		return cli_fail("archive purge needs --before YYYY-MM-DD (local midnight starting that day)");
+	tm.tm_isdst = -1;
+	long long before = (long long)mktime(&tm);
+	if ((gid = store_group_id(c->store, c->arg[0])) < 0)
+		return cli_store_fail(c);
+	if (store_begin(c->store) < 0 || store_message_purge(c->store, gid, before, take_purged, &p) < 0) {
+		r = cli_store_fail(c);
+		store_rollback(c->store);
+		goto out;
+	}
+	/* the files go first: a crash then leaves records of posts, never posts without one */
+	for (int i = 0; i < p.n && r == 0; i++) {
+		if (archive_remove(c->cfg->spool, c->arg[0], p.ids[i]) < 0)
+			r = cli_fail("cannot remove %s from the archive of %s: %s", p.ids[i], c->arg[0], strerror(errno));
+	}
+	if (r != 0)
+		store_rollback(c->store);
+	else if (store_commit(c->store) < 0)
+		r = cli_store_fail(c);
+	else
+		fprintf(c->out, "purged %d post(s) of %s from before %s\n", p.n, c->arg[0], date);
+out:
+	for (int i = 0; i < p.n; i++)
+		free(p.ids[i]);
+	free(p.ids);
 	return r;
 }

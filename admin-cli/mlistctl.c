@@ -68,6 +68,7 @@ static const struct command commands[] = {
 	{ "queue", "retry", STORE_READ_WRITE, 0, 0, "", "", cmd_queue_retry },
 	{ "archive", "export", STORE_READ_ONLY, 1, 2, "", "GROUP [FILE.mbox]", cmd_archive_export },
 	{ "archive", "remove", STORE_READ_WRITE, 1, 1, "", "MESSAGE-ID", cmd_archive_remove },
+	{ "archive", "purge", STORE_READ_WRITE, 1, 1, "before=", "GROUP --before YYYY-MM-DD", cmd_archive_purge },
 	{ "digest", "send", STORE_READ_WRITE, 0, 1, "", "[GROUP]", cmd_digest_send },
 	{ "digest", "show", STORE_READ_ONLY, 1, 1, "format= follow-line", "GROUP [--format mime|text] [--follow-line]",
 	  cmd_digest_show },

@@ -176,3 +176,50 @@ int store_message_remove(struct store *st, const char *message_id)
 	/* its placements, copies' records and bounce links go with it (ON DELETE) */
 	return store_run(st, store_stmt(st, "DELETE FROM messages WHERE id = ?", "i", id)) < 0 ? -1 : 0;
 }
+
+/*
+ * What a purge of group ?1 before ?2 takes: posts placed there, old
+ * enough, and finished (nothing held, nothing waiting to be sent).
+ * (Statements are cached by their text's address: this one is a constant.)
+ */
+#define PURGED \
+	"SELECT mg.message_id FROM message_groups mg JOIN messages m ON m.id = mg.message_id" \
+	" WHERE mg.group_id = ?1 AND m.received < ?2" \
+	" AND NOT EXISTS (SELECT 1 FROM held h WHERE h.message_id = m.id)" \
+	" AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.state = 'pending')"
+
+long long store_message_purge(struct store *st, long long group_id, long long before,
+			      int (*fn)(const char *spool_id, void *ctx), void *ctx)
+{
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT spool_id FROM messages WHERE id IN (" PURGED ")", "ii", group_id,
+					before);
+	long long n = 0;
+	int r = -1;
+
+	while (stmt && (r = store_row(st, stmt)) == 1) {
+		n++;
+		if (fn(store_get_text(stmt, "spool_id"), ctx) != 0) {
+			r = -1;
+			break;
+		}
+	}
+	if (stmt)
+		store_done(st, stmt);
+	if (r < 0)
+		return -1;
+	/* the placements go (and the threads they leave empty); a message placed nowhere else goes with them */
+	if (store_run(st, store_stmt(st, "CREATE TEMP TABLE IF NOT EXISTS purged (id INTEGER PRIMARY KEY)", "")) < 0 ||
+	    store_run(st, store_stmt(st, "DELETE FROM temp.purged", "")) < 0 ||
+	    store_run(st, store_stmt(st, "INSERT INTO temp.purged (id) " PURGED, "ii", group_id, before)) < 0 ||
+	    store_run(st, store_stmt(st, "UPDATE threads SET messages = messages - 1 WHERE id IN (SELECT thread_id"
+				     " FROM message_groups WHERE group_id = ? AND message_id IN (SELECT id FROM temp.purged))",
+				     "i", group_id)) < 0 ||
+	    store_run(st, store_stmt(st, "DELETE FROM message_groups WHERE group_id = ?"
+				     " AND message_id IN (SELECT id FROM temp.purged)", "i", group_id)) < 0 ||
+	    store_run(st, store_stmt(st, "DELETE FROM threads WHERE group_id = ? AND messages <= 0", "i", group_id)) < 0 ||
+	    store_run(st, store_stmt(st, "DELETE FROM messages WHERE id IN (SELECT id FROM temp.purged)"
+				     " AND NOT EXISTS (SELECT 1 FROM message_groups x WHERE x.message_id = messages.id)",
+				     "")) < 0)
+		return -1;
+	return n;
+}

@@ -65,6 +65,15 @@ int store_thread_each(struct store *st, const char *group, thread_fn fn, void *c
  */
 int store_message_remove(struct store *st, const char *message_id);
 
+/*
+ * Takes group group_id's posts taken before `before` out of its threads
+ * (a post in no other group goes from the store altogether), except what
+ * is held or still being sent; fn gets the spool id of each (its archive
+ * file's name).  Returns how many, or -1.
+ */
+long long store_message_purge(struct store *st, long long group_id, long long before,
+			      int (*fn)(const char *spool_id, void *ctx), void *ctx);
+
 /* The stored facts of one message; strings valid during a callback only. */
 struct message_row {
 	const char *message_id, *spool_id, *state, *envelope_from, *from_addr, *from_name, *subject;

@@ -505,3 +505,26 @@ def test_a_post_sent_by_mistake_is_removed_and_an_archive_goes_with_its_group():
     out, _ = s.ctl("group", "remove", "pga-jeugd", "--force")
     assert out.strip() == "removed group pga-jeugd and its archive", out
     assert not os.path.exists(s.path("spool/archive/pga-jeugd"))
+
+
+def test_archive_purge_takes_a_groups_old_posts_out_of_archive_and_threads():
+    s = programme()
+    d = s.start()
+    post(s, [f"pga-jeugd@{DOMAIN}"], subject="Oud", message_id="old1@example.org")
+    post(s, [f"pga-jeugd@{DOMAIN}", f"koersenkansen@{DOMAIN}"], subject="Ook elders", message_id="old2@example.org")
+    archive = s.path("spool/archive/pga-jeugd/new")
+    wait_until(lambda: os.path.isdir(archive) and len(os.listdir(archive)) == 2, what="both archived")
+    wait_until(lambda: s.ctl_json("queue", "list") == [], what="both sent")
+    out, _ = s.ctl("archive", "purge", "pga-jeugd", "--before", "2000-01-01")
+    assert out.strip() == "purged 0 post(s) of pga-jeugd from before 2000-01-01", out
+    tomorrow = time.strftime("%Y-%m-%d", time.localtime(time.time() + 86400))
+    out, _ = s.ctl("archive", "purge", "pga-jeugd", "--before", tomorrow)
+    assert out.strip() == f"purged 2 post(s) of pga-jeugd from before {tomorrow}", out
+    assert os.listdir(archive) == [] and s.ctl_json("thread", "list", "pga-jeugd") == []
+    # a post that is in another group too stays there
+    assert [t["subject"] for t in s.ctl_json("thread", "list", "koersenkansen")] == ["Ook elders"]
+    s.ctl("message", "show", "old1@example.org", expect=1)
+    s.ctl("message", "show", "old2@example.org")
+    _, err = s.ctl("archive", "purge", "pga-jeugd", "--before", "gisteren", expect=1)
+    assert "--before YYYY-MM-DD" in err, err
+    d.stop()
