@@ -64,7 +64,8 @@ int cmd_group_set(struct cli *c)
 				      on_off(c, "owner-notices"), none_or(cli_opt(c, "prefix")),
 				      none_or(cli_opt(c, "footer")), cli_opt(c, "reply-to"), -1, on_off(c, "self-copy"),
 				      on_off(c, "archive"), on_off(c, "emergency"),
-				      cli_opt(c, "moderate-new-members") ? 1 : cli_opt(c, "no-moderate-new-members") ? 0 : -1 };
+				      cli_opt(c, "moderate-new-members") ? 1 : cli_opt(c, "no-moderate-new-members") ? 0 : -1, -1 };
+	const char *keep_days = cli_opt(c, "keep-days");
 	const char *max_size = cli_opt(c, "max-size");
 	struct sbuf bad = SBUF_INIT;
 
@@ -72,7 +73,7 @@ int cmd_group_set(struct cli *c)
 		return 1;
 	if (!set.title && !set.policy && !set.language && set.owner_notices < 0 && !set.subject_prefix && !set.footer &&
 	    !set.reply_to && !max_size && set.self_copy < 0 && set.archive < 0 && set.emergency < 0 &&
-	    set.moderate_new < 0)
+	    set.moderate_new < 0 && !keep_days)
 		return cli_fail("group set needs a setting to change (see mlistctl --help)");
 	if (max_size) {
 		char *end = NULL;
@@ -80,6 +81,12 @@ int cmd_group_set(struct cli *c)
 		if ((end && (*end || end == max_size)) || set.max_size < 0)
 			return cli_fail("--max-size is a number of octets (or default, the SMTP limit only), not '%s'",
 					max_size);
+	}
+	if (keep_days) {
+		char *end = NULL;
+		set.keep_days = strcmp(keep_days, "forever") == 0 ? 0 : strtoll(keep_days, &end, 10);
+		if ((end && (*end || end == keep_days)) || set.keep_days < 0)
+			return cli_fail("--keep-days is a number of days (or forever), not '%s'", keep_days);
 	}
 	if (set.footer && strcmp(set.footer, "default") != 0) {
 		int line = texts_check_footer(set.footer, &bad);
@@ -130,8 +137,9 @@ static void group_json_fields(FILE *out, const struct group_row *g)
 	fputs(", ", out);
 	json_pair(out, "reply_to", g->reply_to);
 	fprintf(out, ", \"max_size\": %lld, \"self_copy\": %s, \"archive\": %s, \"emergency\": %s,"
-		" \"moderate_new_members\": %s", g->max_size, g->self_copy ? "true" : "false", g->archive ? "true" : "false",
-		g->emergency ? "true" : "false", g->moderate_new ? "true" : "false");
+		" \"moderate_new_members\": %s, \"keep_days\": %lld", g->max_size, g->self_copy ? "true" : "false",
+		g->archive ? "true" : "false", g->emergency ? "true" : "false", g->moderate_new ? "true" : "false",
+		g->keep_days);
 	fprintf(out, ", \"members\": %lld, \"moderators\": %lld, \"created\": ", g->members, g->moderators);
 	json_time(out, g->created);
 }

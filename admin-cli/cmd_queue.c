@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "archive.h"
+#include "retention.h"
 #include "cli.h"
 #include "config.h"
 #include "json_out.h"
@@ -170,55 +171,21 @@ out:
 	return r;
 }
 
-struct purge {
-	char **ids;
-	int n;
-};
-
-static int take_purged(const char *spool_id, void *ctx)
-{
-	struct purge *p = ctx;
-
-	p->ids = xrealloc(p->ids, (size_t)(p->n + 1) * sizeof(char *));
-	p->ids[p->n++] = xstrdup(spool_id);
-	return 0;
-}
-
 int cmd_archive_purge(struct cli *c)
 {
 	const char *date = cli_opt(c, "before");
 	struct tm tm;
-	struct purge p = { NULL, 0 };
-	long long gid;
-	int r = 0;
+	struct sbuf err = SBUF_INIT;
 
 	memset(&tm, 0, sizeof(tm));
 	const char *end = date ? strptime(date, "%Y-%m-%d", &tm) : NULL;
 	if (!end || *end)
 		return cli_fail("archive purge needs --before YYYY-MM-DD (local midnight starting that day)");
 	tm.tm_isdst = -1;
-	long long before = (long long)mktime(&tm);
-	if ((gid = store_group_id(c->store, c->arg[0])) < 0)
-		return cli_store_fail(c);
-	if (store_begin(c->store) < 0 || store_message_purge(c->store, gid, before, take_purged, &p) < 0) {
-		r = cli_store_fail(c);
-		store_rollback(c->store);
-		goto out;
-	}
-	/* the files go first: a crash then leaves records of posts, never posts without one */
-	for (int i = 0; i < p.n && r == 0; i++) {
-		if (archive_remove(c->cfg->spool, c->arg[0], p.ids[i]) < 0)
-			r = cli_fail("cannot remove %s from the archive of %s: %s", p.ids[i], c->arg[0], strerror(errno));
-	}
-	if (r != 0)
-		store_rollback(c->store);
-	else if (store_commit(c->store) < 0)
-		r = cli_store_fail(c);
-	else
-		fprintf(c->out, "purged %d post(s) of %s from before %s\n", p.n, c->arg[0], date);
-out:
-	for (int i = 0; i < p.n; i++)
-		free(p.ids[i]);
-	free(p.ids);
+	long long n = retention_purge(c->cfg, c->store, c->arg[0], (long long)mktime(&tm), &err);
+	int r = n < 0 ? cli_fail("%s", err.buf) : 0;
+	if (n >= 0)
+		fprintf(c->out, "purged %lld post(s) of %s from before %s\n", n, c->arg[0], date);
+	sbuf_release(&err);
 	return r;
 }

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "config.h"
 #include "digest.h"
+#include "retention.h"
 #include "dsn.h"
 #include "copy.h"
 #include "log.h"
@@ -37,6 +38,7 @@
 #define EXPIRE_EVERY 60            /* seconds between looks for held posts past their lifetime, at most */
 #define DIGEST_EVERY 30            /* seconds between looks for digests that are due */
 #define DIGEST_SOONER 2            /* ... after copies of new posts went out */
+#define RETENTION_EVERY 3600       /* seconds between purges of posts past their group's keep_days */
 
 struct deliverer {
 	int wake_fd;          /* the pipe from mlistd */
@@ -533,6 +535,16 @@ static void make_digests(struct deliverer *d)
 	sbuf_release(&note);
 }
 
+/* Posts past their group's keep_days leave its archive and threads (retention.h). */
+static void purge_old_posts(struct deliverer *d)
+{
+	struct sbuf note = SBUF_INIT;
+
+	if (retention_run(d->cfg, d->st, clock_now(), &note) < 0 || note.len)
+		log_msg(LOG_INFO, "%s", note.buf);
+	sbuf_release(&note);
+}
+
 /* What the store says about a spool file found at start-up. */
 enum leftover {
 	LEFTOVER_DONE,    /* its work is finished: the file can go */
@@ -659,7 +671,7 @@ void deliver_loop(struct helper *h, int wake_fd)
 {
 	struct deliverer dv = { wake_fd, spool_doorbell_open(h->sp, SPOOL_BELL_DELIVER), 0, h, h->cfg, h->st, h->sp,
 				transport_new(h->cfg) }, *d = &dv;
-	long long expired_at = 0, digests_at = 0;
+	long long expired_at = 0, digests_at = 0, purged_at = 0;
 	int posts_came = 0;
 
 	if (d->doorbell < 0)
@@ -677,6 +689,10 @@ void deliver_loop(struct helper *h, int wake_fd)
 		if (time(NULL) - expired_at >= expire_every) {
 			expire_held(d);
 			expired_at = time(NULL);
+		}
+		if (time(NULL) - purged_at >= RETENTION_EVERY) {
+			purge_old_posts(d);
+			purged_at = time(NULL);
 		}
 		/* New posts (copies were just sent) may have passed a group's digest.max_size: look sooner. */
 		if (time(NULL) - digests_at >= (posts_came ? DIGEST_SOONER : DIGEST_EVERY)) {

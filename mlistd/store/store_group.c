@@ -16,7 +16,7 @@
 	" g.created AS created, g.language AS language, g.owner_notices AS owner_notices," \
 	" g.subject_prefix AS subject_prefix, g.subject_prefix IS NULL AS prefix_default, g.footer AS footer," \
 	" g.footer IS NULL AS footer_default, g.reply_to AS reply_to, g.max_size AS max_size, g.self_copy AS self_copy," \
-	" g.archive AS archive, g.emergency AS emergency, g.moderate_new AS moderate_new," \
+	" g.archive AS archive, g.emergency AS emergency, g.moderate_new AS moderate_new, g.keep_days AS keep_days," \
 	" (SELECT count(*) FROM subscriptions s WHERE s.group_id = g.id) AS members," \
 	" (SELECT count(*) FROM moderators m WHERE m.group_id = g.id) AS moderators FROM groups g "
 
@@ -45,6 +45,7 @@ static int each_group_row(struct store *st, sqlite3_stmt *stmt, group_fn fn, voi
 			.archive = (int)store_get_int(stmt, "archive"),
 			.emergency = (int)store_get_int(stmt, "emergency"),
 			.moderate_new = (int)store_get_int(stmt, "moderate_new"),
+			.keep_days = store_get_int(stmt, "keep_days"),
 			.members = store_get_int(stmt, "members"),
 			.moderators = store_get_int(stmt, "moderators"),
 		};
@@ -194,12 +195,13 @@ int store_group_set(struct store *st, const char *name, const struct group_setti
 					 " self_copy = CASE WHEN ?9 < 0 THEN self_copy ELSE ?9 END,"
 					 " archive = CASE WHEN ?11 < 0 THEN archive ELSE ?11 END,"
 					 " emergency = CASE WHEN ?12 < 0 THEN emergency ELSE ?12 END,"
-					 " moderate_new = CASE WHEN ?13 < 0 THEN moderate_new ELSE ?13 END"
-					 " WHERE id = ?10", "sssisssiiiiii",
+					 " moderate_new = CASE WHEN ?13 < 0 THEN moderate_new ELSE ?13 END,"
+					 " keep_days = CASE WHEN ?14 < 0 THEN keep_days ELSE ?14 END"
+					 " WHERE id = ?10", "sssisssiiiiiii",
 					 set->title, set->policy, set->language, (long long)set->owner_notices,
 					 set->subject_prefix, set->footer, set->reply_to, set->max_size,
 					 (long long)set->self_copy, id, (long long)set->archive, (long long)set->emergency,
-					 (long long)set->moderate_new)) < 0 ? -1 : 0;
+					 (long long)set->moderate_new, set->keep_days)) < 0 ? -1 : 0;
 }
 
 int store_group_owner_notices(struct store *st, const char *name)

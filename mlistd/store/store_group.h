@@ -26,6 +26,7 @@ struct group_row {
 	int archive;          /* its posts are kept in its archive */
 	int emergency;        /* every post waits for a moderator, theirs too */
 	int moderate_new;     /* a new member's posts wait until a moderator trusts them */
+	long long keep_days;  /* its posts older than this many days are purged; 0: kept */
 };
 
 /*
@@ -45,6 +46,7 @@ struct group_settings {
 	int archive;                /* 1, 0, or -1 */
 	int emergency;              /* 1, 0, or -1 */
 	int moderate_new;           /* 1, 0, or -1 */
+	long long keep_days;        /* days, 0 for ever; -1 keeps it */
 };
 
 typedef int (*group_fn)(const struct group_row *g, void *ctx);

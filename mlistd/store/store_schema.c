@@ -327,6 +327,9 @@ const char *const store_migrations[] = {
 
 	/* 16: a sender's posts of the last hour are counted for each new one (limits.max_posts_per_hour). */
 	"CREATE INDEX messages_sender ON messages(from_addr COLLATE NOCASE, received);",
+
+	/* 17: retention: a group's posts older than keep_days leave its archive and threads (0: kept). */
+	"ALTER TABLE groups ADD COLUMN keep_days INTEGER NOT NULL DEFAULT 0;",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -528,3 +528,26 @@ def test_archive_purge_takes_a_groups_old_posts_out_of_archive_and_threads():
     _, err = s.ctl("archive", "purge", "pga-jeugd", "--before", "gisteren", expect=1)
     assert "--before YYYY-MM-DD" in err, err
     d.stop()
+
+
+def test_posts_older_than_a_groups_keep_days_are_purged():
+    s = programme()
+    s.ctl("group", "set", "pga-jeugd", "--keep-days", "2")
+    assert s.ctl_json("group", "show", "pga-jeugd")["keep_days"] == 2
+    d = s.start()
+    post(s, [f"pga-jeugd@{DOMAIN}"], subject="Kortlevend", message_id="kort@example.org")
+    archive = s.path("spool/archive/pga-jeugd/new")
+    wait_until(lambda: os.path.isdir(archive) and os.listdir(archive), what="the post archived")
+    wait_until(lambda: s.ctl_json("queue", "list") == [], what="the post sent")
+    d.stop()
+    # three days later (the schedule's clock, clock.h): the hourly look purges it
+    os.environ["MLIST_CLOCK_OFFSET"] = str(3 * 86400)
+    try:
+        d = s.start()
+        d.wait_for("retention: 1 post(s) of pga-jeugd older than 2 day(s) purged")
+        d.stop()
+    finally:
+        del os.environ["MLIST_CLOCK_OFFSET"]
+    assert os.listdir(archive) == [] and s.ctl_json("thread", "list", "pga-jeugd") == []
+    _, err = s.ctl("group", "set", "pga-jeugd", "--keep-days", "lang", expect=1)
+    assert "--keep-days is a number of days" in err, err
