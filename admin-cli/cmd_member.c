@@ -314,8 +314,24 @@ int cmd_member_find(struct cli *c)
 
 int cmd_member_forget(struct cli *c)
 {
-	if (store_person_forget(c->store, c->arg[0]) < 0)
-		return cli_store_fail(c);
-	fprintf(c->out, "forgot %s: every subscription, role and record of them is erased\n", c->arg[0]);
+	struct forget_counts n;
+	char token[33], pseudonym[64];
+
+	/* a pseudonym that says nothing of the person, the same in every record of their posts */
+	if (notice_token(token) < 0)
+		return cli_fail("no randomness for a pseudonym");
+	snprintf(pseudonym, sizeof(pseudonym), "removed-member-%.8s@invalid", token);
+	if (store_begin(c->store) < 0 || store_person_forget(c->store, c->arg[0], pseudonym, &n) < 0 ||
+	    store_commit(c->store) < 0) {
+		int r = cli_store_fail(c);
+		store_rollback(c->store);
+		return r;
+	}
+	fprintf(c->out, "forgot %s:\n  erased: %lld subscription(s), %lld moderator role(s), %lld delivery record(s),"
+		" %lld bounce record(s), %lld token(s), %lld author note(s)\n  given up: %lld notice(s) to them\n"
+		"  their %lld post record(s) now name %s\n"
+		"  (the archive still holds their posts as sent: archive remove MESSAGE-ID takes one out)\n",
+		c->arg[0], n.subscriptions, n.moderates, n.deliveries, n.bounces, n.tokens, n.author_notes, n.notices,
+		n.messages, pseudonym);
 	return 0;
 }

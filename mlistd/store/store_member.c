@@ -275,14 +275,47 @@ int store_person_moderates(struct store *st, const char *addr, subscription_fn f
 						    " ORDER BY g.name", "i", mid), fn, ctx);
 }
 
-int store_person_forget(struct store *st, const char *addr)
+/* Runs stmt and adds the rows it changed to *count. */
+static int counted(struct store *st, sqlite3_stmt *stmt, long long *count)
+{
+	if (store_run(st, stmt) < 0)
+		return -1;
+	*count += sqlite3_changes(st->db);
+	return 0;
+}
+
+int store_person_forget(struct store *st, const char *addr, const char *pseudonym, struct forget_counts *c)
 {
 	long long mid = person_id(st, addr, 0, NULL);
+	char *norm = address_normalize(addr);
+	int r = -1;
 
+	memset(c, 0, sizeof(*c));
 	if (mid < 0)
-		return -1;
-	/* Subscriptions and moderator roles go with the person (ON DELETE CASCADE). */
-	return store_run(st, store_stmt(st, "DELETE FROM members WHERE id = ?", "i", mid)) < 0 ? -1 : 0;
+		goto out;
+	/* counted before the person goes: these go with them (ON DELETE CASCADE) */
+	if (store_int(st, &c->subscriptions, "SELECT count(*) FROM subscriptions WHERE member_id = ?", "i", mid) < 0 ||
+	    store_int(st, &c->moderates, "SELECT count(*) FROM moderators WHERE member_id = ?", "i", mid) < 0 ||
+	    store_int(st, &c->deliveries, "SELECT count(*) FROM deliveries WHERE member_id = ?", "i", mid) < 0 ||
+	    store_int(st, &c->bounces, "SELECT count(*) FROM bounces WHERE member_id = ?", "i", mid) < 0)
+		goto out;
+	if (counted(st, store_stmt(st, "DELETE FROM tokens WHERE address = ? COLLATE NOCASE", "s", norm), &c->tokens) < 0 ||
+	    counted(st, store_stmt(st, "DELETE FROM author_notices WHERE address = ?", "s", norm), &c->author_notes) < 0 ||
+	    /* a notice to them waiting in the spool is given up (its file goes with the next start-up sweep) */
+	    counted(st, store_stmt(st, "UPDATE notices SET rcpt = ?2, last_error = '',"
+				   " state = CASE state WHEN 'pending' THEN 'bounced' ELSE state END"
+				   " WHERE rcpt = ?1 COLLATE NOCASE", "ss", norm, pseudonym), &c->notices) < 0 ||
+	    counted(st, store_stmt(st, "UPDATE messages SET"
+				   " from_name = CASE WHEN from_addr = ?1 COLLATE NOCASE THEN '' ELSE from_name END,"
+				   " from_addr = CASE WHEN from_addr = ?1 COLLATE NOCASE THEN ?2 ELSE from_addr END,"
+				   " envelope_from = CASE WHEN envelope_from = ?1 COLLATE NOCASE THEN ?2 ELSE envelope_from END"
+				   " WHERE from_addr = ?1 COLLATE NOCASE OR envelope_from = ?1 COLLATE NOCASE", "ss",
+				   norm, pseudonym), &c->messages) < 0)
+		goto out;
+	r = store_run(st, store_stmt(st, "DELETE FROM members WHERE id = ?", "i", mid)) < 0 ? -1 : 0;
+out:
+	free(norm);
+	return r;
 }
 
 int store_moderator_add(struct store *st, const char *group, const char *addr)

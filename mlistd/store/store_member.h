@@ -79,8 +79,19 @@ int store_person_get(struct store *st, const char *addr, int (*fn)(const struct 
 int store_person_subscriptions(struct store *st, const char *addr, subscription_fn fn, void *ctx);
 /* Calls fn (with mode "") for every group the person at addr moderates. */
 int store_person_moderates(struct store *st, const char *addr, subscription_fn fn, void *ctx);
-/* Erases the person at addr and everything that hangs off them. */
-int store_person_forget(struct store *st, const char *addr);
+/* What store_person_forget changed, row counts per table. */
+struct forget_counts {
+	long long subscriptions, moderates, deliveries, bounces; /* erased with the person */
+	long long tokens, author_notes, notices;                 /* erased: what was addressed to them */
+	long long messages; /* their posts: address and name replaced by the pseudonym */
+};
+/*
+ * Erases the person at addr, in the caller's transaction: their row and
+ * all that hangs off it, the tokens, author notes and notices addressed
+ * to them; in the records of their posts their address becomes
+ * pseudonym and their name goes.  counts gets what changed.
+ */
+int store_person_forget(struct store *st, const char *addr, const char *pseudonym, struct forget_counts *counts);
 
 /* Makes addr a moderator of group (creating the person if needed). */
 int store_moderator_add(struct store *st, const char *group, const char *addr);

@@ -289,3 +289,28 @@ def test_nothing_that_could_loop_is_answered():
     time.sleep(1)
     for who in ("robot@example.org", "bulk@example.org", "lijst@example.org", "mailer-daemon@example.org"):
         assert mailbox(s, who) == [], who
+
+
+def test_forget_leaves_no_trace_of_the_person_in_the_store():
+    s = group()
+    s.ctl("group", "add", "andere", "--kind", "project")
+    s.ctl("member", "add", "pga-jeugd", "wis@example.org", "--name", "Willemijn Wissink")
+    d = s.start()
+    # a post of theirs, a post held for them (and the author note it brings), a pending subscribe token
+    send(s, "Willemijn Wissink <wis@example.org>", f"pga-jeugd@{DOMAIN}", subject="Gewoon",
+         extra="Message-ID: <w1@example.org>\r\n", envelope="wis@example.org")
+    send(s, "Willemijn Wissink <wis@example.org>", f"andere@{DOMAIN}", subject="Elders",
+         extra="Message-ID: <w2@example.org>\r\n", envelope="wis@example.org")
+    send(s, "wis@example.org", f"andere-request@{DOMAIN}", subject="subscribe")
+    d.wait_for("w2@example.org> held")
+    d.wait_for("request: wis@example.org asked to subscribe andere")
+    wait_until(lambda: len(mailbox(s, "wis@example.org")) >= 2, what="the notes to them")
+    d.stop()
+    out, _ = s.ctl("member", "forget", "wis@example.org")
+    assert "1 subscription(s)" in out and "1 token(s)" in out and "1 author note(s)" in out, out
+    assert "their 3 post record(s) now name removed-member-" in out, out  # two posts and the request
+    dump = subprocess.run(["sqlite3", s.store, ".dump"], capture_output=True, text=True, check=True).stdout
+    assert "wis@example.org" not in dump.lower() and "Wissink" not in dump and "Willemijn" not in dump
+    # the held post still waits, now from the pseudonym
+    [held] = s.ctl_json("held", "list")
+    assert held["from"].startswith("removed-member-"), held

@@ -479,13 +479,15 @@ static void forget_erases_everything(void)
 	CHECK(store_subscribe(st, "veilig-dichtbij", "jan@example.org", NULL, "each", 1, SUBSCRIBE_REFUSE) == 0);
 	CHECK(store_moderator_add(st, "ruwaard-oss", "jan@example.org") == 0);
 	CHECK(store_person_subscriptions(st, "jan@example.org", count_rows, &n) == 0 && n == 2);
-	CHECK(store_person_forget(st, "JAN@EXAMPLE.ORG") == 0);
+	struct forget_counts fc;
+	CHECK(store_person_forget(st, "JAN@EXAMPLE.ORG", "removed-member-1@invalid", &fc) == 0);
+	CHECK(fc.subscriptions == 2 && fc.moderates == 1);
 	store_close(st);
 	CHECK(raw_number(db_path, "SELECT count(*) FROM members") == 0);
 	CHECK(raw_number(db_path, "SELECT count(*) FROM subscriptions") == 0);
 	CHECK(raw_number(db_path, "SELECT count(*) FROM moderators") == 0);
 	st = open_at(db_path, STORE_READ_WRITE);
-	CHECK(store_person_forget(st, "jan@example.org") < 0);
+	CHECK(store_person_forget(st, "jan@example.org", "removed-member-1@invalid", &fc) < 0);
 	CHECK_CONTAINS(store_error(st), "no member with address");
 	store_close(st);
 }
