@@ -12,7 +12,7 @@ int judge_post(struct store *st, long long group_id, const struct judged_post *p
 	struct post_facts facts = { .loop = p->loop, .size = p->size, .max_per_hour = p->max_per_hour };
 
 	/* The store gives only policies names.h knows, so the name always maps. */
-	if (store_author_standing(st, group_id, p->author, p->now - 3600, &who) < 0 ||
+	if (store_author_standing(st, group_id, p->author, p->now - 3600, p->max_per_hour, &who) < 0 ||
 	    policy_from_name(who.policy, &facts.policy) < 0)
 		return -1;
 	facts.member = who.member;

@@ -66,22 +66,22 @@ long long store_group_id(struct store *st, const char *name)
 	return r == 1 ? id : -1;
 }
 
-int store_author_standing(struct store *st, long long group_id, const char *addr, long long since,
+int store_author_standing(struct store *st, long long group_id, const char *addr, long long since, long long cap,
 			  struct author_standing *out)
 {
 	sqlite3_stmt *stmt = store_stmt(st,
 		"SELECT g.policy AS policy, g.max_size AS max_size, g.emergency AS emergency,"
-		" (SELECT count(*) FROM messages r WHERE r.from_addr = ?2 COLLATE NOCASE AND r.received > ?3"
+		" (SELECT count(*) FROM (SELECT 1 FROM messages r WHERE r.from_addr = ?2 COLLATE NOCASE AND r.received > ?3"
 		"  AND (EXISTS (SELECT 1 FROM message_groups x WHERE x.message_id = r.id AND x.group_id = g.id)"
 		"       OR EXISTS (SELECT 1 FROM held h JOIN held_places p ON p.held_id = h.id"
-		"                  WHERE h.message_id = r.id AND p.group_id = g.id))) AS recent,"
+		"                  WHERE h.message_id = r.id AND p.group_id = g.id)) LIMIT ?4)) AS recent,"
 		" EXISTS (SELECT 1 FROM subscriptions s JOIN members m ON m.id = s.member_id"
 		"         WHERE s.group_id = g.id AND s.moderated = 1 AND m.address = ?2 COLLATE NOCASE) AS new_member,"
 		" EXISTS (SELECT 1 FROM moderators x JOIN members m ON m.id = x.member_id"
 		"         WHERE x.group_id = g.id AND m.address = ?2 COLLATE NOCASE) AS moderator,"
 		" EXISTS (SELECT 1 FROM subscriptions s JOIN members m ON m.id = s.member_id"
 		"         WHERE s.group_id = g.id AND m.address = ?2 COLLATE NOCASE) AS member"
-		" FROM groups g WHERE g.id = ?1", "isi", group_id, addr, since);
+		" FROM groups g WHERE g.id = ?1", "isii", group_id, addr, since, cap);
 	int r;
 
 	if (!stmt)

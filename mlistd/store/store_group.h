@@ -81,10 +81,11 @@ struct author_standing {
 };
 /*
  * Fills *out for addr and group group_id, counting addr's posts there
- * taken after since; returns 0, or -1 (no such group, a policy names.h
- * does not know, or the store failed).
+ * taken after since, up to cap (so a runaway sender costs no more to
+ * judge than anyone; 0 counts nothing); returns 0, or -1 (no such group,
+ * a policy names.h does not know, or the store failed).
  */
-int store_author_standing(struct store *st, long long group_id, const char *addr, long long since,
+int store_author_standing(struct store *st, long long group_id, const char *addr, long long since, long long cap,
 			  struct author_standing *out);
 
 /* 1 if a group of that name exists, 0 if not, -1 if the store could not tell (busy, say). */
