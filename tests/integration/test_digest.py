@@ -167,3 +167,15 @@ def test_a_digest_built_while_mlistd_is_down_goes_out_once():
     out, _ = s.ctl("digest", "send", "pga")
     assert "no digest to send" in out, out
     d.stop()
+
+
+def test_mlistctl_run_by_root_before_mlistd_ever_started_leaves_it_a_spool_it_can_use():
+    if os.geteuid() != 0:
+        return  # only root makes folders the mlistd account could not enter
+    s = programme()
+    out, _ = s.ctl("digest", "send")  # root makes the spool's working folders, as root's
+    assert "no digest to send" in out, out
+    d = s.start()  # mlistd hands them to its account
+    post(s, "pga", "p1@example.org", "Planning")
+    wait_until(lambda: mails(s, "anna@example.org"), what="anna's copy")
+    d.stop()
