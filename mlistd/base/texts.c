@@ -129,18 +129,13 @@ static void add(struct texts *t, const char *lang, const char *group, enum text_
 	t->list[t->n++] = (struct text){ lang ? xstrdup(lang) : NULL, group ? xstrdup(group) : NULL, id, body };
 }
 
-static int has_language(const struct texts *t, const char *lang)
+int texts_has_language(const struct texts *t, const char *lang)
 {
 	for (size_t i = 0; i < t->n_langs; i++) {
 		if (strcmp(t->langs[i], lang) == 0)
 			return 1;
 	}
 	return 0;
-}
-
-int texts_has_language(const struct texts *t, const char *lang)
-{
-	return has_language(t, lang);
 }
 
 void texts_languages(const struct texts *t, struct sbuf *out)
@@ -221,7 +216,7 @@ static int check_names(const char *folder, struct sbuf *err)
 static int find_languages(struct texts *t, const char *dir, struct sbuf *err)
 {
 	for (const struct embedded_text *e = texts_embedded; e->lang; e++) {
-		if (!has_language(t, e->lang)) {
+		if (!texts_has_language(t, e->lang)) {
 			t->langs = xrealloc(t->langs, (t->n_langs + 1) * sizeof(char *));
 			t->langs[t->n_langs++] = xstrdup(e->lang);
 		}
@@ -243,7 +238,7 @@ static int find_languages(struct texts *t, const char *dir, struct sbuf *err)
 		if (!language_name(e->d_name)) {
 			sbuf_addf(err, "%s/%s: not a language folder (such as nl or en) nor groups", dir, e->d_name);
 			r = -1;
-		} else if (!has_language(t, e->d_name)) {
+		} else if (!texts_has_language(t, e->d_name)) {
 			t->langs = xrealloc(t->langs, (t->n_langs + 1) * sizeof(char *));
 			t->langs[t->n_langs++] = xstrdup(e->d_name);
 		}

@@ -50,6 +50,19 @@ def wait_until(check, timeout=30, what="condition"):
         time.sleep(0.05)
 
 
+def outbox(s, address):
+    """The mail the maildir transport delivered to address (spool/outbox/ADDRESS/new), oldest first, parsed
+    with email.policy.default."""
+    import email
+    import email.policy
+    base = s.path(f"spool/outbox/{address}/new")
+    out = []
+    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+        with open(os.path.join(base, name), "rb") as f:
+            out.append(email.message_from_binary_file(f, policy=email.policy.default))
+    return out
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that nothing uses now.  Taken below the
     kernel's ephemeral range (32768 and up), so that no client connection

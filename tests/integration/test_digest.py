@@ -5,13 +5,11 @@ its projects' posts for those who follow it, the daily schedule on a
 settable clock (MLIST_CLOCK_OFFSET, clock.h), the size trigger, nothing
 sent twice, and a digest built while mlistd is down (as after a kill)
 sent once when it is back."""
-import email
-import email.policy
 import os
 import smtplib
 import time
 
-from harness import Setup, wait_until
+from harness import Setup, outbox, wait_until
 
 DOMAIN = "lists.example.org"
 
@@ -41,17 +39,8 @@ def post(s, group, mid, subject, body="Tekst.\r\n", extra=""):
                        f"Message-ID: <{mid}>\r\n{extra}\r\n{body}").encode())
 
 
-def mails(s, address):
-    base = s.path(f"spool/outbox/{address}/new")
-    out = []
-    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
-        with open(os.path.join(base, name), "rb") as f:
-            out.append(email.message_from_binary_file(f, policy=email.policy.default))
-    return out
-
-
 def digests(s, address):
-    return [m for m in mails(s, address) if m["Message-ID"].startswith("<digest.")]
+    return [m for m in outbox(s, address) if m["Message-ID"].startswith("<digest.")]
 
 
 def at(day, hour, minute):
@@ -67,14 +56,14 @@ def three_posts(s, d):
     post(s, "levensloop", "l1@example.org", "Nieuws uit de lijn")
     post(s, "pga", "p2@example.org", "Re: Planning", extra="In-Reply-To: <p1@example.org>\r\n")
     post(s, "pga", "p3@example.org", "Begroting", body="Zie bijlage.\r\n")
-    wait_until(lambda: len(mails(s, "anna@example.org")) >= 3, what="anna's copies")
+    wait_until(lambda: len(outbox(s, "anna@example.org")) >= 3, what="anna's copies")
 
 
 def test_mime_and_plain_digests_and_a_lines_digest_with_its_projects():
     s = programme()
     d = s.start()
     three_posts(s, d)
-    assert digests(s, "dora@example.org") == [] and mails(s, "tom@example.org") == []  # not before it is sent
+    assert digests(s, "dora@example.org") == [] and outbox(s, "tom@example.org") == []  # not before it is sent
     out, _ = s.ctl("digest", "show", "pga")
     assert "Planning\n   1. Anna: Planning\n   2. Anna: Re: Planning\n\nBegroting\n   3. Anna: Begroting" in out, out
     assert "\r" not in out
@@ -125,7 +114,7 @@ def test_the_daily_schedule_and_the_size_trigger():
     os.environ["MLIST_CLOCK_OFFSET"] = at(2, 6, 59)  # the next morning, before 07:00
     d = s.start()
     post(s, "pga", "p1@example.org", "Voor de ochtend")
-    wait_until(lambda: mails(s, "anna@example.org"), what="anna's copy")
+    wait_until(lambda: outbox(s, "anna@example.org"), what="anna's copy")
     time.sleep(3)  # the deliverer looked (within 2 s of the copies): not due yet
     assert digests(s, "tom@example.org") == []
     # a big post passes max_size: a digest at once
@@ -140,7 +129,7 @@ def test_the_daily_schedule_and_the_size_trigger():
     assert len(digests(s, "tom@example.org")) == 1
     # so a post later that day waits for the next morning
     post(s, "pga", "p5@example.org", "Later op de dag")
-    wait_until(lambda: len(mails(s, "anna@example.org")) == 3, what="anna's copy of p5")
+    wait_until(lambda: len(outbox(s, "anna@example.org")) == 3, what="anna's copy of p5")
     time.sleep(3)
     assert len(digests(s, "tom@example.org")) == 1
     d.stop()
@@ -156,7 +145,7 @@ def test_a_digest_built_while_mlistd_is_down_goes_out_once():
     s = programme()
     d = s.start()
     post(s, "pga", "p1@example.org", "Planning")
-    wait_until(lambda: mails(s, "anna@example.org"), what="anna's copy")
+    wait_until(lambda: outbox(s, "anna@example.org"), what="anna's copy")
     d.kill()  # kill -9
     s.ctl("digest", "send", "pga")  # built and queued, not sent: nobody delivers
     assert digests(s, "dora@example.org") == []
@@ -177,5 +166,5 @@ def test_mlistctl_run_by_root_before_mlistd_ever_started_leaves_it_a_spool_it_ca
     assert "no digest to send" in out, out
     d = s.start()  # mlistd hands them to its account
     post(s, "pga", "p1@example.org", "Planning")
-    wait_until(lambda: mails(s, "anna@example.org"), what="anna's copy")
+    wait_until(lambda: outbox(s, "anna@example.org"), what="anna's copy")
     d.stop()

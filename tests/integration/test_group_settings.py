@@ -2,12 +2,10 @@
 their copies: the subject prefix, the footer (its placeholders filled),
 where replies go, the size over which a post waits for a moderator, and
 whether authors get their own posts back.  Real daemon, maildir transport."""
-import email
-import email.policy
 import os
 import smtplib
 
-from harness import Setup, wait_until
+from harness import Setup, outbox, wait_until
 
 DOMAIN = "lists.example.org"
 
@@ -27,15 +25,6 @@ def post(s, mid, subject="Plan", body="Tekst.\r\n", extra=""):
                        f"Message-ID: <{mid}>\r\n{extra}\r\n{body}").encode())
 
 
-def copies(s, address):
-    base = s.path(f"spool/outbox/{address}/new")
-    out = []
-    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
-        with open(os.path.join(base, name), "rb") as f:
-            out.append(email.message_from_binary_file(f, policy=email.policy.default))
-    return out
-
-
 def reply_to(message):
     assert len(message.get_all("Reply-To")) == 1  # the group's replaces the author's
     [one] = message["Reply-To"].addresses
@@ -43,8 +32,8 @@ def reply_to(message):
 
 
 def copy_of(s, address, mid):
-    wait_until(lambda: any(m["Message-ID"] == f"<{mid}>" for m in copies(s, address)), what=f"{address}'s {mid}")
-    return next(m for m in copies(s, address) if m["Message-ID"] == f"<{mid}>")
+    wait_until(lambda: any(m["Message-ID"] == f"<{mid}>" for m in outbox(s, address)), what=f"{address}'s {mid}")
+    return next(m for m in outbox(s, address) if m["Message-ID"] == f"<{mid}>")
 
 
 def test_prefix_footer_and_reply_to_are_the_groups_own():
@@ -103,7 +92,7 @@ def test_a_group_can_keep_authors_own_posts_from_them():
     s.ctl("group", "set", "pga", "--self-copy", "off")
     post(s, "own2@example.org")
     copy_of(s, "bart@example.org", "own2@example.org")
-    assert not any(m["Message-ID"] == "<own2@example.org>" for m in copies(s, "anna@example.org"))
+    assert not any(m["Message-ID"] == "<own2@example.org>" for m in outbox(s, "anna@example.org"))
     _, err = s.ctl("group", "set", "pga", "--self-copy", "maybe", expect=1)
     assert "--self-copy is on or off" in err, err
     d.stop()
@@ -127,9 +116,9 @@ def test_a_group_with_archive_off_keeps_posts_only_until_its_digest_is_made():
     wait_until(lambda: not os.listdir(s.path("spool/queue")), what="the spool file let go")
     out, _ = s.ctl("digest", "send", "pga")
     assert "pga digest 1 (mime): 1 post(s)" in out, out
-    wait_until(lambda: any(m["Message-ID"].startswith("<digest.") for m in copies(s, "dora@example.org")),
+    wait_until(lambda: any(m["Message-ID"].startswith("<digest.") for m in outbox(s, "dora@example.org")),
                what="dora's digest")
-    digest = next(m for m in copies(s, "dora@example.org") if m["Message-ID"].startswith("<digest."))
+    digest = next(m for m in outbox(s, "dora@example.org") if m["Message-ID"].startswith("<digest."))
     assert "Alleen voor nu." in digest.as_string()
     assert archived(s, "pga") == []
     _, err = s.ctl("archive", "export", "pga", expect=1)
