@@ -353,24 +353,66 @@ static int build(const struct digest_ctx *c, const struct digest_group *g, const
 	return r < 0 ? -1 : built;
 }
 
-/* One group's look: its digests if they are due, in a transaction of their own. */
+struct names {
+	char **list;
+	int n;
+};
+
+/* The looks of one digest_run. */
 struct run {
 	const struct digest_ctx *c;
 	int force, built, failed;
 	struct sbuf *note;
 };
 
-static int run_group(const struct digest_group *g, void *ctx)
+/* A group's digest state, copied out of its row. */
+struct state {
+	struct digest_group g;
+	char *name, *title, *kind, *footer;
+};
+
+static int take_state(const struct digest_group *g, void *ctx)
 {
-	struct run *run = ctx;
+	struct state *s = ctx;
+
+	s->g = *g;
+	s->g.name = s->name = xstrdup(g->name);
+	s->g.title = s->title = xstrdup(g->title);
+	s->g.kind = s->kind = xstrdup(g->kind);
+	s->g.footer = s->footer = g->footer ? xstrdup(g->footer) : NULL;
+	return 0;
+}
+
+static void free_state(struct state *s)
+{
+	free(s->name);
+	free(s->title);
+	free(s->kind);
+	free(s->footer);
+}
+
+/*
+ * One group's look, in a transaction of its own.  Its state is read in
+ * that transaction: read before it, another process (mlistctl digest send
+ * beside mlistd-deliver) could have built a digest from it meanwhile.
+ */
+static void run_group(struct run *run, const char *name)
+{
 	const struct digest_ctx *c = run->c;
 	struct readers rs = { NULL, 0, { { 0, 0 }, { 0, 0 } } };
 	struct sbuf note = SBUF_INIT;
+	struct state st = { 0 };
+	const struct digest_group *g = &st.g;
 	long long posts = 0, octets = 0, upto;
 	int r = 0;
 
-	if (store_begin(c->st) < 0)
-		return -1;
+	if (store_begin(c->st) < 0 || store_digest_groups(c->st, name, take_state, &st) < 0 || !st.name) {
+		log_msg(LOG_ERR, "digest: %s: %s", name, store_error(c->st));
+		notice_rollback(c->st, c->sp);
+		run->failed = 1;
+		free_state(&st);
+		return;
+	}
 	if (store_digest_members(c->st, g->id, take_reader, &rs) < 0 || (upto = store_digest_last_placement(c->st)) < 0 ||
 	    store_digest_pending(c->st, g->id, rs.kinds[1][0] + rs.kinds[1][1] > 0, g->upto, &posts, &octets) < 0) {
 		r = -1;
@@ -397,8 +439,8 @@ static int run_group(const struct digest_group *g, void *ctx)
 		run->failed = 1;
 	}
 	free_readers(&rs);
+	free_state(&st);
 	sbuf_release(&note);
-	return 0;
 }
 
 /* The archive-off groups' posts no digest needs any more, collected before any is removed. */
@@ -454,11 +496,29 @@ static int prune_archives(const struct digest_ctx *c)
 	return r;
 }
 
+static int take_name(const struct digest_group *g, void *ctx)
+{
+	struct names *n = ctx;
+
+	n->list = xrealloc(n->list, (size_t)(n->n + 1) * sizeof(char *));
+	n->list[n->n++] = xstrdup(g->name);
+	return 0;
+}
+
 int digest_run(const struct digest_ctx *c, const char *group, int force, struct sbuf *note)
 {
 	struct run run = { c, force, 0, 0, note };
+	struct names n = { NULL, 0 };
 
-	if (store_digest_groups(c->st, group, run_group, &run) < 0)
+	/* The names first: a transaction begun while the read of them is open could not take the write lock. */
+	int r = store_digest_groups(c->st, group, take_name, &n);
+	for (int i = 0; i < n.n; i++) {
+		if (r == 0)
+			run_group(&run, n.list[i]);
+		free(n.list[i]);
+	}
+	free(n.list);
+	if (r < 0)
 		return -1;
 	if (prune_archives(c) < 0)
 		log_msg(LOG_ERR, "digest: cannot let go of posts in archives that are off: %s", store_error(c->st));
