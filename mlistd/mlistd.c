@@ -178,18 +178,31 @@ static char **read_imap_passwords(const struct config *cfg)
 }
 
 /*
- * After every round of events: commit what the round finished (one flush
- * for all of it, then the 250s), and wake the sorter for it.
+ * After every round of events: hand what the round finished to the
+ * committer thread (one flush for all of it, then the 250s), unless it
+ * still flushes the batch before; then that batch's end starts the next.
+ * The loop itself never waits for the disk.
  */
 static void after_round(struct evloop *loop, void *ctx)
 {
 	struct daemon *d = ctx;
 
 	(void)loop;
-	if (spool_pending(d->spool) && spool_commit(d->spool) > 0)
-		child_wake(d->sorter);
+	spool_commit_start(d->spool);
 }
 
+/* The committer finished a batch: its senders get their answers, the sorter its work, and the next batch goes. */
+static void on_committed(struct evloop *loop, int fd, unsigned events, void *ctx)
+{
+	struct daemon *d = ctx;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	if (spool_commit_reap(d->spool) > 0)
+		child_wake(d->sorter);
+	spool_commit_start(d->spool);
+}
 
 int main(int argc, char **argv)
 {
@@ -278,7 +291,9 @@ int main(int argc, char **argv)
 
 	d.loop = evloop_new();
 	int sfd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0 || evloop_watch(d.loop, sfd, EV_READ, on_signal, &d) < 0 ||
+	int commit_fd = spool_committer_start(d.spool);
+	if (sfd < 0 || evloop_watch(d.loop, sfd, EV_READ, on_signal, &d) < 0 || commit_fd < 0 ||
+	    evloop_watch(d.loop, commit_fd, EV_READ, on_committed, &d) < 0 ||
 	    smtp_server_start(d.smtp, d.loop, d.store, d.spool) < 0)
 		fatal("cannot start serving: %s", strerror(errno));
 	evloop_after(d.loop, after_round, &d);

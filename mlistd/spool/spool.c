@@ -9,6 +9,9 @@
 #include "spool.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -26,7 +29,10 @@
 #define HEADER_MAGIC "MLIST-SPOOL 1 "
 #define LENGTH_DIGITS 12
 #define WRITE_BUFFER 65536
-#define SMALL_BATCH 8       /* up to this many messages are flushed a file each; more, with one syncfs */
+#define SMALL_BATCH 2       /* up to this many messages are flushed a file each; more, with one syncfs */
+#define FREE_KEEP 4096      /* emptied files kept in free/ for later messages; more are removed */
+#define FREE_LOOK 256       /* names of free/ taken at one look */
+#define FREE_DRY_MS 100     /* after a look found free/ empty, new files are made for this long */
 
 struct spool_entry {
 	struct spool *sp;
@@ -49,7 +55,23 @@ struct spool {
 	struct spool_entry *pending; /* finished, waiting for the group commit (newest first) */
 	int n_pending;
 	int lock_fd;                 /* the file taken with spool_lock, or -1 */
+	int free_fd;                 /* free/: emptied spool files waiting to be used again */
+	char **free_names;           /* names seen in free/ at the last look, not tried yet from free_next on */
+	int n_free, free_next;
+	long long free_dry_until;    /* ms: the last look found none, so none is looked for until then */
+	/* The committer thread (spool_committer_start), for the listener only. */
+	int has_committer;
+	pthread_t committer;
+	pthread_mutex_t commit_lock;  /* guards handed, flushed and stopping */
+	pthread_cond_t commit_cond;   /* a batch was handed over, or the thread is to stop */
+	int commit_event;             /* eventfd: the thread finished a batch */
+	struct spool_entry *in_flight; /* the batch the thread has (the loop's view; oldest first) */
+	struct spool_entry *handed;   /* the batch waiting for the thread, or being flushed */
+	struct spool_entry *flushed;  /* the batch the thread finished, for spool_commit_reap */
+	int stopping;
 };
+
+static void committer_stop(struct spool *sp);
 
 void envelope_init(struct envelope *env)
 {
@@ -87,16 +109,101 @@ static int open_folder(int at, const char *name)
 	return openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/*
+ * Lets go of the spool file FOLDER/NAME (FOLDER open as folder_fd): it is
+ * emptied and put in free/, where spool_begin takes it for a later
+ * message, rather than removed.  Why: ext4 without a journal (these
+ * machines' file system) checks, for every new inode, each inode freed
+ * in the last 30 seconds and passes it over, so a spool that frees an
+ * inode per post makes every file made anywhere on the disk (the next
+ * post's, the archive's) cost more the faster mail comes in; measured,
+ * the file made per post took most of the listener's time.  The file is
+ * emptied first so that free/ holds no mail and no disk space.  Returns
+ * 0, or -1 (errno set) if the file is neither recycled nor removed.
+ */
+static int recycle(struct spool *sp, int folder_fd, const char *name)
+{
+	int fd = openat(folder_fd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return -1;
+	int emptied = ftruncate(fd, 0) == 0;
+	close(fd);
+	if (emptied && renameat(folder_fd, name, sp->free_fd, name) == 0)
+		return 0;
+	return unlinkat(folder_fd, name, 0);
+}
+
+/*
+ * Looks in free/ for names to use, keeping at most FREE_LOOK; removes
+ * the files past FREE_KEEP (a burst of mail left more than the spool
+ * needs again).  Returns how many names it found.
+ */
+static int look_in_free(struct spool *sp)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long now_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	if (now_ms < sp->free_dry_until)
+		return 0;
+	for (int i = sp->free_next; i < sp->n_free; i++)
+		free(sp->free_names[i]);
+	sp->n_free = sp->free_next = 0;
+	DIR *d = fdopendir(dup(sp->free_fd));
+	struct dirent *de;
+	int seen = 0;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (++seen > FREE_KEEP) {
+			unlinkat(sp->free_fd, de->d_name, 0);
+		} else if (sp->n_free < FREE_LOOK) {
+			if (!sp->free_names)
+				sp->free_names = xcalloc(FREE_LOOK, sizeof(char *));
+			sp->free_names[sp->n_free++] = xstrdup(de->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (!sp->n_free)
+		sp->free_dry_until = now_ms + FREE_DRY_MS;
+	return sp->n_free;
+}
+
+/*
+ * Makes tmp/ID from a file in free/ (another process of mlist may take
+ * the same one first: the rename decides).  Returns it open for writing,
+ * or -1 when free/ has none.
+ */
+static int take_free(struct spool *sp, const char *id)
+{
+	for (;;) {
+		if (sp->free_next == sp->n_free && look_in_free(sp) == 0)
+			return -1;
+		char *name = sp->free_names[sp->free_next++];
+		int moved = renameat(sp->free_fd, name, sp->tmp_fd, id) == 0;
+		free(name);
+		if (!moved)
+			continue;
+		int fd = openat(sp->tmp_fd, id, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0)
+			return fd;
+		unlinkat(sp->tmp_fd, id, 0);
+	}
+}
+
 struct spool *spool_attach(const char *dir, struct sbuf *err)
 {
 	struct spool *sp = xcalloc(1, sizeof(*sp));
 
 	sp->dir = xstrdup(dir);
-	sp->tmp_fd = sp->incoming_fd = sp->notices_fd = sp->lock_fd = -1;
+	sp->tmp_fd = sp->incoming_fd = sp->notices_fd = sp->lock_fd = sp->commit_event = sp->free_fd = -1;
 	sp->dir_fd = open_folder(AT_FDCWD, dir);
 	if (sp->dir_fd < 0 || (sp->tmp_fd = open_folder(sp->dir_fd, "tmp")) < 0 ||
 	    (sp->incoming_fd = open_folder(sp->dir_fd, "incoming")) < 0 ||
-	    (sp->notices_fd = open_folder(sp->dir_fd, "notices")) < 0) {
+	    (sp->notices_fd = open_folder(sp->dir_fd, "notices")) < 0 ||
+	    (sp->free_fd = open_folder(sp->dir_fd, "free")) < 0) {
 		sbuf_addf(err, "%s: cannot open the spool: %s", dir, strerror(errno));
 		spool_close(sp);
 		return NULL;
@@ -115,7 +222,7 @@ struct spool *spool_open(const char *dir, struct sbuf *err)
 	struct dirent *de;
 	int removed = 0;
 	while (d && (de = readdir(d))) {
-		if (de->d_name[0] != '.' && unlinkat(sp->tmp_fd, de->d_name, 0) == 0)
+		if (de->d_name[0] != '.' && recycle(sp, sp->tmp_fd, de->d_name) == 0)
 			removed++;
 	}
 	if (d)
@@ -129,6 +236,7 @@ void spool_close(struct spool *sp)
 {
 	if (!sp)
 		return;
+	committer_stop(sp);
 	if (sp->n_pending)
 		spool_commit(sp);
 	if (sp->dir_fd >= 0)
@@ -141,6 +249,11 @@ void spool_close(struct spool *sp)
 		close(sp->notices_fd);
 	if (sp->lock_fd >= 0)
 		close(sp->lock_fd);
+	if (sp->free_fd >= 0)
+		close(sp->free_fd);
+	for (int i = sp->free_next; i < sp->n_free; i++)
+		free(sp->free_names[i]);
+	free(sp->free_names);
 	free(sp->dir);
 	free(sp);
 }
@@ -209,7 +322,9 @@ struct spool_entry *spool_begin(struct spool *sp, const struct envelope *env)
 	e->sp = sp;
 	e->dest_fd = sp->incoming_fd;
 	sbuf_init(&e->buf);
-	e->fd = openat(sp->tmp_fd, e->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	e->fd = take_free(sp, e->id);
+	if (e->fd < 0)
+		e->fd = openat(sp->tmp_fd, e->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (e->fd < 0) {
 		free(e);
 		return NULL;
@@ -257,7 +372,7 @@ static void free_entry(struct spool_entry *e)
 
 void spool_abort(struct spool_entry *e)
 {
-	unlinkat(e->sp->tmp_fd, e->id, 0);
+	recycle(e->sp, e->sp->tmp_fd, e->id);
 	free_entry(e);
 }
 
@@ -280,7 +395,12 @@ void spool_finish(struct spool_entry *e, spool_done_fn done, void *ctx)
 
 void spool_forget_waiter(struct spool *sp, void *ctx)
 {
+	/* done is only ever read on this thread (report_batch), so the committer's batch may be changed too. */
 	for (struct spool_entry *e = sp->pending; e; e = e->next) {
+		if (e->ctx == ctx)
+			e->done = NULL;
+	}
+	for (struct spool_entry *e = sp->in_flight; e; e = e->next) {
 		if (e->ctx == ctx)
 			e->done = NULL;
 	}
@@ -300,21 +420,33 @@ long long spool_free_space(const struct spool *sp)
 	return (long long)fs.f_bavail * (long long)fs.f_frsize;
 }
 
-int spool_commit(struct spool *sp)
+/* Takes the finished messages off the pending list, oldest first (the order they were accepted in). */
+static struct spool_entry *take_pending(struct spool *sp)
 {
 	struct spool_entry *list = NULL;
-	int committed = 0;
 
-	/* Oldest first, so messages keep the order they were accepted in. */
 	while (sp->pending) {
 		struct spool_entry *e = sp->pending;
 		sp->pending = e->next;
 		e->next = list;
 		list = e;
 	}
-	int n = sp->n_pending;
 	sp->n_pending = 0;
+	return list;
+}
 
+/*
+ * The disk work of a commit: flushes a batch, renames each file into its
+ * folder and flushes the folders; a message that could not be committed
+ * gets failed set and its file removed.  Touches only the entries' files
+ * and failed flags, so it may run on the committer thread.
+ */
+static void flush_batch(struct spool *sp, struct spool_entry *list)
+{
+	int n = 0;
+
+	for (struct spool_entry *e = list; e; e = e->next)
+		n++;
 	/*
 	 * One flush for the whole batch: data and inodes of every tmp/ file.
 	 * A small batch flushes its own files (the journal commit that the
@@ -334,7 +466,7 @@ int spool_commit(struct spool *sp)
 		if (!synced || e->failed || renameat(sp->tmp_fd, e->id, e->dest_fd, e->id) < 0) {
 			log_msg(LOG_ERR, "spool: cannot commit %s: %s", e->id,
 				strerror(e->failed ? e->err : errno));
-			unlinkat(sp->tmp_fd, e->id, 0);
+			recycle(sp, sp->tmp_fd, e->id);
 			e->failed = 1;
 		}
 	}
@@ -347,6 +479,13 @@ int spool_commit(struct spool *sp)
 		for (struct spool_entry *e = list; e; e = e->next)
 			e->failed = 1;
 	}
+}
+
+/* Tells each waiter of a flushed batch how it went and lets go of the batch; returns how many committed. */
+static int report_batch(struct spool_entry *list)
+{
+	int committed = 0;
+
 	while (list) {
 		struct spool_entry *e = list;
 		list = e->next;
@@ -357,6 +496,112 @@ int spool_commit(struct spool *sp)
 		free_entry(e);
 	}
 	return committed;
+}
+
+int spool_commit(struct spool *sp)
+{
+	struct spool_entry *list = take_pending(sp);
+
+	flush_batch(sp, list);
+	return report_batch(list);
+}
+
+/*
+ * The committer thread: flushes one batch at a time for the listener.
+ * The listener's loop hands it a batch and goes on serving every client
+ * (reading the next messages, answering commands) while the disk works,
+ * and what finishes meanwhile becomes the next batch; so a flush never
+ * stops the loop, and batches grow with the load instead of the load
+ * waiting for flushes.  A thread rather than a process: the batch is
+ * open files of the listener's own, and nothing in it parses input.
+ */
+static void *committer_main(void *arg)
+{
+	struct spool *sp = arg;
+
+	pthread_mutex_lock(&sp->commit_lock);
+	for (;;) {
+		while (!sp->handed && !sp->stopping)
+			pthread_cond_wait(&sp->commit_cond, &sp->commit_lock);
+		if (!sp->handed)
+			break;
+		struct spool_entry *batch = sp->handed;
+		pthread_mutex_unlock(&sp->commit_lock);
+		flush_batch(sp, batch);
+		pthread_mutex_lock(&sp->commit_lock);
+		sp->handed = NULL;
+		sp->flushed = batch;
+		uint64_t one = 1;
+		if (write(sp->commit_event, &one, sizeof(one)) < 0)
+			log_msg(LOG_ERR, "spool: cannot signal a finished commit: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&sp->commit_lock);
+	return NULL;
+}
+
+int spool_committer_start(struct spool *sp)
+{
+	sp->commit_event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (sp->commit_event < 0)
+		return -1;
+	pthread_mutex_init(&sp->commit_lock, NULL);
+	pthread_cond_init(&sp->commit_cond, NULL);
+	int err = pthread_create(&sp->committer, NULL, committer_main, sp);
+	if (err) {
+		close(sp->commit_event);
+		sp->commit_event = -1;
+		errno = err;
+		return -1;
+	}
+	sp->has_committer = 1;
+	return sp->commit_event;
+}
+
+int spool_commit_start(struct spool *sp)
+{
+	if (sp->in_flight || !sp->pending)
+		return 0;
+	sp->in_flight = take_pending(sp);
+	pthread_mutex_lock(&sp->commit_lock);
+	sp->handed = sp->in_flight;
+	pthread_cond_signal(&sp->commit_cond);
+	pthread_mutex_unlock(&sp->commit_lock);
+	return 1;
+}
+
+int spool_commit_reap(struct spool *sp)
+{
+	uint64_t count;
+
+	if (read(sp->commit_event, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_msg(LOG_ERR, "spool: cannot read the commit signal: %s", strerror(errno));
+	pthread_mutex_lock(&sp->commit_lock);
+	struct spool_entry *batch = sp->flushed;
+	sp->flushed = NULL;
+	pthread_mutex_unlock(&sp->commit_lock);
+	if (!batch)
+		return -1;
+	sp->in_flight = NULL;
+	return report_batch(batch);
+}
+
+/* Waits for the batch on the committer thread, if any, tells its waiters, and stops the thread. */
+static void committer_stop(struct spool *sp)
+{
+	if (!sp->has_committer)
+		return;
+	pthread_mutex_lock(&sp->commit_lock);
+	sp->stopping = 1;
+	pthread_cond_signal(&sp->commit_cond);
+	pthread_mutex_unlock(&sp->commit_lock);
+	pthread_join(sp->committer, NULL);
+	if (sp->flushed)
+		report_batch(sp->flushed);
+	sp->flushed = sp->in_flight = NULL;
+	close(sp->commit_event);
+	pthread_mutex_destroy(&sp->commit_lock);
+	pthread_cond_destroy(&sp->commit_cond);
+	sp->has_committer = 0;
 }
 
 /* Writes a whole message for folder to tmp/ and queues it for the next commit, which calls done. */
@@ -572,10 +817,14 @@ int spool_read_sorted(struct spool *sp, const char *id, struct spool_message *ms
 
 int spool_remove(struct spool *sp, const char *folder, const char *id)
 {
-	char *path = spool_path(sp, folder, id);
-	int r = unlink(path);
+	int fd = openat(sp->dir_fd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	free(path);
+	if (fd < 0)
+		return -1;
+	int r = recycle(sp, fd, id);
+	int err = errno;
+	close(fd);
+	errno = err;
 	return r;
 }
 
@@ -770,7 +1019,7 @@ int spool_move(struct spool *sp, char *const *ids, const char *const *dests, int
 	for (int i = 0; i < n; i++) {
 		if (!dests[i]) {
 			/* Handled, nothing kept (mail to a service address, answered in the same transaction). */
-			ok[i] = unlinkat(sp->incoming_fd, ids[i], 0) == 0;
+			ok[i] = recycle(sp, sp->incoming_fd, ids[i]) == 0;
 			failed |= !ok[i];
 			continue;
 		}

@@ -8,6 +8,9 @@
  * folder is flushed.  Only then is the sender told 250.  Messages
  * finished in the same round of the event loop are committed together
  * (group commit): one syncfs and one folder fsync for the whole batch.
+ * A file that leaves the spool is truncated and kept in free/ for the
+ * next message (ext4 allocates a fresh inode ever more slowly under
+ * heavy create/delete churn; a renamed one costs the same every time).
  *
  * A spool file is the header
  *
@@ -68,8 +71,8 @@ struct spool_message {
 typedef void (*spool_done_fn)(void *ctx, int ok, const char *id);
 
 /*
- * Opens the spool at dir, creating tmp/ and incoming/ as needed, and
- * removes files left in tmp/ (never committed, so never acknowledged).
+ * Opens the spool at dir, creating tmp/, incoming/ and free/ as needed, and
+ * empties files left in tmp/ into free/ (never committed, so never acknowledged).
  * Returns NULL with the reason in err.
  */
 struct spool *spool_open(const char *dir, struct sbuf *err);
@@ -89,6 +92,20 @@ void spool_finish(struct spool_entry *e, spool_done_fn done, void *ctx);
 void spool_forget_waiter(struct spool *sp, void *ctx);
 /* Commits every finished message (the group commit).  Returns how many were committed. */
 int spool_commit(struct spool *sp);
+/*
+ * The same commit without waiting for the disk, for the listener's loop:
+ * spool_committer_start starts a thread of the spool's own and returns a
+ * descriptor that becomes readable each time the thread has committed a
+ * batch (or -1, errno set).  spool_commit_start hands the finished
+ * messages to the thread as one batch, unless it still has one; returns
+ * 1 if it did.  Once the descriptor is readable, spool_commit_reap calls
+ * done for each message of that batch (on the caller's thread, as
+ * spool_commit does) and returns how many committed (-1: none was
+ * finished yet).  spool_close waits for a batch still on the thread.
+ */
+int spool_committer_start(struct spool *sp);
+int spool_commit_start(struct spool *sp);
+int spool_commit_reap(struct spool *sp);
 /* Whether messages are waiting for spool_commit. */
 int spool_pending(const struct spool *sp);
 /* Octets free for an unprivileged writer on the spool's file system, or -1 if it cannot be told. */
