@@ -62,7 +62,7 @@ struct due {
 /* The due copies of one round, in the store's order: by message, group and id. */
 struct round {
 	struct due *rows;
-	int n;
+	int n, room;
 };
 
 static int take_due(const struct delivery_row *d, void *ctx)
@@ -70,7 +70,8 @@ static int take_due(const struct delivery_row *d, void *ctx)
 	struct round *r = ctx;
 	struct due *x;
 
-	r->rows = xrealloc(r->rows, (size_t)(r->n + 1) * sizeof(*r->rows));
+	if (r->n == r->room)
+		r->rows = xrealloc(r->rows, (size_t)(r->room = r->room ? 2 * r->room : 64) * sizeof(*r->rows));
 	x = &r->rows[r->n++];
 	memset(x, 0, sizeof(*x));
 	x->id = d->id;
@@ -361,7 +362,7 @@ static void record_unreadable(struct recording *rec, struct due *rows, int n)
 /* One round: everything due now.  Returns the number of copies handled, or -1. */
 static int deliver_round(struct deliverer *d)
 {
-	struct round r = { NULL, 0 };
+	struct round r = { NULL, 0, 0 };
 	struct batch b = { 0 };
 	struct recording rec = { .d = d, .now = time(NULL), .note = SBUF_INIT };
 

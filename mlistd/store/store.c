@@ -161,14 +161,24 @@ const char *store_col_text(sqlite3_stmt *stmt, int col)
 	return s ? (const char *)s : "";
 }
 
-/* The index of the result column called name; a missing one is a bug in the calling store*.c file. */
+/*
+ * The index of the result column called name; a missing one is a bug in
+ * the calling store*.c file.  Callers read a row's columns mostly in the
+ * SELECT's order, so the search starts after the column found last: one
+ * comparison each instead of a walk over every name (a delivery round
+ * reads 16 columns of 20,000 rows).
+ */
 static int column_named(sqlite3_stmt *stmt, const char *name)
 {
+	static _Thread_local int after;
 	int n = sqlite3_column_count(stmt);
 
-	for (int i = 0; i < n; i++) {
-		if (strcmp(sqlite3_column_name(stmt, i), name) == 0)
+	for (int k = 0; k < n; k++) {
+		int i = (after + k) % n;
+		if (strcmp(sqlite3_column_name(stmt, i), name) == 0) {
+			after = i + 1;
 			return i;
+		}
 	}
 	fatal("store: no column '%s' in: %s", name, sqlite3_sql(stmt));
 }

@@ -38,6 +38,7 @@ long long store_delivery_expand(struct store *st, long long message, const char 
 
 int store_delivery_due(struct store *st, long long now, int limit, delivery_fn fn, void *ctx)
 {
+	/* "+next_attempt": read deliveries_in_order (already in this order) rather than sort deliveries_due's rows */
 	sqlite3_stmt *stmt = store_stmt(st,
 		"SELECT d.id AS id, d.message_id AS message, d.group_id AS group_id, d.address AS address,"
 		" d.attempts AS attempts, d.created AS created, m.spool_id AS spool_id, m.message_id AS message_id,"
@@ -45,7 +46,7 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 		" g.subject_prefix AS prefix, g.subject_prefix IS NULL AS prefix_default, g.footer AS footer,"
 		" g.footer IS NULL AS footer_default, g.reply_to AS reply_to"
 		" FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN groups g ON g.id = d.group_id"
-		" WHERE d.state = 'pending' AND d.next_attempt <= ?"
+		" WHERE d.state = 'pending' AND +d.next_attempt <= ?"
 		" ORDER BY d.message_id, d.group_id, d.id LIMIT ?", "ii", now, (long long)limit);
 	int r;
 
