@@ -3,6 +3,7 @@
  * (member import lives in cmd_member_import.c.)
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
