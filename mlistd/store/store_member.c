@@ -377,8 +377,10 @@ int store_person_names(struct store *st, const char *addr, int (*fn)(const char 
 
 int store_person_posts(struct store *st, const char *addr, int (*fn)(const char *message_id, void *ctx), void *ctx)
 {
-	sqlite3_stmt *q = store_stmt(st, "SELECT message_id AS message_id FROM messages WHERE from_addr = ? COLLATE NOCASE",
-				     "s", addr);
+	sqlite3_stmt *q = store_stmt(st, "SELECT message_id AS message_id FROM messages m WHERE from_addr = ? COLLATE NOCASE"
+				     " AND NOT EXISTS (SELECT 1 FROM held h WHERE h.message_id = m.id)"
+				     " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id"
+				     " AND d.state = 'pending')", "s", addr);
 	int r;
 
 	if (!q)
