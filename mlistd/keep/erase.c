@@ -46,11 +46,30 @@ static int whole(const char *s, size_t n, size_t i, size_t len, int is_address)
 	return !word_char(before) && !word_char(after);
 }
 
-/* Copies in to out with the person replaced; returns how many replacements. */
+/* Whether in holds address anywhere, in any case. */
+static int mentions(const char *in, size_t n, const char *address)
+{
+	size_t alen = strlen(address);
+
+	for (size_t i = 0; i + alen <= n; i++)
+		if (strncasecmp(in + i, address, alen) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Copies in to out with the person replaced; returns how many
+ * replacements.  Names are replaced only in a file that names the
+ * address too: a short name ("Jan") would otherwise be cut out of every
+ * post of everyone.
+ */
 static int pseudonymise(const char *in, size_t n, const struct erase_person *p, struct sbuf *out)
 {
 	size_t alen = strlen(p->address);
 	int count = 0;
+
+	if (!mentions(in, n, p->address))
+		return 0;
 
 	for (size_t i = 0; i < n;) {
 		size_t take = 0;

@@ -5,7 +5,9 @@
  * In the archive (spool/archive/GROUP/{new,cur}/) and in the spool's
  * incoming/, queue/, duplicate/ and corrupt/, their address (any case)
  * becomes the pseudonym the store gave them and each of their display
- * names becomes "removed member", in headers and body alike (a reply
+ * names becomes "removed member" (only in a file that names the
+ * address too: a short name alone would be cut out of everyone's
+ * posts), in headers and body alike (a reply
  * quoting "Jan <jan@x> wrote" is someone else's post: it stays, without
  * them).  A notice in notices/ to them is removed (the store gave it up);
  * a notice to someone else that names them is rewritten.  Each file is
