@@ -61,6 +61,20 @@ int cli_store_fail(const struct cli *c);
 /* Refuses (returns 1, reason printed) an address that address_check rejects; else 0. */
 int cli_check_address(const char *addr);
 
+/* A post being removed (archive remove, member forget --with-posts): where it was archived. */
+struct post_removal {
+	char *spool_id; /* its archive files' name */
+	char **groups;  /* the groups it was archived in */
+	int n;
+};
+/*
+ * Takes the post with this Message-ID (without <>) out of the store and
+ * the archive, in the caller's transaction: the one owner of "archive
+ * remove".  Returns 0, or 1 with the reason printed (roll back then).
+ */
+int cli_post_remove(struct cli *c, const char *message_id, struct post_removal *x);
+void cli_post_removal_release(struct post_removal *x);
+
 /* The handlers, grouped by noun in cmd_*.c. */
 int cmd_init(struct cli *c);
 int cmd_group_add(struct cli *c);

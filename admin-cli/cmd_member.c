@@ -3,10 +3,12 @@
  * (member import lives in cmd_member_import.c.)
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "config.h"
+#include "erase.h"
 #include "json_out.h"
 #include "names.h"
 #include "notice.h"
@@ -312,26 +314,107 @@ int cmd_member_find(struct cli *c)
 	return 0;
 }
 
+/* What forget gathers before the store forgets: names for the file sweep, posts for --with-posts. */
+struct gathered {
+	char **items;
+	int n;
+};
+
+static int gather(const char *value, void *ctx)
+{
+	struct gathered *g = ctx;
+
+	g->items = xrealloc(g->items, (size_t)(g->n + 1) * sizeof(char *));
+	g->items[g->n++] = xstrdup(value);
+	return 0;
+}
+
+static void gathered_release(struct gathered *g)
+{
+	for (int i = 0; i < g->n; i++)
+		free(g->items[i]);
+	free(g->items);
+}
+
+/* The store part of forget, one transaction: their posts first (--with-posts), then the person. */
+static int forget_in_store(struct cli *c, const char *pseudonym, struct gathered *names, struct forget_counts *n,
+			   int *posts_removed)
+{
+	struct gathered posts = { NULL, 0 };
+	int r = 0;
+
+	if (store_begin(c->store) < 0)
+		return cli_store_fail(c);
+	if (store_person_names(c->store, c->arg[0], gather, names) < 0 ||
+	    (cli_opt(c, "with-posts") && store_person_posts(c->store, c->arg[0], gather, &posts) < 0))
+		r = cli_store_fail(c);
+	for (int i = 0; i < posts.n && r == 0; i++) {
+		struct post_removal x = { NULL, NULL, 0 };
+		r = cli_post_remove(c, posts.items[i], &x);
+		cli_post_removal_release(&x);
+		*posts_removed += r == 0;
+	}
+	if (r == 0 && (store_person_forget(c->store, c->arg[0], pseudonym, n) < 0 || store_commit(c->store) < 0))
+		r = cli_store_fail(c);
+	if (r != 0)
+		store_rollback(c->store);
+	gathered_release(&posts);
+	return r;
+}
+
+/* store_person_get's callback when only whether the person is known matters. */
+static int person_known(const struct person_row *p, void *ctx)
+{
+	(void)p;
+	(void)ctx;
+	return 0;
+}
+
 int cmd_member_forget(struct cli *c)
 {
 	struct forget_counts n;
+	struct gathered names = { NULL, 0 };
+	struct erase_counts files;
+	struct sbuf err = SBUF_INIT;
 	char token[33], pseudonym[64];
+	int posts_removed = 0, known, r = 0;
 
 	/* a pseudonym that says nothing of the person, the same in every record of their posts */
 	if (notice_token(token) < 0)
 		return cli_fail("no randomness for a pseudonym");
 	snprintf(pseudonym, sizeof(pseudonym), "removed-member-%.8s@invalid", token);
-	if (store_begin(c->store) < 0 || store_person_forget(c->store, c->arg[0], pseudonym, &n) < 0 ||
-	    store_commit(c->store) < 0) {
-		int r = cli_store_fail(c);
-		store_rollback(c->store);
-		return r;
+	if ((known = store_person_get(c->store, c->arg[0], person_known, NULL) == 0) &&
+	    forget_in_store(c, pseudonym, &names, &n, &posts_removed) != 0) {
+		gathered_release(&names);
+		return 1;
 	}
-	fprintf(c->out, "forgot %s:\n  erased: %lld subscription(s), %lld moderator role(s), %lld delivery record(s),"
-		" %lld bounce record(s), %lld token(s), %lld author note(s)\n  given up: %lld notice(s) to them\n"
-		"  their %lld post record(s) now name %s\n"
-		"  (the archive still holds their posts as sent: archive remove MESSAGE-ID takes one out)\n",
-		c->arg[0], n.subscriptions, n.moderates, n.deliveries, n.bounces, n.tokens, n.author_notes, n.notices,
-		n.messages, pseudonym);
-	return 0;
+	/*
+	 * The files after the commit: a crash in between leaves the person's
+	 * address in files only, and forget run again (the address unknown
+	 * to the store by then) sweeps them once more.
+	 */
+	struct erase_person who = { c->arg[0], names.items, names.n, pseudonym };
+	if (erase_person_files(c->cfg->spool, &who, &files, &err) < 0)
+		r = cli_fail("some files still name them (run forget again):\n%s", err.buf);
+	int wal = known ? store_checkpoint_truncate(c->store) : 0;
+	if (!known)
+		fprintf(c->out, "%s is not in the store (forgotten already?); the spool and the archive were swept:\n",
+			c->arg[0]);
+	else
+		fprintf(c->out, "forgot %s:\n  erased: %lld subscription(s), %lld moderator role(s), %lld delivery record(s),"
+			" %lld bounce record(s), %lld token(s), %lld author note(s)\n  given up: %lld notice(s) to them\n"
+			"  their %lld post record(s) now name %s\n  removed: %d post(s) of theirs, from the threads"
+			" and the archive\n",
+			c->arg[0], n.subscriptions, n.moderates, n.deliveries, n.bounces, n.tokens, n.author_notes,
+			n.notices, n.messages, pseudonym, posts_removed);
+	fprintf(c->out, "  files: %d rewritten without them, %d notice(s) to them removed%s\n", files.rewritten,
+		files.removed, files.failed ? ", some failed (see above)" : "");
+	if (wal < 0)
+		r = cli_store_fail(c);
+	else if (wal > 0)
+		fprintf(c->out, "  the store's -wal may still hold old pages: another process was reading; "
+			"run forget again once it is idle\n");
+	gathered_release(&names);
+	sbuf_release(&err);
+	return r;
 }

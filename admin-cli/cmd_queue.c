@@ -109,65 +109,66 @@ int cmd_archive_export(struct cli *c)
 	return 0;
 }
 
-/* The message being removed: where it is archived. */
-struct removal {
-	char *spool_id;
-	char **groups;
-	int n;
-};
-
 static int take_spool_id(const struct message_row *m, void *ctx)
 {
-	((struct removal *)ctx)->spool_id = xstrdup(m->spool_id);
+	((struct post_removal *)ctx)->spool_id = xstrdup(m->spool_id);
 	return 0;
 }
 
 static int take_group(const struct placement_row *p, void *ctx)
 {
-	struct removal *x = ctx;
+	struct post_removal *x = ctx;
 
 	x->groups = xrealloc(x->groups, (size_t)(x->n + 1) * sizeof(char *));
 	x->groups[x->n++] = xstrdup(p->group);
 	return 0;
 }
 
+int cli_post_remove(struct cli *c, const char *message_id, struct post_removal *x)
+{
+	if (store_message_get(c->store, message_id, take_spool_id, x) < 0 ||
+	    store_message_placements(c->store, message_id, take_group, x) < 0 ||
+	    store_message_remove(c->store, message_id) < 0)
+		return cli_store_fail(c);
+	/* the files go before the caller commits: a crash then leaves a record of a post, never a post without one */
+	for (int i = 0; i < x->n; i++)
+		if (archive_remove(c->cfg->spool, x->groups[i], x->spool_id) < 0)
+			return cli_fail("cannot remove <%s> from the archive of %s: %s", message_id, x->groups[i],
+					strerror(errno));
+	return 0;
+}
+
+void cli_post_removal_release(struct post_removal *x)
+{
+	for (int i = 0; i < x->n; i++)
+		free(x->groups[i]);
+	free(x->groups);
+	free(x->spool_id);
+	memset(x, 0, sizeof(*x));
+}
+
 int cmd_archive_remove(struct cli *c)
 {
-	struct removal x = { NULL, NULL, 0 };
+	struct post_removal x = { NULL, NULL, 0 };
 	const char *id = c->arg[0];
 	char bare[1000];
-	int r = 0;
+	int r;
 
 	/* <id> or id, as people copy it */
 	snprintf(bare, sizeof(bare), "%.*s", (int)strcspn(id + (*id == '<'), ">"), id + (*id == '<'));
-	if (store_begin(c->store) < 0 || store_message_get(c->store, bare, take_spool_id, &x) < 0 ||
-	    store_message_placements(c->store, bare, take_group, &x) < 0 || store_message_remove(c->store, bare) < 0) {
+	if (store_begin(c->store) < 0)
 		r = cli_store_fail(c);
+	else if ((r = cli_post_remove(c, bare, &x)) != 0)
 		store_rollback(c->store);
-		goto out;
-	}
-	/* the files go first: a crash then leaves a record of a post, never a post without one */
-	for (int i = 0; i < x.n && r == 0; i++) {
-		if (archive_remove(c->cfg->spool, x.groups[i], x.spool_id) < 0)
-			r = cli_fail("cannot remove <%s> from the archive of %s: %s", bare, x.groups[i], strerror(errno));
-	}
-	if (r != 0) {
-		store_rollback(c->store);
-		goto out;
-	}
-	if (store_commit(c->store) < 0) {
+	else if (store_commit(c->store) < 0)
 		r = cli_store_fail(c);
-		goto out;
+	if (r == 0) {
+		fprintf(c->out, "removed <%s> from the archive and the threads of", bare);
+		for (int i = 0; i < x.n; i++)
+			fprintf(c->out, "%s %s", i ? "," : "", x.groups[i]);
+		fputc('\n', c->out);
 	}
-	fprintf(c->out, "removed <%s> from the archive and the threads of", bare);
-	for (int i = 0; i < x.n; i++)
-		fprintf(c->out, "%s %s", i ? "," : "", x.groups[i]);
-	fputc('\n', c->out);
-out:
-	for (int i = 0; i < x.n; i++)
-		free(x.groups[i]);
-	free(x.groups);
-	free(x.spool_id);
+	cli_post_removal_release(&x);
 	return r;
 }
 

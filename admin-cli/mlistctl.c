@@ -58,7 +58,7 @@ static const struct command commands[] = {
 	{ "member", "import", STORE_READ_WRITE, 2, 2, "mode=", "GROUP FILE.csv [--mode each|digest|nomail]",
 	  cmd_member_import },
 	{ "member", "export", STORE_READ_ONLY, 1, 1, "", "ADDR", cmd_member_export },
-	{ "member", "forget", STORE_READ_WRITE, 1, 1, "", "ADDR", cmd_member_forget },
+	{ "member", "forget", STORE_READ_WRITE, 1, 1, "with-posts", "ADDR [--with-posts]", cmd_member_forget },
 	{ "moderator", "add", STORE_READ_WRITE, 2, 2, "", "GROUP ADDR", cmd_moderator_add },
 	{ "moderator", "remove", STORE_READ_WRITE, 2, 2, "", "GROUP ADDR", cmd_moderator_remove },
 	{ "moderator", "list", STORE_READ_ONLY, 1, 1, "", "GROUP [--json]", cmd_moderator_list },

@@ -1089,3 +1089,49 @@ void spool_doorbell_ring(struct spool *sp, const char *name)
 		log_msg(LOG_WARNING, "spool: cannot ring %s: %s", file, strerror(errno));
 	close(fd);
 }
+
+int spool_rewrite_file(int dir_fd, const char *name, const void *data, size_t len)
+{
+	char tmp[300];
+	int fd, e;
+
+	/* a dot name: no spool folder lists it as mail, and a crash leaves it for nothing to read */
+	if (snprintf(tmp, sizeof(tmp), ".%s.rewrite", name) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, (const char *)data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto tempfail;
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0)
+		goto tempfail;
+	close(fd);
+	fd = -1;
+	/* an exchange, not a rename: a file moved away meanwhile (sorted, delivered) is not brought back */
+	if (renameat2(dir_fd, tmp, dir_fd, name, RENAME_EXCHANGE) < 0)
+		goto tempfail;
+	unlinkat(dir_fd, tmp, 0);
+	return fsync(dir_fd);
+tempfail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dir_fd, tmp, 0);
+	errno = e;
+	return -1;
+}
+
+int spool_remove_file(int dir_fd, const char *name)
+{
+	if (unlinkat(dir_fd, name, 0) < 0)
+		return -1;
+	return fsync(dir_fd);
+}

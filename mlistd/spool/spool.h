@@ -213,4 +213,17 @@ int mkdir_private(const char *dir);
 /* Whether DIR holds NAME already, in new/ or (read by its owner) in cur/. */
 int maildir_has(const char *dir, const char *name);
 
+
+/*
+ * Replaces NAME in the folder open as dir_fd with data, crash-safe (for
+ * member forget's rewrites of stored posts): written to a dot-named temp
+ * file in the same folder, flushed, exchanged with NAME, the old content
+ * removed, the folder flushed.  A crash leaves the old file or the new
+ * one, never a mix.  NAME missing (moved away meanwhile) fails with
+ * ENOENT and leaves nothing behind.  Returns 0, or -1 (errno set).
+ */
+int spool_rewrite_file(int dir_fd, const char *name, const void *data, size_t len);
+/* Removes NAME from the folder open as dir_fd and flushes the folder.  Returns 0, or -1 (errno set). */
+int spool_remove_file(int dir_fd, const char *name);
+
 #endif

@@ -258,6 +258,19 @@ int store_checkpoint(struct store *st)
 	return 0;
 }
 
+int store_checkpoint_truncate(struct store *st)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			return store_fail(st, "store: checkpoint: %s", sqlite3_errmsg(st->db));
+		usleep(200000);
+	}
+	return 1;
+}
+
 int store_set_sync(struct store *st, int full)
 {
 	return store_exec_fixed(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
@@ -431,8 +444,9 @@ static int configure(struct store *st, enum store_mode mode)
 	/* WAL mode is kept in the file: set where the store is made or migrated. */
 	if (mode == STORE_CREATE && store_exec_fixed(st, "PRAGMA journal_mode = WAL") < 0)
 		return -1;
+	/* secure_delete: what is deleted (a forgotten person) is overwritten, not left in free pages */
 	return store_exec_fixed(st, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-				"PRAGMA journal_size_limit = 0;");
+				"PRAGMA journal_size_limit = 0; PRAGMA secure_delete = ON;");
 }
 
 /*

@@ -109,5 +109,12 @@ int store_set_sync(struct store *st, int full);
  */
 void store_checkpoint_by_hand(struct store *st);
 int store_checkpoint(struct store *st);
+/*
+ * Copies the whole -wal into the store and empties it (after forget, so
+ * no old page outlives it there), retrying a few times while another
+ * process reads.  Returns 0 when done, 1 when readers kept part of it
+ * (the -wal still holds pages), -1 on error.
+ */
+int store_checkpoint_truncate(struct store *st);
 
 #endif

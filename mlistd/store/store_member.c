@@ -358,3 +358,36 @@ int store_is_subscribed(struct store *st, const char *group, const char *addr)
 		return -1;
 	return n > 0;
 }
+
+int store_person_names(struct store *st, const char *addr, int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	sqlite3_stmt *q = store_stmt(st, "SELECT name AS name FROM members WHERE address = ?1 COLLATE NOCASE AND name <> ''"
+				     " UNION SELECT from_name FROM messages WHERE from_addr = ?1 COLLATE NOCASE"
+				     " AND from_name <> ''", "s", addr);
+	int r;
+
+	if (!q)
+		return -1;
+	while ((r = store_row(st, q)) == 1)
+		if (fn(store_get_text(q, "name"), ctx) < 0)
+			break;
+	store_done(st, q);
+	return r < 0 ? -1 : 0;
+}
+
+int store_person_posts(struct store *st, const char *addr, int (*fn)(const char *message_id, void *ctx), void *ctx)
+{
+	sqlite3_stmt *q = store_stmt(st, "SELECT message_id AS message_id FROM messages m WHERE from_addr = ? COLLATE NOCASE"
+				     " AND NOT EXISTS (SELECT 1 FROM held h WHERE h.message_id = m.id)"
+				     " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id"
+				     " AND d.state = 'pending')", "s", addr);
+	int r;
+
+	if (!q)
+		return -1;
+	while ((r = store_row(st, q)) == 1)
+		if (fn(store_get_text(q, "message_id"), ctx) < 0)
+			break;
+	store_done(st, q);
+	return r < 0 ? -1 : 0;
+}

@@ -92,6 +92,14 @@ struct forget_counts {
  * pseudonym and their name goes.  counts gets what changed.
  */
 int store_person_forget(struct store *st, const char *addr, const char *pseudonym, struct forget_counts *counts);
+/* Calls fn with every display name the store knows for addr (their own, and those on their posts), before forget. */
+int store_person_names(struct store *st, const char *addr, int (*fn)(const char *name, void *ctx), void *ctx);
+/*
+ * Calls fn with the Message-ID of every post sent from addr that is
+ * neither held nor still being sent (forget --with-posts removes them;
+ * the others stay for their moderator or their readers, pseudonymised).
+ */
+int store_person_posts(struct store *st, const char *addr, int (*fn)(const char *message_id, void *ctx), void *ctx);
 
 /* Makes addr a moderator of group (creating the person if needed). */
 int store_moderator_add(struct store *st, const char *group, const char *addr);
