@@ -310,6 +310,18 @@ int store_person_forget(struct store *st, const char *addr, const char *pseudony
 				   " from_addr = CASE WHEN from_addr = ?1 COLLATE NOCASE THEN ?2 ELSE from_addr END,"
 				   " envelope_from = CASE WHEN envelope_from = ?1 COLLATE NOCASE THEN ?2 ELSE envelope_from END"
 				   " WHERE from_addr = ?1 COLLATE NOCASE OR envelope_from = ?1 COLLATE NOCASE", "ss",
+				   norm, pseudonym), &c->messages) < 0 ||
+	    /*
+	     * Anyone's record may name them in its Message-ID or Subject: a
+	     * bounce report about them (Postfix-style ids can carry the
+	     * recipient), a "subscribe ADDRESS" request.  Those become the
+	     * pseudonym too; a Message-ID changed this way no longer threads a
+	     * reply that arrives later, which erasure is worth.
+	     */
+	    counted(st, store_stmt(st, "UPDATE messages SET"
+				   " message_id = replace(replace(message_id, ?1, ?2), lower(?1), ?2),"
+				   " subject = replace(replace(subject, ?1, ?2), lower(?1), ?2)"
+				   " WHERE instr(lower(message_id), lower(?1)) OR instr(lower(subject), lower(?1))", "ss",
 				   norm, pseudonym), &c->messages) < 0)
 		goto out;
 	r = store_run(st, store_stmt(st, "DELETE FROM members WHERE id = ?", "i", mid)) < 0 ? -1 : 0;

@@ -10,6 +10,7 @@ import subprocess
 import time
 
 from harness import Setup, wait_until
+from test_bounces import dsn
 
 DOMAIN = "lists.example.org"
 
@@ -334,10 +335,20 @@ def files_naming(s, *needles):
 
 
 def seed_wis(s):
-    """Willemijn posts (archived), is quoted by another member, has a post held and asks to join another group."""
+    """Willemijn posts (archived), is quoted by another member, has a post held, asks to join another group,
+    takes a third group's digest (sent to her) and has a bounce on record."""
     s.ctl("group", "add", "andere", "--kind", "project")
+    s.ctl("group", "add", "derde", "--kind", "project", "--policy", "open")
     s.ctl("member", "add", "pga-jeugd", "wis@example.org", "--name", "Willemijn Wissink")
+    s.ctl("member", "add", "derde", "wis@example.org", "--mode", "digest")
     d = s.start()
+    send(s, "lid@example.org", f"derde@{DOMAIN}", subject="Voor de digest", extra="Message-ID: <d1@example.org>\r\n")
+    d.wait_for("d1@example.org> sorted into derde")
+    s.ctl("digest", "send", "derde")
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("", [f"pga-jeugd-bounces+wis=example.org@{DOMAIN}"], dsn("wis@example.org").encode())
+    d.wait_for("bounce: permanent failure (5.1.1) of mail from pga-jeugd to wis@example.org")
+    assert s.ctl_json("member", "export", "wis@example.org")["bounces"], "the bounce is on record"
     send(s, "Willemijn Wissink <WIS@example.org>", f"pga-jeugd@{DOMAIN}", subject="Gewoon",
          extra="Message-ID: <w1@example.org>\r\nCc: Willemijn Wissink <wis@example.org>\r\n",
          body="groet, wis@example.org", envelope="wis@example.org")
@@ -364,7 +375,8 @@ def test_forget_leaves_no_trace_in_the_store_the_spool_or_the_archive():
     out, _ = s.ctl("member", "forget", "wis@example.org")
     assert "files: " in out and "rewritten" in out, out
     assert "-wal may still" not in out, out
-    assert files_naming(s, "wis@example.org", "Wissink", "Willemijn") == []
+    left = files_naming(s, "wis@example.org", "Wissink", "Willemijn")
+    assert left == [], left
     # the reply quoting them stays, without them
     mbox, _ = s.ctl("archive", "export", "pga-jeugd")
     assert "Re: Gewoon" in mbox and "removed member <removed-member-" in mbox, mbox
@@ -384,4 +396,5 @@ def test_forget_with_posts_removes_their_posts_and_keeps_the_replies():
     assert "removed: 2 post(s) of theirs" in out, out  # the post and the request; the held one waits
     mbox, _ = s.ctl("archive", "export", "pga-jeugd")
     assert "Subject: Gewoon" not in mbox and "Re: Gewoon" in mbox, mbox
-    assert files_naming(s, "wis@example.org", "Wissink", "Willemijn") == []
+    left = files_naming(s, "wis@example.org", "Wissink", "Willemijn")
+    assert left == [], left
