@@ -1135,3 +1135,31 @@ int spool_remove_file(int dir_fd, const char *name)
 		return -1;
 	return fsync(dir_fd);
 }
+
+int spool_replace_message(struct spool *sp, const char *folder, const char *id, struct spool_message *msg,
+			  const void *data, size_t len)
+{
+	struct sbuf raw = SBUF_INIT;
+	char length[LENGTH_DIGITS + 1];
+	int fd = openat(sp->dir_fd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = -1, e;
+
+	if (fd < 0)
+		return -1;
+	/* the same envelope lines, the new length, the new message */
+	sbuf_add(&raw, msg->raw.buf, msg->body_offset);
+	snprintf(length, sizeof(length), "%0*zu", LENGTH_DIGITS, len);
+	memcpy(raw.buf + strlen(HEADER_MAGIC), length, LENGTH_DIGITS);
+	sbuf_add(&raw, data, len);
+	r = spool_rewrite_file(fd, id, raw.buf, raw.len);
+	e = errno;
+	close(fd);
+	if (r == 0) {
+		sbuf_release(&msg->raw);
+		msg->raw = raw;
+		msg->body_len = len;
+	} else {
+		sbuf_release(&raw);
+	}
+	errno = e;
+	return r;
+}

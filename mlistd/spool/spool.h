@@ -223,6 +223,14 @@ int maildir_has(const char *dir, const char *name);
  * ENOENT and leaves nothing behind.  Returns 0, or -1 (errno set).
  */
 int spool_rewrite_file(int dir_fd, const char *name, const void *data, size_t len);
+/*
+ * Replaces the message in FOLDER/ID, read into msg, by data[0..len),
+ * keeping its envelope (the sorter's content policy: an attachment
+ * stripped, HTML turned into text), crash-safe as spool_rewrite_file.
+ * msg then holds the new file.  Returns 0, or -1 (errno set; msg as it was).
+ */
+int spool_replace_message(struct spool *sp, const char *folder, const char *id, struct spool_message *msg,
+			  const void *data, size_t len);
 /* Removes NAME from the folder open as dir_fd and flushes the folder.  Returns 0, or -1 (errno set). */
 int spool_remove_file(int dir_fd, const char *name);
 
