@@ -11,6 +11,7 @@
 #include "json_out.h"
 #include "sbuf.h"
 #include "store.h"
+#include "names.h"
 #include "store_group.h"
 #include "texts.h"
 
@@ -64,7 +65,8 @@ int cmd_group_set(struct cli *c)
 				      on_off(c, "owner-notices"), none_or(cli_opt(c, "prefix")),
 				      none_or(cli_opt(c, "footer")), cli_opt(c, "reply-to"), -1, on_off(c, "self-copy"),
 				      on_off(c, "archive"), on_off(c, "emergency"),
-				      cli_opt(c, "moderate-new-members") ? 1 : cli_opt(c, "no-moderate-new-members") ? 0 : -1, -1 };
+				      cli_opt(c, "moderate-new-members") ? 1 : cli_opt(c, "no-moderate-new-members") ? 0 : -1, -1,
+				      cli_opt(c, "attachments"), cli_opt(c, "html") };
 	const char *keep_days = cli_opt(c, "keep-days");
 	const char *max_size = cli_opt(c, "max-size");
 	struct sbuf bad = SBUF_INIT;
@@ -73,7 +75,7 @@ int cmd_group_set(struct cli *c)
 		return 1;
 	if (!set.title && !set.policy && !set.language && set.owner_notices < 0 && !set.subject_prefix && !set.footer &&
 	    !set.reply_to && !max_size && set.self_copy < 0 && set.archive < 0 && set.emergency < 0 &&
-	    set.moderate_new < 0 && !keep_days)
+	    set.moderate_new < 0 && !keep_days && !set.attachments && !set.html)
 		return cli_fail("group set needs a setting to change (see mlistctl --help)");
 	if (max_size) {
 		char *end = NULL;
@@ -140,6 +142,17 @@ static void group_json_fields(FILE *out, const struct group_row *g)
 		" \"moderate_new_members\": %s, \"keep_days\": %lld", g->max_size, g->self_copy ? "true" : "false",
 		g->archive ? "true" : "false", g->emergency ? "true" : "false", g->moderate_new ? "true" : "false",
 		g->keep_days);
+	/* "" is the config's: null, as for the prefix and the footer */
+	fputs(", \"attachments\": ", out);
+	if (*g->attachments)
+		json_string(out, g->attachments);
+	else
+		fputs("null", out);
+	fputs(", \"html\": ", out);
+	if (*g->html)
+		json_string(out, g->html);
+	else
+		fputs("null", out);
 	fprintf(out, ", \"members\": %lld, \"moderators\": %lld, \"created\": ", g->members, g->moderators);
 	json_time(out, g->created);
 }
@@ -205,14 +218,16 @@ static int show_group(const struct group_row *g, void *ctx)
 		fprintf(c->out, "name:       %s\nkind:       %s\ntitle:      %s\npolicy:     %s\n"
 			"language:   %s%s\nowner notices: %s\nprefix:     %s\nfooter:     %s\nreply-to:   %s\n"
 			"max size:   %s\nself copies: %s\narchive:    %s\nemergency:  %s\nnew members: %s\n"
-			"members:    %lld\nmoderators: %lld\n",
+			"attachments: %s%s\nhtml:       %s%s\nmembers:    %lld\nmoderators: %lld\n",
 			g->name, g->kind, g->title, g->policy, *g->language ? g->language : c->cfg->language,
 			*g->language ? "" : " (the config's)", g->owner_notices ? "on" : "off",
 			!g->subject_prefix ? "(the config's)" : *g->subject_prefix ? g->subject_prefix : "none",
 			!g->footer ? "(the config's)" : *g->footer ? "(its own)" : "none", g->reply_to,
 			g->max_size ? "its own" : "the SMTP limit", g->self_copy ? "on" : "off", g->archive ? "on" : "off",
 			g->emergency ? "ON: every post waits" : "off", g->moderate_new ? "first post moderated" : "post freely",
-			g->members, g->moderators);
+			*g->attachments ? g->attachments : attachment_policies[c->cfg->content.attachments],
+			*g->attachments ? "" : " (the config's)", *g->html ? g->html : html_policies[c->cfg->content.html],
+			*g->html ? "" : " (the config's)", g->members, g->moderators);
 		if (g->max_size)
 			fprintf(c->out, "            %lld octets\n", g->max_size);
 	}

@@ -34,6 +34,7 @@ enum field_kind {
 	FIELD_LIST,   /* list of groups, each described by the same table */
 	FIELD_NETWORKS, /* array of "ADDRESS/PREFIX" strings -> struct network array + size_t count */
 	FIELD_ADDRESSES, /* array of mail addresses -> char * array + size_t count */
+	FIELD_REGEX,    /* struct config_regex: a POSIX extended regular expression, compiled */
 };
 
 struct field {
@@ -126,6 +127,22 @@ static const struct field rule_fields[] = {
 	END_FIELDS
 };
 
+static const struct field header_rule_fields[] = {
+	{ "header", FIELD_STRING, 1, offsetof(struct config_header_rule, header), 0, 0, NULL, NULL, 0, 0 },
+	{ "match", FIELD_REGEX, 1, offsetof(struct config_header_rule, match), 0, 0, NULL, NULL, 0, 0 },
+	{ "action", FIELD_ENUM, 1, offsetof(struct config_header_rule, action), 0, 0, header_actions, NULL, 0, 0 },
+	END_FIELDS
+};
+
+static const struct field content_fields[] = {
+	{ "attachments", FIELD_ENUM, 0, offsetof(struct config_content, attachments), 0, 0, attachment_policies, NULL,
+	  0, 0 },
+	{ "html", FIELD_ENUM, 0, offsetof(struct config_content, html), 0, 0, html_policies, NULL, 0, 0 },
+	{ "header_rules", FIELD_LIST, 0, offsetof(struct config_content, header_rules), 0, 0, NULL, header_rule_fields,
+	  sizeof(struct config_header_rule), offsetof(struct config_content, n_header_rules) },
+	END_FIELDS
+};
+
 static const struct field moderation_fields[] = {
 	{ "self_subscribe", FIELD_BOOL, 0, offsetof(struct config_moderation, self_subscribe), 0, 0, NULL, NULL, 0, 0 },
 	{ "hold_lifetime", FIELD_INT, 0, offsetof(struct config_moderation, hold_lifetime), 1, 365 * 86400,
@@ -151,6 +168,7 @@ static const struct field top_fields[] = {
 	{ "copies", FIELD_GROUP, 0, offsetof(struct config, copies), 0, 0, NULL, copies_fields, 0, 0 },
 	{ "moderation", FIELD_GROUP, 0, offsetof(struct config, moderation), 0, 0, NULL, moderation_fields, 0, 0 },
 	{ "digest", FIELD_GROUP, 0, offsetof(struct config, digest), 0, 0, NULL, digest_fields, 0, 0 },
+	{ "content", FIELD_GROUP, 0, offsetof(struct config, content), 0, 0, NULL, content_fields, 0, 0 },
 	{ "sort_rules", FIELD_LIST, 0, offsetof(struct config, rules), 0, 0, NULL, rule_fields,
 	  sizeof(struct config_rule), offsetof(struct config, n_rules) },
 	{ "imap", FIELD_LIST, 0, offsetof(struct config, imap), 0, 0, NULL, imap_fields,
@@ -210,6 +228,7 @@ static int expected_type(enum field_kind kind)
 	switch (kind) {
 	case FIELD_STRING:
 	case FIELD_PATH:
+	case FIELD_REGEX:
 	case FIELD_ENUM: return CONFIG_TYPE_STRING;
 	case FIELD_INT:
 	case FIELD_SIZE: return CONFIG_TYPE_INT64;
@@ -324,6 +343,19 @@ static int load_field(struct loader *ld, const config_setting_t *s, const struct
 			*(int *)slot = (int)v;
 		else
 			*(long long *)slot = v;
+		return 0;
+	}
+	case FIELD_REGEX: {
+		struct config_regex *rx = slot;
+		const char *v = config_setting_get_string(s);
+		int e = regcomp(&rx->re, v, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+		if (e != 0) {
+			char why[200];
+			regerror(e, &rx->re, why, sizeof(why));
+			return fail_at(ld, s, "'%s': \"%s\" is not a regular expression: %s", f->name, v, why);
+		}
+		rx->pattern = xstrdup(v);
+		rx->compiled = 1;
 		return 0;
 	}
 	case FIELD_ENUM: {
@@ -555,6 +587,14 @@ void config_free(struct config *cfg)
 		free(cfg->rules[i].group);
 	}
 	free(cfg->rules);
+	for (size_t i = 0; i < cfg->content.n_header_rules; i++) {
+		struct config_header_rule *r = &cfg->content.header_rules[i];
+		free(r->header);
+		free(r->match.pattern);
+		if (r->match.compiled)
+			regfree(&r->match.re);
+	}
+	free(cfg->content.header_rules);
 	free(cfg->limits.bare_lf_networks);
 	for (size_t i = 0; i < cfg->n_admins; i++)
 		free(cfg->admins[i]);

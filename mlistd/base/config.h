@@ -10,6 +10,7 @@
 #ifndef MLIST_CONFIG_H
 #define MLIST_CONFIG_H
 
+#include <regex.h>
 #include <stddef.h>
 
 #include "network.h"
@@ -85,6 +86,28 @@ struct config_rule {
 	char *group;    /* the group such a message is sorted into */
 };
 
+/* A regular expression from the config: its text and compiled form (POSIX extended, case-insensitive). */
+struct config_regex {
+	char *pattern;
+	regex_t re;
+	int compiled;
+};
+
+/* A content rule: a post whose header field matches is held, discarded or accepted (verdict.h). */
+struct config_header_rule {
+	char *header;             /* the field's name, e.g. "X-Spam-Flag" */
+	struct config_regex match; /* what its unfolded value must match */
+	int action;               /* index into names.h's header_actions: HEADER_HOLD + action is verdict.h's */
+};
+
+/* The content policy's defaults (a group's own settings override the first two; content.h). */
+struct config_content {
+	int attachments; /* enum attachment_policy */
+	int html;        /* enum html_policy */
+	struct config_header_rule *header_rules; /* tried in order, the first that matches decides */
+	size_t n_header_rules;
+};
+
 struct config {
 	char *file;           /* the path the config was read from, as given */
 	char *dir;            /* absolute folder of that file; base of relative paths */
@@ -105,6 +128,7 @@ struct config {
 		int max_size; /* octets of posts waiting after which a digest goes out at once */
 	} digest;
 	struct config_limits limits;
+	struct config_content content;
 	struct config_rule *rules; /* header rules for sorting, tried in order */
 	size_t n_rules;
 	struct config_imap *imap; /* mailboxes to poll, n_imap of them */

@@ -9,6 +9,9 @@
 
 const char *const group_kinds[] = { "change-line", "project", "general", NULL };
 const char *const group_policies[] = { "open", "members", "moderated", "announce", NULL };
+const char *const attachment_policies[] = { "allow", "hold", "strip", NULL };
+const char *const html_policies[] = { "keep", "text", NULL };
+const char *const header_actions[] = { "hold", "discard", "accept", NULL };
 const char *const member_modes[] = { "each", "digest", "nomail", NULL };
 const char *const domain_mailboxes[] = { "postmaster", "abuse", NULL };
 

@@ -21,6 +21,9 @@ int group_name_check(const char *name, struct sbuf *why);
 
 extern const char *const group_kinds[];    /* "change-line", "project", "general" */
 extern const char *const group_policies[]; /* "open", "members", "moderated", "announce" */
+extern const char *const attachment_policies[]; /* "allow", "hold", "strip" (content.h) */
+extern const char *const html_policies[];       /* "keep", "text" */
+extern const char *const header_actions[];      /* "hold", "discard", "accept": verdict.h's HEADER_HOLD... in order */
 extern const char *const member_modes[];   /* "each", "digest", "nomail" */
 extern const char *const domain_mailboxes[]; /* "postmaster", "abuse": every mail domain's, no group's */
 

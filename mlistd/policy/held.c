@@ -168,8 +168,8 @@ int held_assign(const struct held_ctx *c, long long id, const char *group, long 
 	/* Sorted into the group, the post meets the group's verdict like any other post. */
 	if (gid < 0 || store_held_get(c->st, id, take_facts, &f) < 0)
 		goto out;
-	struct judged_post jp = { f.author, 0, f.size, now, c->cfg->limits.max_posts_per_hour };
-	if (judge_post(c->st, gid, &jp, d) < 0)
+	struct judged_post jp = { f.author, 0, f.size, now, c->cfg->limits.max_posts_per_hour, NULL, HEADER_NONE, NULL };
+	if (judge_post(c->st, c->cfg, gid, &jp, d, NULL) < 0)
 		goto out;
 	r = 0;
 	if (d->verdict == VERDICT_REFUSE)

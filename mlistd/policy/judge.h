@@ -8,8 +8,10 @@
 #ifndef MLIST_JUDGE_H
 #define MLIST_JUDGE_H
 
+#include "content.h"
 #include "verdict.h"
 
+struct config;
 struct store;
 
 /* What is known of the post itself. */
@@ -19,9 +21,26 @@ struct judged_post {
 	long long size;      /* octets */
 	long long now;       /* when it was taken: the hour its sender's rate counts back from */
 	int max_per_hour;    /* limits.max_posts_per_hour */
+	const struct content_facts *content; /* what it carries (content.h), or NULL when not looked at */
+	enum header_action header_action;    /* what the first matching content.header_rules rule says */
+	const char *header_reason;           /* that rule, "FIELD matches PATTERN" */
 };
 
-/* Judges post p in group group_id.  Returns 0, or -1 on a store failure. */
-int judge_post(struct store *st, long long group_id, const struct judged_post *p, struct decision *d);
+/* A group's content policy, its own or else the config's. */
+struct group_content {
+	enum attachment_policy attachments;
+	enum html_policy html;
+};
+
+/*
+ * Judges post p in group group_id; *gc (unless NULL) gets the group's
+ * content policy, for the rewrite of what passes.  Returns 0, or -1 on a
+ * store failure.
+ */
+int judge_post(struct store *st, const struct config *cfg, long long group_id, const struct judged_post *p,
+	       struct decision *d, struct group_content *gc);
+
+/* The first content.header_rules rule that matches msg[0..len): its action, and "FIELD matches PATTERN" in why. */
+enum header_action judge_header_rules(const struct config *cfg, const char *msg, size_t len, char *why, size_t size);
 
 #endif

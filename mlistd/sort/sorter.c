@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "content.h"
 #include "held.h"
 #include "judge.h"
 #include "list_address.h"
@@ -53,7 +54,11 @@ struct post {
 	long long message;            /* its row in the store, once recorded */
 	struct places where;          /* classify: the groups it is for */
 	struct places pass, hold;     /* judge: where it goes now, where it waits for a moderator */
-	const char *hold_reason, *refuse_reason;
+	struct content_facts content; /* what it carries (content.h) */
+	enum header_action header;    /* what the content.header_rules say of it */
+	char header_why[300];
+	int strip, html_text;         /* a group it passes or waits in takes no attachments, or no HTML */
+	char hold_reason[300], refuse_reason[300], discard_reason[300];
 	char refused_group[65];
 };
 
@@ -94,6 +99,8 @@ static int read_post(struct sorter *so, struct post *p, struct sbuf *err)
 	p->automatic = moderation_is_automatic(p->body, p->len, p->msg.env.mail_from.buf);
 	p->loop = message_from_us(p->body, p->len, so->cfg->domain);
 	p->service = service_addressed(&p->msg.env, so->cfg->domain);
+	content_scan(p->body, p->len, &p->content);
+	p->header = judge_header_rules(so->cfg, p->body, p->len, p->header_why, sizeof(p->header_why));
 	return 0;
 }
 
@@ -219,27 +226,65 @@ static int judge(struct sorter *so, struct post *p)
 {
 	for (int i = 0; i < p->where.n; i++) {
 		struct decision d;
+		struct group_content gc;
 		struct judged_post jp = { p->author, p->loop, (long long)p->len, p->msg.received,
-					  so->cfg->limits.max_posts_per_hour };
-		if (judge_post(so->st, p->where.group[i], &jp, &d) < 0)
+					  so->cfg->limits.max_posts_per_hour, &p->content, p->header, p->header_why };
+		if (judge_post(so->st, so->cfg, p->where.group[i], &jp, &d, &gc) < 0)
 			return -1;
+		if (d.verdict == VERDICT_PASS || d.verdict == VERDICT_HOLD) {
+			p->strip |= gc.attachments == ATTACHMENTS_STRIP;
+			p->html_text |= gc.html == HTML_TEXT;
+		}
 		if (d.verdict == VERDICT_PASS) {
 			places_add(&p->pass, p->where.group[i], p->where.thread[i], p->where.names[i], p->where.how[i]);
 		} else if (d.verdict == VERDICT_HOLD) {
 			places_add(&p->hold, p->where.group[i], p->where.thread[i], p->where.names[i], p->where.how[i]);
-			p->hold_reason = d.reason;
+			snprintf(p->hold_reason, sizeof(p->hold_reason), "%s", d.reason);
+		} else if (d.verdict == VERDICT_DISCARD) {
+			snprintf(p->discard_reason, sizeof(p->discard_reason), "%s", d.reason);
 		} else {
-			p->refuse_reason = d.reason;
+			snprintf(p->refuse_reason, sizeof(p->refuse_reason), "%s", d.reason);
 			snprintf(p->refused_group, sizeof(p->refused_group), "%s", p->where.names[i]);
 		}
 	}
 	return 0;
 }
 
+/*
+ * Stage 4b, fit: the post rewritten for the content policy of the groups
+ * it goes to or waits in, before anything is recorded of it, so that no
+ * copy, digest, archive or moderator ever sees what a group strips.  One
+ * post in several groups is rewritten once, the strictest way: a part
+ * one of them strips is stripped for all.  A crash after the rewrite
+ * sorts the rewritten file again, which has nothing left to strip.
+ * Returns 0, or -1 if the spool file could not be rewritten.
+ */
+static int fit(struct sorter *so, struct post *p, struct sbuf *note)
+{
+	struct sbuf out = SBUF_INIT;
+	int r = 0;
+
+	if ((p->strip || p->html_text) && content_rewrite(p->body, p->len, p->strip, p->html_text, &out)) {
+		r = spool_replace_message(so->sp, "incoming", p->id, &p->msg, out.buf, out.len);
+		if (r < 0) {
+			log_msg(LOG_ERR, "sorter: cannot rewrite %s for its groups' content policy: %s", p->id,
+				strerror(errno));
+		} else {
+			p->body = p->msg.raw.buf + p->msg.body_offset;
+			p->len = p->msg.body_len;
+			sbuf_addf(note, "sorter: %s <%s> rewritten for its groups' content policy:%s%s", p->id,
+				  p->message_id, p->strip && p->content.attachments ? " attachments removed" : "",
+				  p->html_text && p->content.html_only ? " HTML made text" : "");
+		}
+	}
+	sbuf_release(&out);
+	return r;
+}
+
 /* The state a message is recorded with. */
 static const char *state_of(const struct post *p)
 {
-	if (p->pass.n || p->hold.n || p->refuse_reason)
+	if (p->pass.n || p->hold.n || *p->refuse_reason || *p->discard_reason)
 		return "queued";
 	return p->service ? "service" : "unsorted";
 }
@@ -266,7 +311,7 @@ static int record(struct sorter *so, struct post *p, struct sbuf *note)
 		long long copies = record_post(so->st, &post, &p->pass);
 		if (copies < 0)
 			return -1;
-		sbuf_addf(note, "sorter: %s <%s> sorted into ", p->id, p->message_id);
+		sbuf_addf(note, "%ssorter: %s <%s> sorted into ", note->len ? "\n" : "", p->id, p->message_id);
 		places_names(&p->pass, note);
 		sbuf_addf(note, " (by %s), %lld cop%s queued", p->pass.how[0], copies, copies == 1 ? "y" : "ies");
 	}
@@ -283,14 +328,18 @@ static int record(struct sorter *so, struct post *p, struct sbuf *note)
 			return -1;
 		}
 		if (unsorted)
-			sbuf_addf(note, "sorter: %s <%s> fits no group; held %lld as unsorted for a moderator%s", p->id,
+			sbuf_addf(note, "%ssorter: %s <%s> fits no group; held %lld as unsorted for a moderator%s",
+				  note->len ? "\n" : "", p->id,
 				  p->message_id, held, told.buf);
 		for (int i = 0; i < p->hold.n; i++)
 			sbuf_addf(note, "%ssorter: %s <%s> held %lld for the moderators of %s: %s%s", note->len ? "\n" : "",
 				  p->id, p->message_id, held, p->hold.names[i], reason, told.buf);
 		sbuf_release(&told);
 	}
-	if (p->refuse_reason) {
+	if (*p->discard_reason)
+		sbuf_addf(note, "%ssorter: %s <%s> from %s discarded: %s", note->len ? "\n" : "", p->id, p->message_id,
+			  p->author, p->discard_reason);
+	if (*p->refuse_reason) {
 		sbuf_addf(note, "%ssorter: %s <%s> from %s refused: %s", note->len ? "\n" : "", p->id, p->message_id,
 			  p->author, p->refuse_reason);
 		if (!p->automatic && !p->loop && *p->info.from_addr && !p->pass.n && !p->hold.n &&
@@ -328,7 +377,7 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 		r = dup < 0 ? -1 : 0;
 		goto out;
 	}
-	if (classify(so, &p) < 0 || judge(so, &p) < 0 || record(so, &p, note) < 0)
+	if (classify(so, &p) < 0 || judge(so, &p) < 0 || fit(so, &p, note) < 0 || record(so, &p, note) < 0)
 		goto out;
 	if (p.service) {
 		struct service_mail m = { &p.msg.env, p.message, p.info.from_addr, p.info.from_name, p.info.subject,

@@ -17,6 +17,7 @@
 	" g.subject_prefix AS subject_prefix, g.subject_prefix IS NULL AS prefix_default, g.footer AS footer," \
 	" g.footer IS NULL AS footer_default, g.reply_to AS reply_to, g.max_size AS max_size, g.self_copy AS self_copy," \
 	" g.archive AS archive, g.emergency AS emergency, g.moderate_new AS moderate_new, g.keep_days AS keep_days," \
+	" coalesce(g.attachments, '') AS attachments, coalesce(g.html, '') AS html," \
 	" (SELECT count(*) FROM subscriptions s WHERE s.group_id = g.id) AS members," \
 	" (SELECT count(*) FROM moderators m WHERE m.group_id = g.id) AS moderators FROM groups g "
 
@@ -46,6 +47,8 @@ static int each_group_row(struct store *st, sqlite3_stmt *stmt, group_fn fn, voi
 			.emergency = (int)store_get_int(stmt, "emergency"),
 			.moderate_new = (int)store_get_int(stmt, "moderate_new"),
 			.keep_days = store_get_int(stmt, "keep_days"),
+			.attachments = store_get_text(stmt, "attachments"),
+			.html = store_get_text(stmt, "html"),
 			.members = store_get_int(stmt, "members"),
 			.moderators = store_get_int(stmt, "moderators"),
 		};
@@ -71,6 +74,7 @@ int store_author_standing(struct store *st, long long group_id, const char *addr
 {
 	sqlite3_stmt *stmt = store_stmt(st,
 		"SELECT g.policy AS policy, g.max_size AS max_size, g.emergency AS emergency,"
+		" coalesce(g.attachments, '') AS attachments, coalesce(g.html, '') AS html,"
 		" (SELECT count(*) FROM (SELECT 1 FROM messages r WHERE r.from_addr = ?2 COLLATE NOCASE AND r.received > ?3"
 		"  AND (EXISTS (SELECT 1 FROM message_groups x WHERE x.message_id = r.id AND x.group_id = g.id)"
 		"       OR EXISTS (SELECT 1 FROM held h JOIN held_places p ON p.held_id = h.id"
@@ -94,6 +98,8 @@ int store_author_standing(struct store *st, long long group_id, const char *addr
 		out->emergency = (int)store_get_int(stmt, "emergency");
 		out->new_member = (int)store_get_int(stmt, "new_member");
 		out->recent = store_get_int(stmt, "recent");
+		snprintf(out->attachments, sizeof(out->attachments), "%s", store_get_text(stmt, "attachments"));
+		snprintf(out->html, sizeof(out->html), "%s", store_get_text(stmt, "html"));
 		if (!name_in(out->policy, group_policies))
 			r = store_fail(st, "group %lld has an unknown policy '%s'", group_id, out->policy);
 	} else if (r == 0) {
@@ -182,6 +188,10 @@ int store_group_set(struct store *st, const char *name, const struct group_setti
 	if (set->reply_to && strcmp(set->reply_to, "as-sent") != 0 && strcmp(set->reply_to, "group") != 0 &&
 	    strcmp(set->reply_to, "author") != 0)
 		return store_fail(st, "unknown reply-to '%s' (use as-sent, group or author)", set->reply_to);
+	if (set->attachments && strcmp(set->attachments, "default") != 0 && !name_in(set->attachments, attachment_policies))
+		return store_fail(st, "unknown attachments setting '%s' (use allow, hold, strip or default)", set->attachments);
+	if (set->html && strcmp(set->html, "default") != 0 && !name_in(set->html, html_policies))
+		return store_fail(st, "unknown html setting '%s' (use keep, text or default)", set->html);
 	/* "" (language) and "default" (prefix, footer) put a setting back to the config's: NULL in the row. */
 	return store_run(st, store_stmt(st, "UPDATE groups SET title = coalesce(?1, title),"
 					 " policy = coalesce(?2, policy),"
@@ -196,12 +206,15 @@ int store_group_set(struct store *st, const char *name, const struct group_setti
 					 " archive = CASE WHEN ?11 < 0 THEN archive ELSE ?11 END,"
 					 " emergency = CASE WHEN ?12 < 0 THEN emergency ELSE ?12 END,"
 					 " moderate_new = CASE WHEN ?13 < 0 THEN moderate_new ELSE ?13 END,"
-					 " keep_days = CASE WHEN ?14 < 0 THEN keep_days ELSE ?14 END"
-					 " WHERE id = ?10", "sssisssiiiiiii",
+					 " keep_days = CASE WHEN ?14 < 0 THEN keep_days ELSE ?14 END,"
+					 " attachments = CASE WHEN ?15 IS NULL THEN attachments"
+					 "  WHEN ?15 = 'default' THEN NULL ELSE ?15 END,"
+					 " html = CASE WHEN ?16 IS NULL THEN html WHEN ?16 = 'default' THEN NULL ELSE ?16 END"
+					 " WHERE id = ?10", "sssisssiiiiiiiss",
 					 set->title, set->policy, set->language, (long long)set->owner_notices,
 					 set->subject_prefix, set->footer, set->reply_to, set->max_size,
 					 (long long)set->self_copy, id, (long long)set->archive, (long long)set->emergency,
-					 (long long)set->moderate_new, set->keep_days)) < 0 ? -1 : 0;
+					 (long long)set->moderate_new, set->keep_days, set->attachments, set->html)) < 0 ? -1 : 0;
 }
 
 int store_group_owner_notices(struct store *st, const char *name)

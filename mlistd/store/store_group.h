@@ -27,6 +27,8 @@ struct group_row {
 	int emergency;        /* every post waits for a moderator, theirs too */
 	int moderate_new;     /* a new member's posts wait until a moderator trusts them */
 	long long keep_days;  /* its posts older than this many days are purged; 0: kept */
+	const char *attachments; /* "allow", "hold", "strip", or "" for the config's (content.h) */
+	const char *html;        /* "keep", "text", or "" for the config's */
 };
 
 /*
@@ -47,6 +49,8 @@ struct group_settings {
 	int emergency;              /* 1, 0, or -1 */
 	int moderate_new;           /* 1, 0, or -1 */
 	long long keep_days;        /* days, 0 for ever; -1 keeps it */
+	const char *attachments;    /* "allow", "hold", "strip"; "default": the config's */
+	const char *html;           /* "keep", "text"; "default": the config's */
 };
 
 typedef int (*group_fn)(const struct group_row *g, void *ctx);
@@ -78,6 +82,8 @@ struct author_standing {
 	int emergency;      /* the group holds every post */
 	int new_member;     /* subscribed, and still under first-post moderation */
 	long long recent;   /* posts of addr to the group (sent or held) taken since the time asked about */
+	char attachments[8]; /* the group's content settings as named in names.h, "" for the config's */
+	char html[8];
 };
 /*
  * Fills *out for addr and group group_id, counting addr's posts there

@@ -339,6 +339,10 @@ const char *const store_migrations[] = {
 	 * second, and so on.  Copies deferred to later are passed over in it.
 	 */
 	"CREATE INDEX deliveries_in_order ON deliveries(message_id, group_id, id) WHERE state = 'pending';",
+
+	/* 19: a group's own content policy (content.h); NULL: the config's content.attachments and content.html. */
+	"ALTER TABLE groups ADD COLUMN attachments TEXT CHECK (attachments IN ('allow', 'hold', 'strip'));"
+	"ALTER TABLE groups ADD COLUMN html TEXT CHECK (html IN ('keep', 'text'));",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
