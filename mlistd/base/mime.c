@@ -3,7 +3,9 @@
  */
 #include "mime.h"
 
+#include <ctype.h>
 #include <libetpan/libetpan.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -100,22 +102,70 @@ static const struct mailmime_disposition *disposition(const struct mailmime *par
 	return NULL;
 }
 
-const char *mime_filename(const struct mailmime *part)
+/* An RFC 2231 extended value (charset'language'percent-encoded) as UTF-8; caller frees. */
+static char *extended_value(const char *v)
+{
+	const char *q1 = strchr(v, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL;
+	struct sbuf raw = SBUF_INIT;
+	char charset[64] = "utf-8", *converted = NULL;
+	size_t converted_len = 0;
+
+	if (q2 && q1 > v && (size_t)(q1 - v) < sizeof(charset))
+		snprintf(charset, sizeof(charset), "%.*s", (int)(q1 - v), v);
+	for (const char *p = q2 ? q2 + 1 : v; *p; p++) {
+		unsigned hex;
+		if (*p == '%' && sscanf(p + 1, "%2x", &hex) == 1 && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2])) {
+			sbuf_addch(&raw, (char)hex);
+			p += 2;
+		} else {
+			sbuf_addch(&raw, *p);
+		}
+	}
+	if (strcasecmp(charset, "utf-8") != 0 && strcasecmp(charset, "us-ascii") != 0 &&
+	    charconv_buffer("utf-8", charset, raw.buf, raw.len, &converted, &converted_len) == MAIL_CHARCONV_NO_ERROR) {
+		sbuf_reset(&raw);
+		sbuf_add(&raw, converted, converted_len);
+		charconv_buffer_free(converted);
+	}
+	return sbuf_detach(&raw);
+}
+
+/* A name parameter's value: plain (RFC 2047 words decoded, as mail programs write them) or RFC 2231 "NAME*". */
+static char *name_value(const char *param, const char *value, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (!param || !value || !*value || strncasecmp(param, want, n) != 0)
+		return NULL;
+	if (param[n] == '\0')
+		return header_decode(value);
+	/* "filename*" or its first piece "filename*0*" / "filename*0" (a name cut in pieces keeps its first) */
+	if (strcasecmp(param + n, "*") == 0 || strcasecmp(param + n, "*0*") == 0)
+		return extended_value(value);
+	if (strcasecmp(param + n, "*0") == 0)
+		return xstrdup(value);
+	return NULL;
+}
+
+char *mime_filename(const struct mailmime *part)
 {
 	const struct mailmime_disposition *d = disposition(part);
+	char *name = NULL;
 
-	for (clistiter *it = d ? clist_begin(d->dsp_parms) : NULL; it; it = clist_next(it)) {
+	for (clistiter *it = d ? clist_begin(d->dsp_parms) : NULL; it && !name; it = clist_next(it)) {
 		const struct mailmime_disposition_parm *p = clist_content(it);
-		if (p->pa_type == MAILMIME_DISPOSITION_PARM_FILENAME && p->pa_data.pa_filename && *p->pa_data.pa_filename)
-			return p->pa_data.pa_filename;
+		if (p->pa_type == MAILMIME_DISPOSITION_PARM_FILENAME)
+			name = name_value("filename", p->pa_data.pa_filename, "filename");
+		else if (p->pa_type == MAILMIME_DISPOSITION_PARM_PARAMETER && p->pa_data.pa_parameter)
+			name = name_value(p->pa_data.pa_parameter->pa_name, p->pa_data.pa_parameter->pa_value, "filename");
 	}
-	for (clistiter *it = part->mm_content_type ? clist_begin(part->mm_content_type->ct_parameters) : NULL; it;
-	     it = clist_next(it)) {
+	for (clistiter *it = part->mm_content_type && !name ? clist_begin(part->mm_content_type->ct_parameters) : NULL;
+	     it && !name; it = clist_next(it)) {
 		const struct mailmime_parameter *p = clist_content(it);
-		if (p->pa_name && strcasecmp(p->pa_name, "name") == 0 && p->pa_value && *p->pa_value)
-			return p->pa_value;
+		name = name_value(p->pa_name, p->pa_value, "name");
 	}
-	return NULL;
+	return name;
 }
 
 int mime_disposition_attachment(const struct mailmime *part)

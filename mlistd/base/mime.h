@@ -38,8 +38,11 @@ size_t mime_offset(const struct mime *m, const char *p);
 int mime_is(const struct mailmime *part, const char *type, const char *subtype);
 /* Its "type/subtype", lower case, into out (at least 128 octets). */
 void mime_type_name(const struct mailmime *part, char *out, size_t size);
-/* Its file name (Content-Disposition filename, else Content-Type name), or NULL. */
-const char *mime_filename(const struct mailmime *part);
+/*
+ * Its file name as UTF-8 (Content-Disposition filename, else Content-Type
+ * name; RFC 2231 and RFC 2047 forms decoded), or NULL.  The caller frees it.
+ */
+char *mime_filename(const struct mailmime *part);
 /* Whether its Content-Disposition says attachment. */
 int mime_disposition_attachment(const struct mailmime *part);
 /* A single part's content with the transfer encoding undone. */

@@ -79,7 +79,10 @@ static int is_attachment(const struct mailmime *part)
 	mime_type_name(part, type, sizeof(type));
 	if (is_signature(type))
 		return 0;
-	return mime_filename(part) || mime_disposition_attachment(part) || strncmp(type, "text/", 5) != 0;
+	char *name = mime_filename(part);
+	int named = name != NULL;
+	free(name);
+	return named || mime_disposition_attachment(part) || strncmp(type, "text/", 5) != 0;
 }
 
 /* The first refused name inside a zip part, into out; 1 if one was found. */
@@ -128,7 +131,7 @@ static void scan_part(struct scan *s, const struct mailmime *part, int depth)
 		return;
 	}
 	mime_type_name(part, type, sizeof(type));
-	const char *name = mime_filename(part);
+	char *name = mime_filename(part);
 	if (!*s->f->refused) {
 		if (in_list(type, refused_types) || (name && refused_name(name)))
 			snprintf(s->f->refused, sizeof(s->f->refused), "%s (%s)", name ? name : "a part", type);
@@ -137,6 +140,7 @@ static void scan_part(struct scan *s, const struct mailmime *part, int depth)
 			 refused_in_zip(part, inner, sizeof(inner)))
 			snprintf(s->f->refused, sizeof(s->f->refused), "%s in %s", inner, name ? name : "a zip file");
 	}
+	free(name);
 	if (part->mm_type == MAILMIME_MESSAGE) {
 		s->f->attachments++;
 		/* a forwarded message's own attachments are looked at for refused kinds, not counted */
@@ -197,15 +201,14 @@ static void removed_note(const struct mailmime *part, struct sbuf *out)
 {
 	char type[128];
 	struct sbuf data = SBUF_INIT;
-	const char *name = mime_filename(part);
-	char *decoded = name ? header_decode(name) : NULL;
+	char *name = mime_filename(part);
 
 	mime_type_name(part, type, sizeof(type));
 	if (part->mm_type == MAILMIME_SINGLE)
 		mime_decoded(part, &data);
 	sbuf_addf(out, "[Bijlage verwijderd door de lijst / attachment removed by the list: %s (%s, %zu kB)]\r\n",
-		  decoded ? decoded : "zonder naam / unnamed", type, (data.len + 1023) / 1024);
-	free(decoded);
+		  name ? name : "zonder naam / unnamed", type, (data.len + 1023) / 1024);
+	free(name);
 	sbuf_release(&data);
 }
 
