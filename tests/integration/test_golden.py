@@ -9,7 +9,9 @@ The .eml and .ref files have LF line ends to be read and diffed by a
 person; the message goes out with CRLF.  What changes from run to run
 (a Message-ID or Date mlist made, the boundary of a wrapped message) is
 replaced by a fixed word before the comparison.  A case whose name
-starts with "munge-" runs with copies.dmarc = "munge".
+starts with "munge-" runs with copies.dmarc = "munge", one that starts
+with "strip-" with content.attachments = "strip", and one that starts
+with "html-text-" with content.html = "text".
 
 MLIST_GOLDEN_UPDATE=1 writes the .ref files instead of comparing: for a
 person to read and commit, never to make a failing test pass unseen.
@@ -66,8 +68,10 @@ def golden(name):
     sink = Sink(port)
     try:
         dmarc = 'dmarc = "munge"; ' if name.startswith("munge-") else ""
+        content = ('attachments = "strip"; ' if name.startswith("strip-") else "") + \
+                  ('html = "text"; ' if name.startswith("html-text-") else "")
         s = Setup(f'delivery = {{ transport = "smtp"; smarthost = "smtp://127.0.0.1:{port}"; }};\n'
-                  f'copies = {{ {dmarc}footer = "{FOOTER}"; }};\n', listen=True)
+                  f'copies = {{ {dmarc}footer = "{FOOTER}"; }};\ncontent = {{ {content}}};\n', listen=True)
         s.ctl("group", "add", "pga", "--kind", "project", "--title", "PGA Jeugd", "--policy", "open")
         for a in MEMBERS:
             s.ctl("member", "add", "pga", a)
