@@ -182,6 +182,7 @@ struct rewrite {
 	int strip, html;
 	struct edit *edits;
 	int n;
+	int whole; /* the part replaced is the post itself (its only edit) */
 };
 
 /* A text part's MIME fields and body, quoted-printable (what was removed may be named in 8-bit). */
@@ -216,8 +217,10 @@ static void add_edit(struct rewrite *r, const struct mailmime *part, const struc
 {
 	r->edits = xrealloc(r->edits, (size_t)(r->n + 1) * sizeof(*r->edits));
 	struct edit *e = &r->edits[r->n++];
-	e->start = mime_offset(r->m, part->mm_mime_start);
-	e->end = e->start + part->mm_length;
+	r->whole = part == r->m->root;
+	/* the post's own part starts in the minimal header: it has no place of its own to splice */
+	e->start = r->whole ? 0 : mime_offset(r->m, part->mm_mime_start);
+	e->end = r->whole ? 0 : e->start + part->mm_length;
 	sbuf_init(&e->text);
 	text_part(&e->text, body->buf, body->len);
 }
@@ -272,7 +275,7 @@ int content_rewrite(const char *msg, size_t len, int strip, int html, struct sbu
 {
 	struct mime m;
 	struct content_facts f;
-	struct rewrite r = { &m, strip, html, NULL, 0 };
+	struct rewrite r = { &m, strip, html, NULL, 0, 0 };
 
 	if (!strip && !html)
 		return 0;
@@ -281,8 +284,8 @@ int content_rewrite(const char *msg, size_t len, int strip, int html, struct sbu
 		return 0;
 	if (mime_open(msg, len, &m))
 		plan(&r, m.root, f.html_only, 0);
-	if (r.n && m.root->mm_type == MAILMIME_SINGLE) {
-		/* the post is one part: the header's own MIME fields describe the new text */
+	if (r.n && r.whole) {
+		/* the post itself is the part replaced: the header's own MIME fields describe the new text */
 		header_without_mime(msg, len, out);
 		sbuf_add(out, r.edits[0].text.buf, r.edits[0].text.len);
 	} else if (r.n) {
