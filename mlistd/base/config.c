@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <libconfig.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -156,6 +157,15 @@ static const struct field digest_fields[] = {
 	END_FIELDS
 };
 
+static const struct field web_fields[] = {
+	{ "listen", FIELD_STRING, 1, offsetof(struct config_web, listen), 0, 0, NULL, NULL, 0, 0 },
+	{ "url", FIELD_STRING, 1, offsetof(struct config_web, url), 0, 0, NULL, NULL, 0, 0 },
+	{ "certificate", FIELD_PATH, 0, offsetof(struct config_web, certificate), 0, 0, NULL, NULL, 0, 0 },
+	{ "key", FIELD_PATH, 0, offsetof(struct config_web, key), 0, 0, NULL, NULL, 0, 0 },
+	{ "secret_file", FIELD_PATH, 0, offsetof(struct config_web, secret_file), 0, 0, NULL, NULL, 0, 0 },
+	END_FIELDS
+};
+
 static const struct field top_fields[] = {
 	{ "domain", FIELD_STRING, 1, offsetof(struct config, domain), 0, 0, NULL, NULL, 0, 0 },
 	{ "spool", FIELD_PATH, 1, offsetof(struct config, spool), 0, 0, NULL, NULL, 0, 0 },
@@ -169,6 +179,7 @@ static const struct field top_fields[] = {
 	{ "moderation", FIELD_GROUP, 0, offsetof(struct config, moderation), 0, 0, NULL, moderation_fields, 0, 0 },
 	{ "digest", FIELD_GROUP, 0, offsetof(struct config, digest), 0, 0, NULL, digest_fields, 0, 0 },
 	{ "content", FIELD_GROUP, 0, offsetof(struct config, content), 0, 0, NULL, content_fields, 0, 0 },
+	{ "web", FIELD_GROUP, 0, offsetof(struct config, web), 0, 0, NULL, web_fields, 0, 0 },
 	{ "sort_rules", FIELD_LIST, 0, offsetof(struct config, rules), 0, 0, NULL, rule_fields,
 	  sizeof(struct config_rule), offsetof(struct config, n_rules) },
 	{ "imap", FIELD_LIST, 0, offsetof(struct config, imap), 0, 0, NULL, imap_fields,
@@ -442,6 +453,63 @@ static void set_defaults(struct config *cfg)
 	cfg->limits.max_posts_per_hour = 20;
 }
 
+/*
+ * The web section: its listen address split ("127.0.0.1:8080",
+ * "[::1]:8080"), its URL checked and ending in "/", the certificate and
+ * key together, the secret's default place.
+ */
+static int finish_web(struct loader *ld, struct config *cfg, const config_setting_t *root)
+{
+	struct config_web *w = &cfg->web;
+	const config_setting_t *web = config_setting_get_member(root, "web");
+
+	if (!w->listen)
+		return 0;
+	const char *colon = strrchr(w->listen, ':'), *host = w->listen, *host_end = colon;
+	if (*host == '[') {
+		host++;
+		host_end = colon && colon > host && colon[-1] == ']' ? colon - 1 : NULL;
+	}
+	char *end = NULL;
+	long port = colon ? strtol(colon + 1, &end, 10) : 0;
+	unsigned char probe[16];
+	char *addr = NULL;
+	if (host_end) {
+		struct sbuf a = SBUF_INIT;
+		sbuf_add(&a, host, (size_t)(host_end - host));
+		addr = sbuf_detach(&a);
+	}
+	if (!addr || !end || *end || colon[1] == '\0' || port < 1 || port > 65535 ||
+	    inet_pton(*w->listen == '[' ? AF_INET6 : AF_INET, addr, probe) != 1) {
+		free(addr);
+		return fail_at(ld, config_setting_get_member(web, "listen"),
+			       "'listen' must be ADDRESS:PORT with a numeric address, such as \"127.0.0.1:8080\" or \"[::1]:8080\"");
+	}
+	w->address = addr;
+	w->port = (int)port;
+	if (strncmp(w->url, "https://", 8) != 0 && strncmp(w->url, "http://", 7) != 0)
+		return fail_at(ld, config_setting_get_member(web, "url"),
+			       "'url' must start with https:// (or http:// for a test on this machine)");
+	for (const char *p = w->url; *p; p++) {
+		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '<' || *p == '>' || *p == '\\' || (unsigned char)*p >= 0x7f)
+			return fail_at(ld, config_setting_get_member(web, "url"), "'url' may not hold blanks, quotes or <>");
+	}
+	if (w->url[strlen(w->url) - 1] != '/') {
+		struct sbuf sb = SBUF_INIT;
+		sbuf_addf(&sb, "%s/", w->url);
+		free(w->url);
+		w->url = sbuf_detach(&sb);
+	}
+	if (!w->certificate != !w->key)
+		return fail_at(ld, web, "'certificate' and 'key' go together");
+	if (!w->secret_file) {
+		struct sbuf sb = SBUF_INIT;
+		sbuf_addf(&sb, "%s/web.secret", cfg->spool);
+		w->secret_file = sbuf_detach(&sb);
+	}
+	return 0;
+}
+
 /* Defaults that depend on other settings, and checks across settings. */
 static int finish(struct loader *ld, struct config *cfg, const config_setting_t *root)
 {
@@ -477,6 +545,8 @@ static int finish(struct loader *ld, struct config *cfg, const config_setting_t 
 				       "'admins': %s is an address of %s itself; mail to postmaster@ would loop", cfg->admins[i],
 				       cfg->domain);
 	}
+	if (finish_web(ld, cfg, root) < 0)
+		return -1;
 	if (!cfg->templates) {
 		struct sbuf sb = SBUF_INIT;
 		sbuf_addf(&sb, "%s/templates", cfg->dir);
@@ -607,6 +677,12 @@ void config_free(struct config *cfg)
 	free(cfg->delivery.ca_file);
 	free(cfg->copies.footer);
 	free(cfg->copies.archive_url);
+	free(cfg->web.listen);
+	free(cfg->web.address);
+	free(cfg->web.url);
+	free(cfg->web.certificate);
+	free(cfg->web.key);
+	free(cfg->web.secret_file);
 	free(cfg->file);
 	free(cfg->dir);
 	free(cfg->domain);

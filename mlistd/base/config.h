@@ -108,6 +108,17 @@ struct config_content {
 	size_t n_header_rules;
 };
 
+/* The web archive (web/): served by mlistd-web when the config has a web section. */
+struct config_web {
+	char *listen;      /* "ADDRESS:PORT" as written ("[v6]:PORT" for IPv6); NULL: no web archive */
+	char *address;     /* its numeric address */
+	int port;
+	char *url;         /* the archive's public base URL, ending in "/" (links in mail and pages) */
+	char *certificate; /* PEM certificate chain for HTTPS, or NULL (plain HTTP behind a proxy) */
+	char *key;         /* its PEM private key; set together with certificate */
+	char *secret_file; /* the 0600 file with the key of the unsubscribe links; default SPOOL/web.secret */
+};
+
 struct config {
 	char *file;           /* the path the config was read from, as given */
 	char *dir;            /* absolute folder of that file; base of relative paths */
@@ -129,6 +140,7 @@ struct config {
 	} digest;
 	struct config_limits limits;
 	struct config_content content;
+	struct config_web web;
 	struct config_rule *rules; /* header rules for sorting, tried in order */
 	size_t n_rules;
 	struct config_imap *imap; /* mailboxes to poll, n_imap of them */

@@ -17,11 +17,13 @@
 #include "header_write.h"
 #include "message.h"
 #include "sbuf.h"
+#include "url.h"
+#include "web_token.h"
 
 /* Header fields mlist sets itself, and Bcc, which no copy may show: any the message brings are dropped. */
 static const char *const replaced_fields[] = {
 	"List-Id", "List-Post", "List-Help", "List-Subscribe", "List-Unsubscribe", "List-Unsubscribe-Post",
-	"List-Archive", "List-Owner", "Precedence", "X-Loop", "Return-Path", "Message-ID", "Bcc", NULL,
+	"List-Archive", "Archived-At", "List-Owner", "Precedence", "X-Loop", "Return-Path", "Message-ID", "Bcc", NULL,
 };
 
 /* Fields a message has at most once (RFC 5322 3.6, RFC 2045): a copy keeps the first of each. */
@@ -459,6 +461,15 @@ static void add_message_fields(struct sbuf *out, const struct copy_params *p, co
 		add_reply_to(out, p, h);
 }
 
+void copy_personal_fields(const struct config *cfg, const unsigned char *key, const struct copy_recipient *r,
+			  struct sbuf *out)
+{
+	sbuf_addf(out, "List-Unsubscribe: <%sunsubscribe/", cfg->web.url);
+	web_unsubscribe_token(key, r->member_id, r->group_id, r->address, r->group, out);
+	sbuf_addf(out, ">,\r\n <mailto:%s-request@%s?subject=unsubscribe>\r\n", r->group, cfg->domain);
+	sbuf_addstr(out, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+}
+
 void copy_compose(const struct copy_params *p, const char *msg, size_t len, struct sbuf *out)
 {
 	const struct config *cfg = p->cfg;
@@ -489,9 +500,20 @@ void copy_compose(const struct copy_params *p, const char *msg, size_t len, stru
 	sbuf_addf(out, "List-Post: <mailto:%s@%s>\r\n", p->group, domain);
 	sbuf_addf(out, "List-Help: <mailto:%s-request@%s?subject=help>\r\n", p->group, domain);
 	sbuf_addf(out, "List-Subscribe: <mailto:%s-request@%s?subject=subscribe>\r\n", p->group, domain);
-	sbuf_addf(out, "List-Unsubscribe: <mailto:%s-request@%s?subject=unsubscribe>\r\n", p->group, domain);
-	if (cfg->copies.archive_url)
+	/* With a web archive each recipient's copy starts with their own one-click link (copy_personal_fields). */
+	if (!cfg->web.url)
+		sbuf_addf(out, "List-Unsubscribe: <mailto:%s-request@%s?subject=unsubscribe>\r\n", p->group, domain);
+	if (cfg->web.url) {
+		sbuf_addf(out, "List-Archive: <%sg/%s>\r\n", cfg->web.url, p->group);
+		if (!p->digest) {
+			/* RFC 5064: the post's own page (the archive checks on every request who may read it). */
+			sbuf_addf(out, "Archived-At: <%sm/", cfg->web.url);
+			url_escape(out, p->message_id);
+			sbuf_addstr(out, ">\r\n");
+		}
+	} else if (cfg->copies.archive_url) {
 		sbuf_addf(out, "List-Archive: <%s/%s/>\r\n", cfg->copies.archive_url, p->group);
+	}
 	sbuf_addstr(out, "Precedence: list\r\n");
 	sbuf_addf(out, "X-Loop: %s@%s\r\n", p->group, domain);
 	/* The one Message-ID: the message's own as mlist read it, or the one mlist gave it. */

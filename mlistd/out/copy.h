@@ -3,7 +3,8 @@
  *
  * From the message as it was accepted it makes the message as it goes
  * out: RFC 2369/2919 list headers (List-Id, List-Post, List-Help,
- * List-Subscribe, List-Unsubscribe, List-Archive when configured),
+ * List-Subscribe, List-Unsubscribe, List-Archive when configured, and
+ * with a web archive Archived-At (RFC 5064) and per-recipient fields),
  * Precedence: list and X-Loop; a "[group]" subject prefix that is never
  * added twice; the config's DMARC treatment of From; the Message-ID mlist
  * gave a message that had none; and the footer, added so that the MIME
@@ -52,6 +53,21 @@ struct copy_params {
 	int digest;                /* a digest (mlist's own, with its footer in it): no prefix, footer or DMARC change */
 	const struct copy_look *look; /* the group's settings, or NULL for the config's */
 };
+
+/* Who one copy goes to, for the fields that differ per recipient. */
+struct copy_recipient {
+	long long member_id, group_id;
+	const char *address, *group;
+};
+
+/*
+ * With a web archive (web.url): the fields of one recipient's copy, put
+ * before the shared text -- List-Unsubscribe with their own one-click
+ * link (RFC 8058, key: web_token.h) beside the mailto one, and
+ * List-Unsubscribe-Post.  Such copies go one recipient per transaction.
+ */
+void copy_personal_fields(const struct config *cfg, const unsigned char *key, const struct copy_recipient *r,
+			  struct sbuf *out);
 
 /* Appends the outgoing copy of msg[0..len) to out (CRLF line ends). */
 void copy_compose(const struct copy_params *p, const char *msg, size_t len, struct sbuf *out);

@@ -31,6 +31,7 @@
 #include "store_delivery.h"
 #include "store_notice.h"
 #include "transport.h"
+#include "web_token.h"
 
 #define ROUND_LIMIT 20000          /* copies taken from the queue per round */
 #define MAX_BACKOFF (6 * 3600)     /* longest wait between two tries */
@@ -49,11 +50,12 @@ struct deliverer {
 	struct store *st;
 	struct spool *sp;
 	struct transport *transport;
+	unsigned char web_key[WEB_KEY_SIZE]; /* the unsubscribe links' key, with a web archive (web_token.h) */
 };
 
 /* One due copy, copied out of the store row. */
 struct due {
-	long long id, message, group_id, attempts, created;
+	long long id, message, group_id, member_id, attempts, created;
 	char *address, *spool_id, *message_id, *group, *group_title;
 	int digest;
 	char *prefix, *footer, *reply_to; /* the group's look; prefix, footer NULL: the config's */
@@ -77,6 +79,7 @@ static int take_due(const struct delivery_row *d, void *ctx)
 	x->id = d->id;
 	x->message = d->message;
 	x->group_id = d->group_id;
+	x->member_id = d->member_id;
 	x->attempts = d->attempts;
 	x->created = d->created;
 	x->address = xstrdup(d->address);
@@ -150,7 +153,9 @@ static void add_job(struct batch *b, const char *from, struct due *rows, int n, 
 /* Splits the copies rows[0..n) of one (message, group) into jobs: max_recipients each by smtp, one with VERP or maildir. */
 static void add_jobs(struct deliverer *d, struct batch *b, struct due *rows, int n, const struct sbuf *text)
 {
-	int per_job = d->cfg->delivery.transport == TRANSPORT_SMTP && !d->cfg->delivery.verp
+	/* With a web archive each copy carries its recipient's own unsubscribe link, so it is sent alone. */
+	int personal = d->cfg->web.url != NULL;
+	int per_job = d->cfg->delivery.transport == TRANSPORT_SMTP && !d->cfg->delivery.verp && !personal
 			      ? d->cfg->delivery.max_recipients : 1;
 
 	for (int k = 0; k < n;) {
@@ -161,6 +166,14 @@ static void add_jobs(struct deliverer *d, struct batch *b, struct due *rows, int
 		char *from = sbuf_detach(&from_address);
 		keep_string(b, from);
 		add_job(b, from, &rows[k], m, text);
+		if (personal) {
+			struct sbuf fields = SBUF_INIT;
+			struct copy_recipient r = { rows[k].member_id, rows[k].group_id, rows[k].address, rows[k].group };
+			copy_personal_fields(d->cfg, d->web_key, &r, &fields);
+			b->jobs[b->n_jobs - 1].prefix_len = fields.len;
+			b->jobs[b->n_jobs - 1].prefix = sbuf_detach(&fields);
+			keep_string(b, (char *)b->jobs[b->n_jobs - 1].prefix);
+		}
 		k += m;
 	}
 }
@@ -658,6 +671,16 @@ static void wait_for_work(struct deliverer *d, int wait_ms)
 		d->stop = 1;
 }
 
+/* With a web archive, the key of the unsubscribe links in each copy: without it no copy could go, so it is fatal. */
+static void load_web_key(struct deliverer *d)
+{
+	struct sbuf err = SBUF_INIT;
+
+	if (d->cfg->web.url && web_key_load(d->cfg->web.secret_file, d->web_key, &err) < 0)
+		fatal("deliver: %s", err.buf);
+	sbuf_release(&err);
+}
+
 /* After a SIGHUP: the reloaded config, and a transport made for it. */
 static void take_reload(struct deliverer *d)
 {
@@ -666,15 +689,17 @@ static void take_reload(struct deliverer *d)
 	transport_free(d->transport);
 	d->cfg = d->h->cfg;
 	d->transport = transport_new(d->cfg);
+	load_web_key(d);
 }
 
 void deliver_loop(struct helper *h, int wake_fd)
 {
 	struct deliverer dv = { wake_fd, spool_doorbell_open(h->sp, SPOOL_BELL_DELIVER), 0, h, h->cfg, h->st, h->sp,
-				transport_new(h->cfg) }, *d = &dv;
+				transport_new(h->cfg), { 0 } }, *d = &dv;
 	long long expired_at = 0, digests_at = 0, purged_at = 0;
 	int posts_came = 0;
 
+	load_web_key(d);
 	if (d->doorbell < 0)
 		log_msg(LOG_WARNING, "deliver: no doorbell (%s): approvals wait for the next look", strerror(errno));
 	sweep(d);

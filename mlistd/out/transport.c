@@ -84,6 +84,8 @@ static void run_maildir(struct transport *t, struct transport_job *jobs, int n_j
 				index[n++] = -1;
 			} else {
 				sbuf_addf(&copy, "Return-Path: <%s>\r\nDelivered-To: %s\r\n", jobs[j].from, jobs[j].rcpt[i]);
+				if (jobs[j].prefix_len)
+					sbuf_add(&copy, jobs[j].prefix, jobs[j].prefix_len);
 				sbuf_add(&copy, jobs[j].data, jobs[j].len);
 				index[n] = maildir_batch_add(b, dir, jobs[j].name, copy.buf, copy.len);
 				if (index[n++] < 0) {
@@ -158,12 +160,19 @@ static void set_tls(CURL *easy, const struct config_delivery *dc)
 static size_t read_copy(char *buf, size_t size, size_t nitems, void *ctx)
 {
 	struct transfer *tr = ctx;
-	size_t room = size * nitems, left = tr->job->len - tr->sent;
-	size_t n = left < room ? left : room;
+	const struct transport_job *job = tr->job;
+	size_t room = size * nitems, done = 0;
 
-	memcpy(buf, tr->job->data + tr->sent, n);
-	tr->sent += n;
-	return n;
+	/* The recipient's own fields first, then the shared text. */
+	while (done < room && tr->sent < job->prefix_len + job->len) {
+		const char *from = tr->sent < job->prefix_len ? job->prefix + tr->sent : job->data + (tr->sent - job->prefix_len);
+		size_t left = tr->sent < job->prefix_len ? job->prefix_len - tr->sent : job->prefix_len + job->len - tr->sent;
+		size_t n = left < room - done ? left : room - done;
+		memcpy(buf + done, from, n);
+		done += n;
+		tr->sent += n;
+	}
+	return done;
 }
 
 /*
@@ -218,7 +227,7 @@ static void start_transfer(struct transport *t, struct transfer *tr, struct tran
 	curl_easy_setopt(tr->easy, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(tr->easy, CURLOPT_READFUNCTION, read_copy);
 	curl_easy_setopt(tr->easy, CURLOPT_READDATA, tr);
-	curl_easy_setopt(tr->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)job->len);
+	curl_easy_setopt(tr->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)(job->prefix_len + job->len));
 	curl_easy_setopt(tr->easy, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(tr->easy, CURLOPT_DEBUGFUNCTION, watch_dialogue);
 	curl_easy_setopt(tr->easy, CURLOPT_DEBUGDATA, tr);

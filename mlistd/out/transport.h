@@ -36,6 +36,8 @@ struct transport_job {
 	const char *from;        /* envelope sender */
 	char **rcpt;             /* recipients */
 	int n_rcpt;
+	const char *prefix;      /* header fields of this recipient's own, sent before data; NULL for none */
+	size_t prefix_len;
 	const char *data;        /* the copy, CRLF line ends */
 	size_t len;
 	const char *name;        /* maildir: the file name (the same when written again) */

@@ -40,7 +40,7 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 {
 	/* "+next_attempt": read deliveries_in_order (already in this order) rather than sort deliveries_due's rows */
 	sqlite3_stmt *stmt = store_stmt(st,
-		"SELECT d.id AS id, d.message_id AS message, d.group_id AS group_id, d.address AS address,"
+		"SELECT d.id AS id, d.message_id AS message, d.group_id AS group_id, d.member_id AS member_id, d.address AS address,"
 		" d.attempts AS attempts, d.created AS created, m.spool_id AS spool_id, m.message_id AS message_id,"
 		" g.name AS grp, g.title AS title, m.digest_of IS NOT NULL AS digest,"
 		" g.subject_prefix AS prefix, g.subject_prefix IS NULL AS prefix_default, g.footer AS footer,"
@@ -57,6 +57,7 @@ int store_delivery_due(struct store *st, long long now, int limit, delivery_fn f
 			.id = store_get_int(stmt, "id"),
 			.message = store_get_int(stmt, "message"),
 			.group_id = store_get_int(stmt, "group_id"),
+			.member_id = store_get_int(stmt, "member_id"),
 			.address = store_get_text(stmt, "address"),
 			.attempts = store_get_int(stmt, "attempts"),
 			.created = store_get_int(stmt, "created"),

@@ -21,7 +21,7 @@ long long store_delivery_expand(struct store *st, long long message, const char 
 
 /* A due copy, with what composing it needs; strings valid during a callback only. */
 struct delivery_row {
-	long long id, message, group_id;
+	long long id, message, group_id, member_id;
 	const char *address;
 	long long attempts, created;
 	const char *spool_id, *message_id;

@@ -343,6 +343,50 @@ const char *const store_migrations[] = {
 	/* 19: a group's own content policy (content.h); NULL: the config's content.attachments and content.html. */
 	"ALTER TABLE groups ADD COLUMN attachments TEXT CHECK (attachments IN ('allow', 'hold', 'strip'));"
 	"ALTER TABLE groups ADD COLUMN html TEXT CHECK (html IN ('keep', 'text'));",
+
+	/*
+	 * 20: the web archive (web/).  web_history: members may also read what
+	 * was posted before they joined.  Logins and sessions keep only the
+	 * SHA-256 of their secrets, so a copy of the store opens no session.
+	 * web_seen: when a person last looked at a group (unread counts).
+	 * web_search: the full-text index of archived posts (rowid = messages.id),
+	 * filled by mlistd-web from the archive; a post that leaves the store
+	 * or its last group leaves the index with it (the triggers), and
+	 * whatever rewrites an archived post (forget) empties the index, which
+	 * mlistd-web then fills again from the rewritten files.
+	 */
+	"ALTER TABLE groups ADD COLUMN web_history INTEGER NOT NULL DEFAULT 1;"
+	"CREATE TABLE web_logins ("
+	"  token_hash TEXT PRIMARY KEY,"
+	"  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE web_sessions ("
+	"  id_hash TEXT PRIMARY KEY,"
+	"  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL,"                       /* the token every form of this session carries */
+	"  created INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL"
+	");"
+	"CREATE INDEX web_sessions_member ON web_sessions(member_id);"
+	"CREATE TABLE web_seen ("
+	"  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+	"  seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (member_id, group_id)"
+	");"
+	"CREATE VIRTUAL TABLE web_search USING fts5(subject, author, body, tokenize = 'unicode61 remove_diacritics 2');"
+	"CREATE TRIGGER messages_leave_search AFTER DELETE ON messages BEGIN"
+	"  DELETE FROM web_search WHERE rowid = old.id;"
+	" END;"
+	"CREATE TRIGGER message_groups_leave_search AFTER DELETE ON message_groups"
+	"  WHEN NOT EXISTS (SELECT 1 FROM message_groups WHERE message_id = old.message_id) BEGIN"
+	"  DELETE FROM web_search WHERE rowid = old.message_id;"
+	" END;"
+	"CREATE INDEX message_groups_group ON message_groups(group_id, message_id);",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
