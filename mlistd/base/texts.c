@@ -47,6 +47,7 @@ static const struct {
 	[TEXT_OWNER_SUBSCRIBED] = { "owner-subscribed", { "address" } },
 	[TEXT_OWNER_UNSUBSCRIBED] = { "owner-unsubscribed", { "address" } },
 	[TEXT_DIGEST] = { "digest", { "number", "date", "count", "contents" } },
+	[TEXT_WEB_LOGIN] = { "web-login", { "address", "link", "minutes" } },
 };
 
 static const char *const common_vars[] = { "group", "group_title", "domain", "post_address", "request_address",

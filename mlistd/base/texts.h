@@ -43,6 +43,7 @@ enum text_id {
 	TEXT_OWNER_SUBSCRIBED,      /* to moderators: someone joined by mail */
 	TEXT_OWNER_UNSUBSCRIBED,
 	TEXT_DIGEST,                /* a digest's subject and its first part: what it holds */
+	TEXT_WEB_LOGIN,             /* the web archive's login link */
 	TEXT_COUNT
 };
 

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "list_address.h"
 #include "member_commands.h"
+#include "membership.h"
 #include "message.h"
 #include "moderation.h"
 #include "notice.h"
@@ -244,28 +245,12 @@ int commands_confirm(const struct config *cfg, struct store *st, struct spool *s
 			r = store_token_use(st, token);
 		goto out;
 	}
-	struct command_mail to_person = *m;
-	to_person.sender = t.address;
-	to_person.group = t.group;
 	int joining = strcmp(t.kind, "subscribe") == 0;
-	int member = store_is_subscribed(st, t.group, t.address);
-	if (member < 0)
-		r = -1;
-	else if (joining)
-		r = member ? 0 : store_subscribe(st, t.group, t.address, NULL, "each", 0, SUBSCRIBE_UPDATE) < 0 ? -1 : 0;
-	else
-		r = member ? store_unsubscribe(st, t.group, t.address) : 0;
-	if (r == 0 && (r = store_token_use(st, token)) == 0)
-		r = reply_text(cfg, st, sp, &to_person, NULL, joining ? TEXT_WELCOME : TEXT_GOODBYE, NULL);
-	/* The moderators hear of it when the group wants them to (and when something changed). */
-	int tell = 0;
-	if (r == 0 && joining != member && (tell = store_group_owner_notices(st, t.group)) < 0)
-		r = -1;
-	if (r == 0 && tell) {
-		struct template_var who[] = { { "address", t.address } };
-		r = moderation_tell_moderators(cfg, st, sp, t.group, joining ? TEXT_OWNER_SUBSCRIBED : TEXT_OWNER_UNSUBSCRIBED,
-					       who, 1);
-	}
+	if ((r = store_token_use(st, token)) == 0)
+		r = joining ? membership_join(cfg, st, sp, t.group, t.address)
+			    : membership_leave(cfg, st, sp, t.group, t.address);
+	if (r > 0)
+		r = 0;
 	if (r == 0)
 		sbuf_addf(note, "confirm: %s %s %s", t.address, joining ? "joined" : "left", t.group);
 out:
