@@ -209,3 +209,24 @@ void mime_text(const struct mailmime *part, struct sbuf *out)
 	}
 	sbuf_release(&raw);
 }
+
+int mime_is_attachment(const struct mailmime *part)
+{
+	/* A signature belongs to the text it signs: neither stripped nor listed. */
+	static const char *const signatures[] = { "application/pgp-signature", "application/pkcs7-signature",
+						  "application/x-pkcs7-signature", "application/pgp-encrypted" };
+	char type[128];
+
+	if (part->mm_type == MAILMIME_MULTIPLE)
+		return 0;
+	if (part->mm_type == MAILMIME_MESSAGE)
+		return 1;
+	mime_type_name(part, type, sizeof(type));
+	for (size_t i = 0; i < sizeof(signatures) / sizeof(signatures[0]); i++)
+		if (strcmp(type, signatures[i]) == 0)
+			return 0;
+	char *name = mime_filename(part);
+	int named = name != NULL;
+	free(name);
+	return named || mime_disposition_attachment(part) || strncmp(type, "text/", 5) != 0;
+}

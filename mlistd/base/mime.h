@@ -45,6 +45,13 @@ void mime_type_name(const struct mailmime *part, char *out, size_t size);
 char *mime_filename(const struct mailmime *part);
 /* Whether its Content-Disposition says attachment. */
 int mime_disposition_attachment(const struct mailmime *part);
+/*
+ * Whether part is an attachment: a forwarded message, or a single part
+ * that has a file name, says attachment, or is not text -- except a
+ * signature (PGP, S/MIME), which belongs to the text it signs.  The
+ * content policy strips these and the web archive lists them.
+ */
+int mime_is_attachment(const struct mailmime *part);
 /* A single part's content with the transfer encoding undone. */
 void mime_decoded(const struct mailmime *part, struct sbuf *out);
 /* The same, with its charset turned into UTF-8 (for text parts). */

@@ -60,31 +60,6 @@ static int refused_name(const char *name)
 	return in_list(ext, refused_extensions);
 }
 
-static int is_signature(const char *type)
-{
-	static const char *const signatures[] = { "application/pgp-signature", "application/pkcs7-signature",
-						  "application/x-pkcs7-signature", "application/pgp-encrypted", NULL };
-	return in_list(type, signatures);
-}
-
-/* Whether part is an attachment (content.h says which). */
-static int is_attachment(const struct mailmime *part)
-{
-	char type[128];
-
-	if (part->mm_type == MAILMIME_MULTIPLE)
-		return 0;
-	if (part->mm_type == MAILMIME_MESSAGE)
-		return 1;
-	mime_type_name(part, type, sizeof(type));
-	if (is_signature(type))
-		return 0;
-	char *name = mime_filename(part);
-	int named = name != NULL;
-	free(name);
-	return named || mime_disposition_attachment(part) || strncmp(type, "text/", 5) != 0;
-}
-
 /* The first refused name inside a zip part, into out; 1 if one was found. */
 static int refused_in_zip(const struct mailmime *part, char *out, size_t size)
 {
@@ -151,7 +126,7 @@ static void scan_part(struct scan *s, const struct mailmime *part, int depth)
 		}
 		return;
 	}
-	if (is_attachment(part))
+	if (mime_is_attachment(part))
 		s->f->attachments++;
 	else if (strcmp(type, "text/html") == 0)
 		s->html++;
@@ -238,10 +213,10 @@ static void plan(struct rewrite *r, const struct mailmime *part, int html_only, 
 		return;
 	}
 	mime_type_name(part, type, sizeof(type));
-	if (r->strip && is_attachment(part)) {
+	if (r->strip && mime_is_attachment(part)) {
 		removed_note(part, &body);
 		add_edit(r, part, &body);
-	} else if (r->html && html_only && strcmp(type, "text/html") == 0 && !is_attachment(part)) {
+	} else if (r->html && html_only && strcmp(type, "text/html") == 0 && !mime_is_attachment(part)) {
 		struct sbuf html = SBUF_INIT;
 		mime_text(part, &html);
 		html_text(html.buf, html.len, &body);
