@@ -114,5 +114,7 @@ int cmd_held_approve(struct cli *c);
 int cmd_held_reject(struct cli *c);
 int cmd_held_discard(struct cli *c);
 int cmd_held_assign(struct cli *c);
+int cmd_web_sessions(struct cli *c);
+int cmd_web_revoke(struct cli *c);
 
 #endif

@@ -66,16 +66,17 @@ int cmd_group_set(struct cli *c)
 				      none_or(cli_opt(c, "footer")), cli_opt(c, "reply-to"), -1, on_off(c, "self-copy"),
 				      on_off(c, "archive"), on_off(c, "emergency"),
 				      cli_opt(c, "moderate-new-members") ? 1 : cli_opt(c, "no-moderate-new-members") ? 0 : -1, -1,
-				      cli_opt(c, "attachments"), cli_opt(c, "html") };
+				      cli_opt(c, "attachments"), cli_opt(c, "html"), on_off(c, "web-history") };
 	const char *keep_days = cli_opt(c, "keep-days");
 	const char *max_size = cli_opt(c, "max-size");
 	struct sbuf bad = SBUF_INIT;
 
-	if (set.owner_notices == -2 || set.self_copy == -2 || set.archive == -2 || set.emergency == -2)
+	if (set.owner_notices == -2 || set.self_copy == -2 || set.archive == -2 || set.emergency == -2 ||
+	    set.web_history == -2)
 		return 1;
 	if (!set.title && !set.policy && !set.language && set.owner_notices < 0 && !set.subject_prefix && !set.footer &&
 	    !set.reply_to && !max_size && set.self_copy < 0 && set.archive < 0 && set.emergency < 0 &&
-	    set.moderate_new < 0 && !keep_days && !set.attachments && !set.html)
+	    set.moderate_new < 0 && !keep_days && !set.attachments && !set.html && set.web_history < 0)
 		return cli_fail("group set needs a setting to change (see mlistctl --help)");
 	if (max_size) {
 		char *end = NULL;
@@ -153,7 +154,8 @@ static void group_json_fields(FILE *out, const struct group_row *g)
 		json_string(out, g->html);
 	else
 		fputs("null", out);
-	fprintf(out, ", \"members\": %lld, \"moderators\": %lld, \"created\": ", g->members, g->moderators);
+	fprintf(out, ", \"web_history\": %s, \"members\": %lld, \"moderators\": %lld, \"created\": ",
+		g->web_history ? "true" : "false", g->members, g->moderators);
 	json_time(out, g->created);
 }
 
@@ -218,7 +220,7 @@ static int show_group(const struct group_row *g, void *ctx)
 		fprintf(c->out, "name:       %s\nkind:       %s\ntitle:      %s\npolicy:     %s\n"
 			"language:   %s%s\nowner notices: %s\nprefix:     %s\nfooter:     %s\nreply-to:   %s\n"
 			"max size:   %s\nself copies: %s\narchive:    %s\nemergency:  %s\nnew members: %s\n"
-			"attachments: %s%s\nhtml:       %s%s\nmembers:    %lld\nmoderators: %lld\n",
+			"attachments: %s%s\nhtml:       %s%s\nweb history: %s\nmembers:    %lld\nmoderators: %lld\n",
 			g->name, g->kind, g->title, g->policy, *g->language ? g->language : c->cfg->language,
 			*g->language ? "" : " (the config's)", g->owner_notices ? "on" : "off",
 			!g->subject_prefix ? "(the config's)" : *g->subject_prefix ? g->subject_prefix : "none",
@@ -227,7 +229,9 @@ static int show_group(const struct group_row *g, void *ctx)
 			g->emergency ? "ON: every post waits" : "off", g->moderate_new ? "first post moderated" : "post freely",
 			*g->attachments ? g->attachments : attachment_policies[c->cfg->content.attachments],
 			*g->attachments ? "" : " (the config's)", *g->html ? g->html : html_policies[c->cfg->content.html],
-			*g->html ? "" : " (the config's)", g->members, g->moderators);
+			*g->html ? "" : " (the config's)",
+			g->web_history ? "on" : "off: members see only what was posted after they joined", g->members,
+			g->moderators);
 		if (g->max_size)
 			fprintf(c->out, "            %lld octets\n", g->max_size);
 	}

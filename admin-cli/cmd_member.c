@@ -16,6 +16,7 @@
 #include "store.h"
 #include "store_bounce.h"
 #include "store_member.h"
+#include "store_web.h"
 #include "sbuf.h"
 #include "template.h"
 
@@ -396,7 +397,12 @@ int cmd_member_forget(struct cli *c)
 	struct erase_person who = { c->arg[0], names.items, names.n, pseudonym };
 	if (erase_person_files(c->cfg->spool, &who, &files, &err) < 0)
 		r = cli_fail("some files still name them (run forget again):\n%s", err.buf);
-	int wal = known ? store_checkpoint_truncate(c->store) : 0;
+	/*
+	 * mlistd-web may have indexed archive files again between the commit
+	 * (which emptied the search index) and their sweep, or after a crash
+	 * before it: the index is emptied once more now they are rewritten.
+	 */
+	int wal = store_web_index_clear(c->store) < 0 ? -1 : store_checkpoint_truncate(c->store);
 	if (!known)
 		fprintf(c->out, "%s is not in the store (forgotten already?); the spool and the archive were swept:\n",
 			c->arg[0]);

@@ -34,11 +34,11 @@ static const struct command commands[] = {
 	  cmd_group_remove },
 	{ "group", "set", STORE_READ_WRITE, 1, 1,
 	  "title= policy= language= owner-notices= prefix= footer= reply-to= max-size= self-copy= archive= emergency= "
-	  "moderate-new-members no-moderate-new-members keep-days= attachments= html=",
+	  "moderate-new-members no-moderate-new-members keep-days= attachments= html= web-history=",
 	  "NAME [--title T] [--policy P] [--language nl|en|default] [--owner-notices on|off] [--prefix P|none|default] "
 	  "[--footer TEXT|none|default] [--reply-to as-sent|group|author] [--max-size OCTETS|default] [--self-copy on|off] "
 	  "[--archive on|off] [--emergency on|off] [--[no-]moderate-new-members] [--keep-days N|forever] "
-	  "[--attachments allow|hold|strip|default] [--html keep|text|default]",
+	  "[--attachments allow|hold|strip|default] [--html keep|text|default] [--web-history on|off]",
 	  cmd_group_set },
 	{ "group", "list", STORE_READ_ONLY, 0, 0, "kind=", "[--kind K] [--json]", cmd_group_list },
 	{ "group", "show", STORE_READ_ONLY, 1, 1, "", "NAME [--json]", cmd_group_show },
@@ -80,6 +80,8 @@ static const struct command commands[] = {
 	{ "held", "reject", STORE_READ_WRITE, 1, 1, "reason=", "ID [--reason R]", cmd_held_reject },
 	{ "held", "discard", STORE_READ_WRITE, 1, 1, "", "ID", cmd_held_discard },
 	{ "held", "assign", STORE_READ_WRITE, 2, 2, "", "ID GROUP", cmd_held_assign },
+	{ "web", "sessions", STORE_READ_ONLY, 0, 1, "", "[ADDR] [--json]", cmd_web_sessions },
+	{ "web", "revoke", STORE_READ_WRITE, 1, 1, "", "ADDR", cmd_web_revoke },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

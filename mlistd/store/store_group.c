@@ -18,6 +18,7 @@
 	" g.footer IS NULL AS footer_default, g.reply_to AS reply_to, g.max_size AS max_size, g.self_copy AS self_copy," \
 	" g.archive AS archive, g.emergency AS emergency, g.moderate_new AS moderate_new, g.keep_days AS keep_days," \
 	" coalesce(g.attachments, '') AS attachments, coalesce(g.html, '') AS html," \
+	" g.web_history AS web_history," \
 	" (SELECT count(*) FROM subscriptions s WHERE s.group_id = g.id) AS members," \
 	" (SELECT count(*) FROM moderators m WHERE m.group_id = g.id) AS moderators FROM groups g "
 
@@ -49,6 +50,7 @@ static int each_group_row(struct store *st, sqlite3_stmt *stmt, group_fn fn, voi
 			.keep_days = store_get_int(stmt, "keep_days"),
 			.attachments = store_get_text(stmt, "attachments"),
 			.html = store_get_text(stmt, "html"),
+			.web_history = (int)store_get_int(stmt, "web_history"),
 			.members = store_get_int(stmt, "members"),
 			.moderators = store_get_int(stmt, "moderators"),
 		};
@@ -209,12 +211,14 @@ int store_group_set(struct store *st, const char *name, const struct group_setti
 					 " keep_days = CASE WHEN ?14 < 0 THEN keep_days ELSE ?14 END,"
 					 " attachments = CASE WHEN ?15 IS NULL THEN attachments"
 					 "  WHEN ?15 = 'default' THEN NULL ELSE ?15 END,"
-					 " html = CASE WHEN ?16 IS NULL THEN html WHEN ?16 = 'default' THEN NULL ELSE ?16 END"
-					 " WHERE id = ?10", "sssisssiiiiiiiss",
+					 " html = CASE WHEN ?16 IS NULL THEN html WHEN ?16 = 'default' THEN NULL ELSE ?16 END,"
+					 " web_history = CASE WHEN ?17 < 0 THEN web_history ELSE ?17 END"
+					 " WHERE id = ?10", "sssisssiiiiiiissi",
 					 set->title, set->policy, set->language, (long long)set->owner_notices,
 					 set->subject_prefix, set->footer, set->reply_to, set->max_size,
 					 (long long)set->self_copy, id, (long long)set->archive, (long long)set->emergency,
-					 (long long)set->moderate_new, set->keep_days, set->attachments, set->html)) < 0 ? -1 : 0;
+					 (long long)set->moderate_new, set->keep_days, set->attachments, set->html,
+					 (long long)set->web_history)) < 0 ? -1 : 0;
 }
 
 int store_group_owner_notices(struct store *st, const char *name)

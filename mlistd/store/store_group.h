@@ -29,6 +29,7 @@ struct group_row {
 	long long keep_days;  /* its posts older than this many days are purged; 0: kept */
 	const char *attachments; /* "allow", "hold", "strip", or "" for the config's (content.h) */
 	const char *html;        /* "keep", "text", or "" for the config's */
+	int web_history;         /* members see in the web archive what was posted before they joined */
 };
 
 /*
@@ -51,6 +52,7 @@ struct group_settings {
 	long long keep_days;        /* days, 0 for ever; -1 keeps it */
 	const char *attachments;    /* "allow", "hold", "strip"; "default": the config's */
 	const char *html;           /* "keep", "text"; "default": the config's */
+	int web_history;            /* 1, 0, or -1 */
 };
 
 typedef int (*group_fn)(const struct group_row *g, void *ctx);

@@ -11,6 +11,7 @@
 #include "names.h"
 #include "store_group.h"
 #include "store_internal.h"
+#include "store_web.h"
 
 #define SUBSCRIPTION_COLUMNS \
 	"SELECT m.address AS address, m.name AS name, g.name AS grp, s.mode AS mode, s.follow_line AS follow_line," \
@@ -324,7 +325,17 @@ int store_person_forget(struct store *st, const char *addr, const char *pseudony
 				   " WHERE instr(lower(message_id), lower(?1)) OR instr(lower(subject), lower(?1))", "ss",
 				   norm, pseudonym), &c->messages) < 0)
 		goto out;
-	r = store_run(st, store_stmt(st, "DELETE FROM members WHERE id = ?", "i", mid)) < 0 ? -1 : 0;
+	/*
+	 * The person goes with their web logins and sessions (ON DELETE
+	 * CASCADE).  The search index holds the text of their posts and of
+	 * posts quoting them, which the archive sweep rewrites after the
+	 * commit: it is emptied whole, in this transaction, and mlistd-web
+	 * fills it again from the rewritten archive.
+	 */
+	if (store_run(st, store_stmt(st, "DELETE FROM members WHERE id = ?", "i", mid)) < 0 ||
+	    store_web_index_clear(st) < 0)
+		goto out;
+	r = 0;
 out:
 	free(norm);
 	return r;

@@ -336,8 +336,8 @@ static void group_constraints(void)
 	CHECK_CONTAINS(store_error(st), "may not end in '-request'");
 	CHECK(store_group_add(st, "-bad", "project", "", "open") < 0);
 	CHECK(store_group_add(st, "has space", "project", "", "open") < 0);
-	CHECK(store_group_set(st, "veilig-dichtbij", &(struct group_settings){ .policy = "moderated", .owner_notices = -1, .max_size = -1, .self_copy = -1, .archive = -1, .emergency = -1, .moderate_new = -1, .keep_days = -1 }) == 0);
-	CHECK(store_group_set(st, "veilig-dichtbij", &(struct group_settings){ .policy = "closed", .owner_notices = -1, .max_size = -1, .self_copy = -1, .archive = -1, .emergency = -1, .moderate_new = -1, .keep_days = -1 }) < 0);
+	CHECK(store_group_set(st, "veilig-dichtbij", &(struct group_settings){ .policy = "moderated", .owner_notices = -1, .max_size = -1, .self_copy = -1, .archive = -1, .emergency = -1, .moderate_new = -1, .keep_days = -1, .web_history = -1 }) == 0);
+	CHECK(store_group_set(st, "veilig-dichtbij", &(struct group_settings){ .policy = "closed", .owner_notices = -1, .max_size = -1, .self_copy = -1, .archive = -1, .emergency = -1, .moderate_new = -1, .keep_days = -1, .web_history = -1 }) < 0);
 	store_close(st);
 }
 
