@@ -83,6 +83,7 @@ struct daemon {
 	struct store *store;      /* for the RCPT check only */
 	struct child *sorter;     /* mlistd-sort */
 	struct child *deliver;    /* mlistd-deliver */
+	struct child *web;        /* mlistd-web, when the config has web.listen; else NULL */
 	struct child **pollers;   /* one mlistd-imap per imap entry */
 	size_t n_pollers;
 };
@@ -116,10 +117,12 @@ static void reload(struct daemon *d)
  */
 static void each_child(struct daemon *d, int hup)
 {
-	struct child *fixed[] = { d->sorter, d->deliver };
+	struct child *fixed[] = { d->sorter, d->deliver, d->web };
 
-	for (size_t i = 0; i < d->n_pollers + 2; i++) {
-		struct child *c = i < 2 ? fixed[i] : d->pollers[i - 2];
+	for (size_t i = 0; i < d->n_pollers + 3; i++) {
+		struct child *c = i < 3 ? fixed[i] : d->pollers[i - 3];
+		if (!c)
+			continue;
 		if (hup)
 			child_signal(c, SIGHUP);
 		child_check(c, hup);
@@ -275,6 +278,9 @@ int main(int argc, char **argv)
 	d.sorter = child_start("mlistd-sort", helper_args, NULL);
 	/* Delivery resumes from the queue: what is recorded as sent is not sent again. */
 	d.deliver = child_start("mlistd-deliver", helper_args, NULL);
+	/* The web archive only reads what the others keep, and writes login mails to the notice queue. */
+	if (cfg->web.listen)
+		d.web = child_start("mlistd-web", helper_args, NULL);
 	d.n_pollers = cfg->n_imap;
 	d.pollers = xcalloc(cfg->n_imap ? cfg->n_imap : 1, sizeof(*d.pollers));
 	for (size_t i = 0; i < cfg->n_imap; i++) {
@@ -308,6 +314,8 @@ int main(int argc, char **argv)
 	/* The sorter finishes its batch and queues it; delivery then sends what it can before it stops. */
 	child_stop(d.sorter, 30);
 	child_stop(d.deliver, 30);
+	if (d.web)
+		child_stop(d.web, 10);
 	spool_close(d.spool);
 	store_close(d.store);
 	evloop_free(d.loop);

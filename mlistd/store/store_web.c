@@ -445,3 +445,31 @@ int store_web_index_clear(struct store *st)
 		return -1;
 	return store_run(st, store_stmt(st, "INSERT INTO web_search (web_search) VALUES ('optimize')", ""));
 }
+
+int store_web_unsubscribe_target(struct store *st, long long member_id, long long group_id, char **address,
+				 char **group)
+{
+	sqlite3_stmt *stmt = store_stmt(st, "SELECT m.address AS address, g.name AS name FROM members m, groups g"
+					" WHERE m.id = ?1 AND g.id = ?2", "ii", member_id, group_id);
+	int r;
+
+	*address = *group = NULL;
+	if (!stmt)
+		return -1;
+	if ((r = store_row(st, stmt)) == 1) {
+		*address = xstrdup(store_get_text(stmt, "address"));
+		*group = xstrdup(store_get_text(stmt, "name"));
+	}
+	store_done(st, stmt);
+	return r;
+}
+
+int store_web_unfollow(struct store *st, long long member_id, long long project_id)
+{
+	if (store_run(st, store_stmt(st, "UPDATE subscriptions SET follow_line = 0 WHERE member_id = ?1"
+				     " AND follow_line = 1 AND group_id IN"
+				     " (SELECT line_id FROM group_links WHERE project_id = ?2)", "ii",
+				     member_id, project_id)) < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}

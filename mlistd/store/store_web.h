@@ -116,6 +116,18 @@ int store_web_unindexed(struct store *st, long long limit, int (*fn)(const struc
 			void *ctx);
 int store_web_index(struct store *st, long long id, const char *subject, const char *author, const char *body);
 /*
+ * The address and group name an unsubscribe token names by id (to check
+ * its MAC, web_token.h): 1 (both exist; freed by the caller), 0, -1.
+ */
+int store_web_unsubscribe_target(struct store *st, long long member_id, long long group_id, char **address,
+				 char **group);
+/*
+ * Stops member following every change line that brings them project_id's
+ * posts (a one-click unsubscribe from a copy they got that way).
+ * Returns how many lines, or -1.
+ */
+int store_web_unfollow(struct store *st, long long member_id, long long project_id);
+/*
  * Empties the search index and merges what is left, so no deleted text
  * stays in its pages (forget; mlistd-web fills it again from the archive).
  */
