@@ -23,6 +23,12 @@ static int hex(unsigned char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Whether s starts a well-formed escape, "%" and two hex digits. */
+static int escape_at(const char *s)
+{
+	return s[0] == '%' && s[1] && hex((unsigned char)s[1]) >= 0 && s[2] && hex((unsigned char)s[2]) >= 0;
+}
+
 int web_decode(const char *s, size_t len, int form, struct sbuf *out)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -109,12 +115,12 @@ int web_route_parse(const char *target, struct web_route *r)
 	size_t path_len = strcspn(target, "?");
 	for (size_t i = 0; i < path_len; i++) {
 		unsigned char c = (unsigned char)target[i];
-		if (c != '/' && c != '%' && !path_char(c))
+		if (c == '%' ? !escape_at(target + i) : c != '/' && !path_char(c))
 			return -1;
 	}
 	const char *query = target[path_len] == '?' ? target + path_len + 1 : "";
 	for (const char *q = query; *q; q++)
-		if (*q != '%' && *q != '/' && *q != '?' && !path_char((unsigned char)*q))
+		if (*q == '%' ? !escape_at(q) : *q != '/' && *q != '?' && !path_char((unsigned char)*q))
 			return -1;
 	r->query = strdup(query);
 	if (!r->query)
