@@ -11,7 +11,9 @@ person; the message goes out with CRLF.  What changes from run to run
 replaced by a fixed word before the comparison.  A case whose name
 starts with "munge-" runs with copies.dmarc = "munge", one that starts
 with "strip-" with content.attachments = "strip", and one that starts
-with "html-text-" with content.html = "text".
+with "html-text-" with content.html = "text", and one that starts with
+"web-" with the web archive on (web.url): each copy then has its own
+one-click unsubscribe token, replaced by TOKEN like the rest.
 
 MLIST_GOLDEN_UPDATE=1 writes the .ref files instead of comparing: for a
 person to read and commit, never to make a failing test pass unseen.
@@ -43,6 +45,7 @@ def normalised(copy, sent):
     text = copy.replace(b"\r\n", b"\n")
     text = re.sub(rb"<mlist\.[^@>]+@", b"<mlist.GENERATED@", text)
     text = re.sub(rb"=_mlist_[0-9a-f]+", b"=_mlist_BOUNDARY", text)
+    text = re.sub(rb"/unsubscribe/[0-9]+-[0-9]+-[0-9a-f]+>", b"/unsubscribe/TOKEN>", text)
     # a Date mlist wrote (the message had none it could read) is the moment it took the message
     return re.sub(rb"^Date: [^\n]*\+0000\n",
                   lambda m: m.group(0) if m.group(0) in sent else b"Date: RECEIVED\n", text, flags=re.M)
@@ -70,8 +73,10 @@ def golden(name):
         dmarc = 'dmarc = "munge"; ' if name.startswith("munge-") else ""
         content = ('attachments = "strip"; ' if name.startswith("strip-") else "") + \
                   ('html = "text"; ' if name.startswith("html-text-") else "")
+        web = (f'web = {{ listen = "127.0.0.1:{free_port()}"; url = "https://archief.{DOMAIN}/"; }};\n'
+               if name.startswith("web-") else "")
         s = Setup(f'delivery = {{ transport = "smtp"; smarthost = "smtp://127.0.0.1:{port}"; }};\n'
-                  f'copies = {{ {dmarc}footer = "{FOOTER}"; }};\ncontent = {{ {content}}};\n', listen=True)
+                  f'copies = {{ {dmarc}footer = "{FOOTER}"; }};\ncontent = {{ {content}}};\n' + web, listen=True)
         s.ctl("group", "add", "pga", "--kind", "project", "--title", "PGA Jeugd", "--policy", "open")
         for a in MEMBERS:
             s.ctl("member", "add", "pga", a)
@@ -82,13 +87,14 @@ def golden(name):
         copies = [c for a in MEMBERS for c in sink.copies_for(a)]
     finally:
         sink.stop()
-    assert len(set(copies)) == 1, "the members got different copies"
+    sent_lf = crlf(sent).replace(b"\r\n", b"\n")
+    assert len(set(normalised(c, sent_lf) for c in copies)) == 1, "the members got different copies"
     copy = copies[0]
     assert copy.count(b"\n") == copy.count(b"\r\n"), "a line of the copy does not end with CRLF"
     assert max(len(line) for line in copy.split(b"\r\n")) <= 998, "a line of the copy is over 998 octets"
     defects = header_defects(copy)
     assert not defects, f"the copy's header does not parse cleanly: {defects}"
-    got = normalised(copy, crlf(sent).replace(b"\r\n", b"\n"))
+    got = normalised(copy, sent_lf)
     ref_path = os.path.join(GOLDEN, name + ".ref")
     if os.environ.get("MLIST_GOLDEN_UPDATE") == "1":
         open(ref_path, "wb").write(got)
