@@ -44,6 +44,7 @@
 #define LIMIT_PER_ADDRESS 3
 #define LIMIT_PER_CLIENT 10
 #define MAX_WAITING 1000 /* login mails still to write; more asks are answered 429 */
+#define MAX_ASKS 20000   /* asks remembered at all: a flood from many clients is refused whole, not counted */
 #define FORM_FIELD "form"
 
 /* One ask for a link, kept LIMIT_WINDOW seconds: by address ("a:...") and by client ("c:..."). */
@@ -128,6 +129,8 @@ static int limits_allow(struct web_limits *l, long long now, const char *client,
 	int ok;
 
 	limits_expire(l, now);
+	if (l->n >= MAX_ASKS)
+		return 0;
 	sbuf_addf(&by_client, "c:%s", client);
 	sbuf_addf(&by_address, "a:%s", address);
 	ok = limits_count(l, by_client.buf) < LIMIT_PER_CLIENT && limits_count(l, by_address.buf) < LIMIT_PER_ADDRESS;

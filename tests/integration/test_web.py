@@ -7,9 +7,12 @@ in search), hostile content shown only as text, attachments only as
 downloads, settings, one-click unsubscribe, and the strict request
 reader."""
 import http.client
+import os
 import re
 import smtplib
 import socket
+import ssl
+import subprocess
 import sqlite3
 import time
 from email.message import EmailMessage
@@ -23,10 +26,24 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 class Web:
     """A running mlistd with the web archive on a loopback port."""
 
-    def __init__(self, extra_config="", groups=()):
+    def __init__(self, tls=False):
         self.port = free_port()
-        self.s = Setup(listen=True, extra_config=f'web = {{ listen = "127.0.0.1:{self.port}"; '
-                                                 f'url = "http://127.0.0.1:{self.port}/"; }};\n' + extra_config)
+        self.tls = tls
+        self.s = Setup(listen=True, init=False)
+        tls_config = ""
+        if tls:
+            # a throw-away certificate; mlistd-web reads it as the unprivileged account, so it must be readable
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                            "/CN=127.0.0.1", "-keyout", self.s.path("web.key"), "-out", self.s.path("web.crt")],
+                           check=True, capture_output=True)
+            os.chmod(self.s.path("web.key"), 0o644)
+            tls_config = 'certificate = "web.crt"; key = "web.key"; '
+        scheme = "https" if tls else "http"
+        with open(self.s.config) as f:
+            config = f.read()
+        self.s.write_config(config + f'web = {{ listen = "127.0.0.1:{self.port}"; '
+                                     f'url = "{scheme}://127.0.0.1:{self.port}/"; {tls_config}}};\n')
+        self.s.ctl("init")
         self.d = None
 
     def start(self):
@@ -40,7 +57,11 @@ class Web:
             h.update(FORM)
         if cookie:
             h["Cookie"] = cookie
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        if self.tls:
+            c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=10,
+                                            context=ssl._create_unverified_context())
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         c.request(method, path, body=body, headers=h)
         r = c.getresponse()
         data = r.read().decode("utf-8", "replace") if method != "HEAD" else ""
@@ -67,7 +88,7 @@ class Web:
         r, _ = self.ask_link(address)
         assert r.status == 200
         wait_until(lambda: len(self.link_mails(address)) > before, what=f"a login mail to {address}")
-        link = re.search(r"http://127\.0\.0\.1:\d+(/login/[0-9a-f]{32})", body_of(self.link_mails(address)[-1])).group(1)
+        link = re.search(r"https?://127\.0\.0\.1:\d+(/login/[0-9a-f]{32})", body_of(self.link_mails(address)[-1])).group(1)
         return self.use_link(link)
 
     def use_link(self, link):
@@ -515,3 +536,26 @@ def test_forget_takes_the_person_out_of_the_web_archive():
     w.s.ctl("member", "add", "pga", "rob@example.org")
     _, page = w.get("/search?q=Zwolle", rob)
     assert "Anna" not in page and "anna@example.org" not in page
+
+
+def test_https_with_its_own_certificate_and_secure_cookies():
+    w = Web(tls=True)
+    w.s.ctl("group", "add", "pga", "--kind", "project", "--policy", "open")
+    w.s.ctl("member", "add", "pga", "anna@example.org")
+    w.start()
+    w.d.wait_for("(https)")
+    r, page = w.get("/login")
+    assert r.status == 200 and "Inloggen" in page
+    assert "; Secure" in r.getheader("Set-Cookie")
+    session, r = w.login("anna@example.org")
+    assert session and "; Secure" in r.getheader("Set-Cookie")
+    assert w.link_mails("anna@example.org")[0].get_body(("plain",)).get_content().count("https://127.0.0.1:") == 1
+    assert w.get("/", session)[0].status == 200
+    # plain HTTP to the TLS port gets no page
+    with socket.create_connection(("127.0.0.1", w.port), timeout=10) as sock:
+        sock.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            answer = sock.recv(4096)
+        except (ConnectionResetError, socket.timeout):
+            answer = b""
+    assert b"Inloggen" not in answer
