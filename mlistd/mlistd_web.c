@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -31,6 +32,14 @@
 
 #define INDEX_BATCH 50
 #define INDEX_IDLE_MS 2000 /* how soon a newly archived post can be found */
+
+static long long clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 int main(int argc, char **argv)
 {
@@ -60,6 +69,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int running = 1, backlog = 1;
+	long long last_index = 0;
 	while (running) {
 		struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { web_server_fd(srv), POLLIN, 0 } };
 		int timeout = web_server_timeout(srv);
@@ -76,10 +86,16 @@ int main(int argc, char **argv)
 		web_login_mails(&w);
 		if (helper_reload(&h))
 			w.cfg = h.cfg;
-		/* A batch only when no request waits: one is answered first. */
-		if (n == 0 || backlog) {
+		/*
+		 * A batch between answers: at once while posts wait to be
+		 * indexed, else every INDEX_IDLE_MS whether requests come or not
+		 * (a busy archive must not keep new posts out of search).
+		 */
+		long long now = clock_ms();
+		if (backlog || now - last_index >= INDEX_IDLE_MS) {
 			int indexed = web_index_some(&w, INDEX_BATCH);
 			backlog = indexed == INDEX_BATCH;
+			last_index = now;
 		}
 	}
 	web_server_stop(srv);

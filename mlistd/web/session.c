@@ -95,6 +95,8 @@ static void limits_expire(struct web_limits *l, long long now)
 
 	while (old < l->n && l->asks[old].when <= now - LIMIT_WINDOW)
 		free(l->asks[old++].key);
+	if (old == 0)
+		return;
 	memmove(l->asks, l->asks + old, (l->n - old) * sizeof(*l->asks));
 	l->n -= old;
 }
