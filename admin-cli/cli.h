@@ -34,11 +34,15 @@ struct cli {
 	FILE *out;                        /* where results go (stdout) */
 };
 
+/* A command table's store column: the handler opens the store its own way (restore); c->store is NULL. */
+#define CLI_OWN_STORE (-1)
+
 struct command {
 	const char *noun;      /* the first word */
 	const char *verb;      /* the second word; NULL for a one-word command */
-	enum store_mode store; /* STORE_READ_ONLY for a command that only reads, so it works on a store
-				  the user may not write; STORE_READ_WRITE to change it; STORE_CREATE for init */
+	int store;             /* an enum store_mode: STORE_READ_ONLY for a command that only reads, so it works
+				  on a store the user may not write; STORE_READ_WRITE to change it; STORE_CREATE
+				  for init.  Or CLI_OWN_STORE. */
 	int min_args, max_args;
 	const char *options; /* space-separated; "name=" takes a value, "name" is a flag */
 	const char *usage;   /* arguments and options, for the usage text */
@@ -116,5 +120,9 @@ int cmd_held_discard(struct cli *c);
 int cmd_held_assign(struct cli *c);
 int cmd_web_sessions(struct cli *c);
 int cmd_web_revoke(struct cli *c);
+int cmd_backup(struct cli *c);
+int cmd_restore(struct cli *c);
+int cmd_check(struct cli *c);
+int cmd_stats(struct cli *c);
 
 #endif

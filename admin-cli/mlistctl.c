@@ -3,7 +3,8 @@
  * [--options]" (or a one-word command such as "init") against the command
  * table, loads the config, opens the store the way the command's row says
  * and runs the command's handler.  Only `mlistctl init` creates or
- * migrates the store; every other command refuses a missing one.
+ * migrates the store, and `mlistctl restore` replaces it (opening it
+ * itself: store_backup.h); every other command refuses a missing one.
  *
  * Exit status: 0 done, 1 refused or failed (one-line reason on stderr),
  * 2 usage error (with the usage text on stderr).
@@ -82,6 +83,10 @@ static const struct command commands[] = {
 	{ "held", "assign", STORE_READ_WRITE, 2, 2, "", "ID GROUP", cmd_held_assign },
 	{ "web", "sessions", STORE_READ_ONLY, 0, 1, "", "[ADDR] [--json]", cmd_web_sessions },
 	{ "web", "revoke", STORE_READ_WRITE, 1, 1, "", "ADDR", cmd_web_revoke },
+	{ "stats", NULL, STORE_READ_ONLY, 0, 0, "", "[--json]", cmd_stats },
+	{ "check", NULL, STORE_READ_ONLY, 0, 0, "", "", cmd_check },
+	{ "backup", NULL, STORE_READ_ONLY, 1, 1, "", "FILE", cmd_backup },
+	{ "restore", NULL, CLI_OWN_STORE, 1, 1, "", "FILE", cmd_restore },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -350,8 +355,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	c.cfg = cfg;
-	c.store = store_open(cfg->store, cmd->store, &err);
-	if (!c.store) {
+	if (cmd->store != CLI_OWN_STORE && !(c.store = store_open(cfg->store, (enum store_mode)cmd->store, &err))) {
 		fprintf(stderr, "mlistctl: %s\n", err.buf);
 		sbuf_release(&err);
 		config_free(cfg);

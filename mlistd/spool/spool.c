@@ -1136,6 +1136,40 @@ int spool_remove_file(int dir_fd, const char *name)
 	return fsync(dir_fd);
 }
 
+int spool_install_file(const char *tmp, const char *path)
+{
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), e;
+
+	if (fd < 0)
+		return -1;
+	if (fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	/* a file system without RENAME_NOREPLACE: a hard link refuses an existing name as well */
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) < 0 &&
+	    (errno != EINVAL || link(tmp, path) < 0 || unlink(tmp) < 0))
+		return -1;
+	/* the rename is durable once the folder is */
+	char *slash = strrchr(path, '/');
+	struct sbuf folder = SBUF_INIT;
+	if (!slash)
+		sbuf_addstr(&folder, ".");
+	else
+		sbuf_add(&folder, path, slash == path ? 1 : (size_t)(slash - path));
+	int dfd = open(folder.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sbuf_release(&folder);
+	int r = dfd < 0 || fsync(dfd) < 0 ? -1 : 0;
+	e = errno;
+	if (dfd >= 0)
+		close(dfd);
+	errno = e;
+	return r;
+}
+
 int spool_replace_message(struct spool *sp, const char *folder, const char *id, struct spool_message *msg,
 			  const void *data, size_t len)
 {

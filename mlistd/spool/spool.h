@@ -233,5 +233,14 @@ int spool_replace_message(struct spool *sp, const char *folder, const char *id, 
 			  const void *data, size_t len);
 /* Removes NAME from the folder open as dir_fd and flushes the folder.  Returns 0, or -1 (errno set). */
 int spool_remove_file(int dir_fd, const char *name);
+/*
+ * Gives the finished file tmp the name path, which must not exist yet
+ * (mlistctl backup): tmp is flushed, renamed without replacing anything
+ * (EEXIST when path appeared meanwhile), and the folder flushed, so a
+ * crash leaves the whole file under its name or no file by that name.
+ * Both names are in the same folder.  Returns 0, or -1 (errno set; tmp
+ * is left for the caller to remove).
+ */
+int spool_install_file(const char *tmp, const char *path);
 
 #endif
