@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "install_dirs.h"
 #include "log.h"
 #include "sbuf.h"
 
@@ -31,8 +32,13 @@ struct child {
 	int quick_deaths;  /* deaths in a row soon after starting */
 };
 
-/* The helpers live beside mlistd (in the build folder and when installed). */
-static char *sibling_exe(const char *name)
+/*
+ * Where the helper NAME is: beside mlistd in the build tree; installed, in
+ * libexecdir/mlist, found from mlistd's own folder by the relative path
+ * meson computed (install_dirs.h), so a copy staged under DESTDIR or a
+ * moved prefix runs its own helpers, never another install's.
+ */
+static char *helper_exe(const char *name)
 {
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -45,6 +51,18 @@ static char *sibling_exe(const char *name)
 	if (slash)
 		*slash = '\0';
 	sbuf_addf(&sb, "%s/%s", self, name);
+	if (access(sb.buf, X_OK) == 0)
+		return sbuf_detach(&sb);
+	struct sbuf rel = SBUF_INIT;
+	sbuf_addf(&rel, "%s/%s", self, MLIST_HELPER_DIR_REL);
+	char *dir = realpath(rel.buf, NULL);
+	sbuf_release(&rel);
+	if (dir) {
+		/* Installed: even a helper missing there is reported where it should be. */
+		sbuf_release(&sb);
+		sbuf_addf(&sb, "%s/%s", dir, name);
+		free(dir);
+	}
 	return sbuf_detach(&sb);
 }
 
@@ -106,7 +124,7 @@ struct child *child_start(const char *name, const char *const *args, const char 
 	int n = 0;
 
 	c->name = xstrdup(name);
-	c->argv[n++] = sibling_exe(name);
+	c->argv[n++] = helper_exe(name);
 	for (; args && *args && n <= MAX_ARGS; args++)
 		c->argv[n++] = xstrdup(*args);
 	c->secret = secret ? xstrdup(secret) : NULL;

@@ -11,6 +11,12 @@
  * and passes the signal on to the helpers.  -n checks the config and
  * exits.  Logs "mlistd ready" once it is serving.
  *
+ * Under systemd (Type=notify, systemd/mlistd.service: $NOTIFY_SOCKET is
+ * set) it does not go to the background, as systemd watches the process
+ * it started, but logs to syslog as a daemon does; it tells systemd
+ * READY=1 when ready, RELOADING=1 and READY=1 around a SIGHUP's reload,
+ * and STOPPING=1 (sd_notify; a no-op anywhere else).
+ *
  * The loop only accepts, spools, group-commits and answers; its one
  * store access is the RCPT check, a read that WAL never blocks (and that
  * gives up after a moment, answering 451, if it ever were).  Everything
@@ -30,10 +36,13 @@
 #include <unistd.h>
 
 #include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include "config.h"
 #include "child.h"
 #include "evloop.h"
+#include "install_dirs.h"
 #include "log.h"
 #include "names.h"
 #include "privileges.h"
@@ -47,7 +56,8 @@
 static void usage(FILE *to)
 {
 	fputs("usage: mlistd [-c FILE] [--foreground] [-n]\n"
-	      "  -c, --config FILE  the config file (default $MLIST_CONF or conf/mlistd.conf)\n"
+	      "  -c, --config FILE  the config file (default $MLIST_CONF, else " MLIST_INSTALL_CONF "\n"
+	      "                     installed, conf/mlistd.conf from the build tree)\n"
 	      "  -f, --foreground   stay in the foreground and log to stderr\n"
 	      "  -n, --check        check the config and exit\n", to);
 }
@@ -97,10 +107,19 @@ struct daemon {
 static void reload(struct daemon *d)
 {
 	struct sbuf err = SBUF_INIT;
-	struct config *fresh = config_load(d->config_path, &err);
+	struct timespec now;
 
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%llu", d->config_path,
+		   (unsigned long long)now.tv_sec * 1000000ULL + (unsigned long long)now.tv_nsec / 1000);
+	struct config *fresh = config_load(d->config_path, &err);
 	if (!fresh) {
 		log_msg(LOG_ERR, "reload refused, keeping the running config: %s", err.buf);
+		/* Still serving, with the old config; the status says why (one line). */
+		for (char *p = err.buf; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		sd_notifyf(0, "READY=1\nSTATUS=reload refused, keeping the running config: %s", err.buf);
 		sbuf_release(&err);
 		return;
 	}
@@ -108,6 +127,7 @@ static void reload(struct daemon *d)
 	config_free(d->cfg);
 	d->cfg = fresh;
 	log_msg(LOG_INFO, "reloaded %s", d->config_path);
+	sd_notifyf(0, "READY=1\nSTATUS=serving, reloaded %s", d->config_path);
 	sbuf_release(&err);
 }
 
@@ -144,6 +164,7 @@ static void on_signal(struct evloop *loop, int fd, unsigned events, void *ctx)
 			continue;
 		}
 		log_msg(LOG_INFO, "%s received, stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+		sd_notify(0, "STOPPING=1\nSTATUS=stopping: finishing what was taken");
 		smtp_server_drain(d->smtp);
 		evloop_stop(loop);
 	}
@@ -260,7 +281,9 @@ int main(int argc, char **argv)
 	d.smtp = smtp_server_bind(cfg);
 	if (!d.smtp || privileges_drop(cfg) < 0)
 		return 1;
-	if (!foreground && daemon(0, 0) < 0)
+	/* systemd (Type=notify) watches the process it started: that one must stay. */
+	int supervised = getenv("NOTIFY_SOCKET") != NULL;
+	if (!foreground && !supervised && daemon(0, 0) < 0)
 		fatal("cannot go to the background: %s", strerror(errno));
 
 	struct sbuf err = SBUF_INIT;
@@ -304,6 +327,7 @@ int main(int argc, char **argv)
 		fatal("cannot start serving: %s", strerror(errno));
 	evloop_after(d.loop, after_round, &d);
 	log_msg(LOG_INFO, "mlistd ready");
+	sd_notify(0, "READY=1\nSTATUS=serving");
 	evloop_run(d.loop);
 
 	/* Draining: what was finished is committed; unfinished transactions were never acknowledged. */

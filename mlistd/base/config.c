@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "install_dirs.h"
 #include "names.h"
 #include "sbuf.h"
 #include "texts.h"
@@ -692,9 +694,48 @@ void config_free(struct config *cfg)
 	free(cfg);
 }
 
+/*
+ * The installed config, when this program runs from a folder it is
+ * installed in (sbindir, bindir, libexecdir/mlist; install_dirs.h): the
+ * config as installed beside it, under the same root, so a copy staged
+ * under DESTDIR reads the staged config.  NULL when it runs from anywhere
+ * else (the build tree).
+ */
+static const char *installed_config(void)
+{
+	static const char *const dirs[] = { MLIST_INSTALL_SBINDIR, MLIST_INSTALL_BINDIR, MLIST_INSTALL_HELPERDIR };
+	static char path[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	if (!(slash = strrchr(exe, '/')))
+		return NULL;
+	*slash = '\0';
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		size_t len = strlen(exe), dlen = strlen(dirs[i]);
+		if (dlen > len || strcmp(exe + len - dlen, dirs[i]) != 0 || dirs[i][0] != '/')
+			continue;
+		/* exe = ROOT + dir: ROOT is "" when installed, DESTDIR when staged. */
+		exe[len - dlen] = '\0';
+		if (snprintf(path, sizeof(path), "%s%s", exe, MLIST_INSTALL_CONF) >= (int)sizeof(path))
+			return NULL;
+		return path;
+	}
+	return NULL;
+}
+
 const char *config_default_path(void)
 {
 	const char *env = getenv("MLIST_CONF");
+	const char *installed;
 
-	return env && *env ? env : "conf/mlistd.conf";
+	if (env && *env)
+		return env;
+	/* From the build tree: the shipped config, from the current folder (the source root). */
+	installed = installed_config();
+	return installed ? installed : "conf/mlistd.conf";
 }

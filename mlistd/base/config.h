@@ -159,7 +159,11 @@ struct config {
 struct config *config_load(const char *path, struct sbuf *err);
 void config_free(struct config *cfg);
 
-/* The config file used when none is named: $MLIST_CONF, else conf/mlistd.conf. */
+/*
+ * The config file used when none is named: $MLIST_CONF, else, for a
+ * program run from where meson installed it, SYSCONFDIR/mlist/mlistd.conf,
+ * else conf/mlistd.conf (the build tree, run from the source root).
+ */
 const char *config_default_path(void);
 
 #endif
