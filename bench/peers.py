@@ -18,8 +18,12 @@ def sh(*cmd, **kw):
 
 
 def install_peers():
-    need = [p for p, path in (("postfix", "/usr/sbin/smtp-sink"), ("mlmmj", "/usr/bin/mlmmj-receive"))
-            if not os.path.exists(path)]
+    install_packages(("postfix", "/usr/sbin/smtp-sink"), ("mlmmj", "/usr/bin/mlmmj-receive"))
+
+
+def install_packages(*packages):
+    """Installs from Debian each (package, file it provides) whose file is missing."""
+    need = [p for p, path in packages if not os.path.exists(path)]
     if not need:
         return
     # Installing postfix must not start a mail server on port 25.
