@@ -118,6 +118,9 @@ int cmd_held_approve(struct cli *c);
 int cmd_held_reject(struct cli *c);
 int cmd_held_discard(struct cli *c);
 int cmd_held_assign(struct cli *c);
+/* One mailbox's state as a JSON object (imap status and stats write the same). */
+struct imap_status_row;
+void imap_status_json(FILE *out, const struct imap_status_row *r);
 int cmd_web_sessions(struct cli *c);
 int cmd_web_revoke(struct cli *c);
 int cmd_backup(struct cli *c);

@@ -11,28 +11,37 @@
 #include "store.h"
 #include "store_imap.h"
 
+/* A time, or null for never. */
+static void json_time_or_null(FILE *out, long long t)
+{
+	if (t)
+		json_time(out, t);
+	else
+		fputs("null", out);
+}
+
+void imap_status_json(FILE *out, const struct imap_status_row *r)
+{
+	fputc('{', out);
+	json_pair(out, "mailbox", r->mailbox);
+	fprintf(out, ", \"uidvalidity\": %lld, \"last_uid\": %lld, \"taken\": %lld, \"last_poll\": ",
+		r->uidvalidity, r->last_uid, r->taken);
+	json_time_or_null(out, r->last_poll);
+	fputs(", ", out);
+	json_pair(out, "last_error", r->last_error);
+	fputs(", \"last_error_at\": ", out);
+	json_time_or_null(out, r->last_error_at);
+	fputc('}', out);
+}
+
 static int print_status(const struct imap_status_row *r, void *ctx)
 {
 	struct lister *l = ctx;
 	FILE *out = l->c->out;
 
 	if (l->c->json) {
-		fputs(l->count ? ",\n  {" : "\n  {", out);
-		json_pair(out, "mailbox", r->mailbox);
-		fprintf(out, ", \"uidvalidity\": %lld, \"last_uid\": %lld, \"taken\": %lld, \"last_poll\": ",
-			r->uidvalidity, r->last_uid, r->taken);
-		if (r->last_poll)
-			json_time(out, r->last_poll);
-		else
-			fputs("null", out);
-		fputs(", ", out);
-		json_pair(out, "last_error", r->last_error);
-		fputs(", \"last_error_at\": ", out);
-		if (r->last_error_at)
-			json_time(out, r->last_error_at);
-		else
-			fputs("null", out);
-		fputc('}', out);
+		fputs(l->count ? ",\n  " : "\n  ", out);
+		imap_status_json(out, r);
 	} else {
 		fprintf(out, "%s\n  last poll:  ", r->mailbox);
 		if (r->last_poll)

@@ -120,17 +120,8 @@ static int print_imap(const struct imap_status_row *r, void *ctx)
 	FILE *out = io->c->out;
 
 	if (io->c->json) {
-		fputs(io->count ? ",\n    {" : "\n    {", out);
-		json_pair(out, "mailbox", r->mailbox);
-		fprintf(out, ", \"uidvalidity\": %lld, \"last_uid\": %lld, \"taken\": %lld, \"last_poll\": ",
-			r->uidvalidity, r->last_uid, r->taken);
-		if (r->last_poll)
-			json_time(out, r->last_poll);
-		else
-			fputs("null", out);
-		fputs(", ", out);
-		json_pair(out, "last_error", r->last_error);
-		fputc('}', out);
+		fputs(io->count ? ",\n    " : "\n    ", out);
+		imap_status_json(out, r);
 	} else {
 		fprintf(out, "  %-40s last poll ", r->mailbox);
 		if (r->last_poll)

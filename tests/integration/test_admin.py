@@ -442,7 +442,7 @@ def test_stats_imap_mailboxes():
     os.chmod(s.path("imap.secret"), 0o600)
     st = s.ctl_json("stats")
     assert st["imap"] == [{"mailbox": "groep@mail.example.org/INBOX", "uidvalidity": 0, "last_uid": 0, "taken": 0,
-                           "last_poll": None, "last_error": ""}], st["imap"]
+                           "last_poll": None, "last_error": "", "last_error_at": None}], st["imap"]
     with sqlite3.connect(s.store) as db:
         db.execute("INSERT INTO imap_status (mailbox, uidvalidity, last_uid, last_poll, taken, last_error,"
                    " last_error_at) VALUES ('groep@mail.example.org/INBOX', 7, 42, 1795543648, 17,"
@@ -451,7 +451,8 @@ def test_stats_imap_mailboxes():
     [box] = s.ctl_json("stats")["imap"]
     assert box == {"mailbox": "groep@mail.example.org/INBOX", "uidvalidity": 7, "last_uid": 42, "taken": 17,
                    "last_poll": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1795543648)),
-                   "last_error": "connection refused"}, box
+                   "last_error": "connection refused",
+                   "last_error_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1795543600))}, box
     out, _ = s.ctl("stats")
     lines = out.splitlines()
     i = lines.index("imap mailboxes")
