@@ -188,21 +188,27 @@ int store_web_revoke(struct store *st, const char *address, long long *n)
 				       " (SELECT id FROM members WHERE address = ?)", "s", address));
 }
 
-#define GROUP_ROWS \
+/*
+ * The readable groups that `which` (a condition on g) picks, with their
+ * counts from one pass over each group's shown posts: a subquery per
+ * count walked every post of every group three times for the home page.
+ */
+#define GROUP_ROWS(which) \
 	READABLE \
+	", shown(group_id, posts, unread, last) AS (" \
+	" SELECT g.id, count(*), sum(m.received > coalesce(ws.seen, 0)), max(m.received)" \
+	" FROM readable r JOIN groups g ON g.id = r.group_id JOIN message_groups mg ON mg.group_id = g.id" \
+	" JOIN messages m ON m.id = mg.message_id" \
+	" LEFT JOIN web_seen ws ON ws.member_id = ?1 AND ws.group_id = g.id" \
+	" WHERE " which " AND " SHOWN " GROUP BY g.id) " \
 	"SELECT g.id AS id, g.name AS name, g.kind AS kind, g.title AS title, g.archive AS archive," \
 	" r.since AS since," \
 	" coalesce((SELECT group_concat(l.name, ', ') FROM group_links gl JOIN groups l ON l.id = gl.line_id" \
 	"  WHERE gl.project_id = g.id), '') AS line," \
 	" coalesce((SELECT min(gl.line_id) FROM group_links gl WHERE gl.project_id = g.id), g.id) AS sort_line," \
-	" (SELECT count(*) FROM message_groups mg JOIN messages m ON m.id = mg.message_id" \
-	"  WHERE mg.group_id = g.id AND " SHOWN ") AS posts," \
-	" (SELECT count(*) FROM message_groups mg JOIN messages m ON m.id = mg.message_id" \
-	"  WHERE mg.group_id = g.id AND " SHOWN " AND m.received > coalesce((SELECT seen FROM web_seen ws" \
-	"  WHERE ws.member_id = ?1 AND ws.group_id = g.id), 0)) AS unread," \
-	" coalesce((SELECT max(m.received) FROM message_groups mg JOIN messages m ON m.id = mg.message_id" \
-	"  WHERE mg.group_id = g.id AND " SHOWN "), 0) AS last" \
-	" FROM readable r JOIN groups g ON g.id = r.group_id "
+	" coalesce(c.posts, 0) AS posts, coalesce(c.unread, 0) AS unread, coalesce(c.last, 0) AS last" \
+	" FROM readable r JOIN groups g ON g.id = r.group_id LEFT JOIN shown c ON c.group_id = g.id" \
+	" WHERE " which " "
 
 static int each_group(struct store *st, sqlite3_stmt *stmt, int (*fn)(const struct web_group_row *g, void *ctx),
 		      void *ctx)
@@ -236,7 +242,7 @@ int store_web_groups(struct store *st, long long member, int (*fn)(const struct 
 		     void *ctx)
 {
 	/* A change line, then its projects; a general group on its own. */
-	int n = each_group(st, store_stmt(st, GROUP_ROWS "ORDER BY sort_line, g.kind <> 'change-line', g.name",
+	int n = each_group(st, store_stmt(st, GROUP_ROWS("1") "ORDER BY sort_line, g.kind <> 'change-line', g.name",
 					  "i", member), fn, ctx);
 	return n < 0 ? -1 : 0;
 }
@@ -244,26 +250,28 @@ int store_web_groups(struct store *st, long long member, int (*fn)(const struct 
 int store_web_group(struct store *st, long long member, const char *name,
 		    int (*fn)(const struct web_group_row *g, void *ctx), void *ctx)
 {
-	return each_group(st, store_stmt(st, GROUP_ROWS "WHERE g.name = ?2", "is", member, name), fn, ctx);
+	return each_group(st, store_stmt(st, GROUP_ROWS("g.name = ?2"), "is", member, name), fn, ctx);
 }
 
-int store_web_weeks(struct store *st, long long group_id, long long since, long long now, long long *counts,
-		    int weeks)
+int store_web_weeks(struct store *st, long long member, long long now, int weeks,
+		    int (*fn)(long long group_id, int ago, long long posts, void *ctx), void *ctx)
 {
+	/* One pass for all groups, as GROUP_ROWS makes for the counts. */
 	sqlite3_stmt *stmt = store_stmt(st,
-		"SELECT (?3 - m.received) / 604800 AS ago, count(*) AS n FROM message_groups mg"
-		" JOIN messages m ON m.id = mg.message_id WHERE mg.group_id = ?1 AND m.archived = 1"
-		" AND m.digest_of IS NULL AND m.received >= max(?2, ?3 - ?4 * 604800) AND m.received <= ?3"
-		" GROUP BY ago", "iiii", group_id, since, now, (long long)weeks);
+		READABLE "SELECT mg.group_id AS group_id, (?2 - m.received) / 604800 AS ago, count(*) AS n"
+		" FROM readable r JOIN message_groups mg ON mg.group_id = r.group_id"
+		" JOIN messages m ON m.id = mg.message_id WHERE " SHOWN
+		" AND m.received > ?2 - ?3 * 604800 AND m.received <= ?2 GROUP BY mg.group_id, ago",
+		"iii", member, now, (long long)weeks);
 	int r;
 
-	memset(counts, 0, sizeof(*counts) * (size_t)weeks);
 	if (!stmt)
 		return -1;
 	while ((r = store_row(st, stmt)) == 1) {
 		long long ago = store_get_int(stmt, "ago");
-		if (ago >= 0 && ago < weeks)
-			counts[weeks - 1 - ago] = store_get_int(stmt, "n");
+		if (ago >= 0 && ago < weeks && (r = fn(store_get_int(stmt, "group_id"), (int)ago,
+							 store_get_int(stmt, "n"), ctx)) != 0)
+			break;
 	}
 	store_done(st, stmt);
 	return r < 0 ? -1 : 0;
@@ -401,7 +409,12 @@ int store_web_search(struct store *st, long long member, const char *query, int 
 	" JOIN groups g ON g.id = mg.group_id WHERE web_search MATCH ?2 AND " SHOWN \
 	" AND mg.group_id = (SELECT min(mg2.group_id) FROM message_groups mg2 JOIN readable r2" \
 	"  ON r2.group_id = mg2.group_id WHERE mg2.message_id = m.id AND m.received >= r2.since) "
-	sqlite3_stmt *stmt = newest ? store_stmt(st, SEARCH "ORDER BY m.received DESC, m.id DESC LIMIT ?3", "isi",
+	/*
+	 * Newest first walks the index by rowid, which is the message id and
+	 * so the order of arrival: FTS5 hands rows out in that order, and
+	 * SQLite stops at the limit instead of sorting every match.
+	 */
+	sqlite3_stmt *stmt = newest ? store_stmt(st, SEARCH "ORDER BY web_search.rowid DESC LIMIT ?3", "isi",
 						 member, query, limit)
 				    : store_stmt(st, SEARCH "ORDER BY rank, m.received DESC LIMIT ?3", "isi", member,
 						 query, limit);
@@ -425,25 +438,32 @@ int store_web_search(struct store *st, long long member, const char *query, int 
 int store_web_unindexed(struct store *st, long long limit, int (*fn)(const struct web_post_row *p, void *ctx),
 			void *ctx)
 {
-	int n = each_post(st, store_stmt(st, POST_COLUMNS "FROM messages m JOIN message_groups mg ON mg.message_id = m.id"
-					 " JOIN groups g ON g.id = mg.group_id WHERE m.archived = 1 AND m.digest_of IS NULL"
-					 " AND g.archive = 1 AND NOT EXISTS (SELECT 1 FROM web_search w WHERE w.rowid = m.id)"
-					 " AND mg.group_id = (SELECT min(group_id) FROM message_groups WHERE message_id = m.id)"
-					 " ORDER BY m.id LIMIT ?", "i", limit), fn, ctx);
-	return n;
+	/* Read from the first group that keeps an archive: its folder has the file. */
+	return each_post(st, store_stmt(st, POST_COLUMNS "FROM web_unindexed u JOIN messages m ON m.id = u.message_id"
+					 " JOIN message_groups mg ON mg.message_id = m.id JOIN groups g ON g.id = mg.group_id"
+					 " WHERE mg.group_id = (SELECT min(mg2.group_id) FROM message_groups mg2"
+					 "  JOIN groups g2 ON g2.id = mg2.group_id WHERE mg2.message_id = m.id AND g2.archive = 1)"
+					 " ORDER BY u.message_id LIMIT ?", "i", limit), fn, ctx);
 }
 
 int store_web_index(struct store *st, long long id, const char *subject, const char *author, const char *body)
 {
-	return store_run(st, store_stmt(st, "INSERT OR REPLACE INTO web_search (rowid, subject, author, body)"
-				       " VALUES (?, ?, ?, ?)", "isss", id, subject, author, body));
+	if (store_run(st, store_stmt(st, "INSERT OR REPLACE INTO web_search (rowid, subject, author, body)"
+				     " VALUES (?, ?, ?, ?)", "isss", id, subject, author, body)) < 0)
+		return -1;
+	return store_run(st, store_stmt(st, "DELETE FROM web_unindexed WHERE message_id = ?", "i", id));
 }
 
 int store_web_index_clear(struct store *st)
 {
-	if (store_run(st, store_stmt(st, "DELETE FROM web_search", "")) < 0)
+	if (store_run(st, store_stmt(st, "DELETE FROM web_search", "")) < 0 ||
+	    store_run(st, store_stmt(st, "INSERT INTO web_search (web_search) VALUES ('optimize')", "")) < 0)
 		return -1;
-	return store_run(st, store_stmt(st, "INSERT INTO web_search (web_search) VALUES ('optimize')", ""));
+	/* Everything is to be indexed again, as migration 21 first listed it. */
+	return store_run(st, store_stmt(st, "INSERT OR IGNORE INTO web_unindexed (message_id) SELECT m.id FROM messages m"
+				       " WHERE m.archived = 1 AND m.digest_of IS NULL AND EXISTS (SELECT 1"
+				       "  FROM message_groups mg JOIN groups g ON g.id = mg.group_id"
+				       "  WHERE mg.message_id = m.id AND g.archive = 1)", ""));
 }
 
 int store_web_unsubscribe_target(struct store *st, long long member_id, long long group_id, char **address,

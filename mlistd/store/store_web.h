@@ -72,9 +72,13 @@ int store_web_groups(struct store *st, long long member, int (*fn)(const struct 
 /* One readable group by name: 1 (fn called), 0 (not readable or not there), -1. */
 int store_web_group(struct store *st, long long member, const char *name,
 		    int (*fn)(const struct web_group_row *g, void *ctx), void *ctx);
-/* Posts per week of a group, for the 'weeks' weeks before now: counts[0] is the oldest. */
-int store_web_weeks(struct store *st, long long group_id, long long since, long long now, long long *counts,
-		    int weeks);
+/*
+ * Posts per week in every group member reads, over the `weeks` weeks
+ * before now: fn(group, ago, posts) for each week with posts, ago 0
+ * being the last seven days; 0 or -1.
+ */
+int store_web_weeks(struct store *st, long long member, long long now, int weeks,
+		    int (*fn)(long long group_id, int ago, long long posts, void *ctx), void *ctx);
 /* Records that member looked at the group now (unread counts start again). */
 int store_web_seen(struct store *st, long long member, long long group_id, long long now);
 

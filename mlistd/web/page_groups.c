@@ -33,23 +33,48 @@ static void weeks_chart(struct sbuf *out, const struct web_words *w, const long 
 	sbuf_addstr(out, "</svg>");
 }
 
+/* The weeks chart of one group: counts[0] is the oldest week. */
+struct group_weeks {
+	long long group_id;
+	long long counts[WEEKS];
+};
+
 struct home {
 	struct web_request *rq;
+	struct group_weeks *weeks;
+	size_t nweeks;
 	int rows;
-	int failed;
 };
+
+static long long *weeks_of(struct home *h, long long group_id)
+{
+	for (size_t i = 0; i < h->nweeks; i++)
+		if (h->weeks[i].group_id == group_id)
+			return h->weeks[i].counts;
+	return NULL;
+}
+
+static int take_week(long long group_id, int ago, long long posts, void *ctx)
+{
+	struct home *h = ctx;
+	long long *counts = weeks_of(h, group_id);
+
+	if (!counts) {
+		h->weeks = xrealloc(h->weeks, (h->nweeks + 1) * sizeof(*h->weeks));
+		memset(&h->weeks[h->nweeks], 0, sizeof(*h->weeks));
+		h->weeks[h->nweeks].group_id = group_id;
+		counts = h->weeks[h->nweeks++].counts;
+	}
+	counts[WEEKS - 1 - ago] = posts;
+	return 0;
+}
 
 static int home_row(const struct web_group_row *g, void *ctx)
 {
 	struct home *h = ctx;
 	struct web_request *rq = h->rq;
 	struct sbuf *out = &rq->out;
-	long long counts[WEEKS];
 
-	if (store_web_weeks(rq->w->st, g->id, g->since, rq->now, counts, WEEKS) < 0) {
-		h->failed = 1;
-		return -1;
-	}
 	if (h->rows++ == 0) {
 		sbuf_addf(out, "<table>\n<thead><tr><th>%s</th><th class=\"num\">%s</th><th>%s</th><th></th></tr></thead>"
 			  "\n<tbody>\n", rq->words->group, rq->words->posts, rq->words->last_activity);
@@ -65,25 +90,30 @@ static int home_row(const struct web_group_row *g, void *ctx)
 	if (g->last)
 		html_date(out, g->last);
 	sbuf_addstr(out, "</td><td>");
-	weeks_chart(out, rq->words, counts);
+	static const long long quiet[WEEKS];
+	const long long *counts = weeks_of(h, g->id);
+	weeks_chart(out, rq->words, counts ? counts : quiet);
 	sbuf_addstr(out, "</td></tr>\n");
 	return 0;
 }
 
 void page_home(struct web_request *rq)
 {
-	struct home h = { rq, 0, 0 };
+	struct home h = { rq, NULL, 0, 0 };
 
 	html_page_start(&rq->out, rq->words, rq->words->my_groups, rq->person.address, rq->person.csrf);
-	if (store_web_groups(rq->w->st, rq->person.id, home_row, &h) < 0) {
+	if (store_web_weeks(rq->w->st, rq->person.id, rq->now, WEEKS, take_week, &h) < 0 ||
+	    store_web_groups(rq->w->st, rq->person.id, home_row, &h) < 0) {
 		web_store_failed(rq);
-		return;
+		goto out;
 	}
 	if (h.rows)
 		sbuf_addstr(&rq->out, "</tbody>\n</table>\n");
 	else
 		sbuf_addf(&rq->out, "<p>%s</p>\n", rq->words->no_groups);
 	html_page_end(&rq->out);
+out:
+	free(h.weeks);
 }
 
 /* The group as the person may see it, copied out of the store's row. */
@@ -92,6 +122,7 @@ struct group_seen {
 	long long id;
 	char *name, *title;
 	int archive;
+	long long unread;
 };
 
 static int take_group(const struct web_group_row *g, void *ctx)
@@ -103,6 +134,7 @@ static int take_group(const struct web_group_row *g, void *ctx)
 	s->name = xstrdup(g->name);
 	s->title = xstrdup(*g->title ? g->title : g->name);
 	s->archive = g->archive;
+	s->unread = g->unread;
 	return 0;
 }
 
@@ -175,7 +207,12 @@ void page_group(struct web_request *rq)
 	size_t before = rq->out.len;
 	if (store_web_threads(rq->w->st, rq->person.id, g.id, page * THREADS_PER_PAGE, THREADS_PER_PAGE, thread_row,
 			      rq, &more) < 0 ||
-	    (page == 0 && store_web_seen(rq->w->st, rq->person.id, g.id, rq->now) < 0)) {
+	    /*
+	     * Page one marks the group seen; with nothing unread that would
+	     * change no count, so the flushed commit is spared (a member
+	     * reloading the page would otherwise cost a disk flush each).
+	     */
+	    (page == 0 && g.unread > 0 && store_web_seen(rq->w->st, rq->person.id, g.id, rq->now) < 0)) {
 		web_store_failed(rq);
 		goto out;
 	}

@@ -16,7 +16,7 @@
 #include "web.h"
 #include "words.h"
 
-#define MAX_HITS 50
+#define MAX_HITS 20
 #define MAX_WORDS 16
 
 /* The FTS5 query for what was typed: "w1" "w2" ...; empty when nothing was. */

@@ -198,10 +198,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	if (!p)
 		return MHD_NO;
 	int post = strcmp(method, "POST") == 0;
+	/*
+	 * The first call only says a request has begun: answering in it
+	 * makes libmicrohttpd close the connection afterwards (it cannot
+	 * know the body was read), so even a GET is answered in the next
+	 * call and the client's connection is kept for its next page.
+	 */
 	if (!p->started) {
 		p->started = 1;
-		if (post)
-			return MHD_YES; /* the body comes in the next calls */
+		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		if (p->body.len + *upload_data_size > MAX_BODY)

@@ -361,6 +361,55 @@ def test_without_web_history_a_member_sees_only_what_came_after_joining():
     assert "Ervaringen met de pilot" in w.get("/g/pga", session)[1]
 
 
+def test_each_group_draws_its_own_weeks():
+    """The chart of posts per week: this week's bar on the right, an older week further left, another
+    group's posts never in it, nothing older than 26 weeks."""
+    w = programme()
+    for mid, subject in (("pga-2@example.org", "Tweede bericht"), ("pga-3@example.org", "Derde bericht"),
+                         ("pga-4@example.org", "Oud bericht")):
+        w.send(message(mid, subject, "Meer over de pilot.\n"), "anna@example.org", f"pga@{DOMAIN}")
+    w.archived(6)
+    week = 7 * 24 * 3600
+    w.sql("UPDATE messages SET received = received - 3 * ? - 3600 WHERE message_id = 'pga-2@example.org'", week)
+    w.sql("UPDATE messages SET received = received - 40 * ? WHERE message_id = 'pga-4@example.org'", week)
+    session, _ = w.login("lijn@example.org")  # follows zorg: reads pga and wijk
+    _, home = w.get("/", session)
+
+    def bars(group):
+        row = re.search(r'<tr[^>]*><td><a href="/g/' + group + r'">.*?</tr>', home, re.S).group(0)
+        return [(int(x), int(h)) for x, h in re.findall(r'<rect x="(\d+)" y="\d+" width="3" height="(\d+)"/>', row)]
+
+    # pga: two posts this week (the full bar), one three weeks ago (about half), the old one not drawn
+    assert bars("pga") == [(22 * 4, 1 + 19 // 2), (25 * 4, 20)], bars("pga")
+    assert bars("wijk") == [(25 * 4, 20)], bars("wijk")
+    assert bars("zorg") == [], bars("zorg")
+
+
+def test_a_post_archived_after_later_ones_is_found():
+    """Search finds a post archived after posts that came in after it (held, then approved), and lists
+    it by when it came in, as its date shows."""
+    w = programme()
+    w.s.ctl("group", "set", "pga", "--policy", "moderated")
+    w.s.ctl("moderator", "add", "pga", "mod@example.org")
+    w.send(message("pga-held@example.org", "Vastgehouden bericht", "Over de kwartiermaker.\n"),
+           "anna@example.org", f"pga@{DOMAIN}")
+    wait_until(lambda: w.s.ctl_json("held", "list"), what="the post held")
+    w.s.ctl("group", "set", "pga", "--policy", "open")
+    w.send(message("pga-later@example.org", "Later bericht", "Ook over de kwartiermaker.\n"),
+           "anna@example.org", f"pga@{DOMAIN}")
+    w.archived(4)
+    w.indexed(4)
+    [held] = w.s.ctl_json("held", "list")
+    w.s.ctl("held", "approve", str(held["id"]))
+    w.archived(5)
+    w.indexed(5)
+    assert w.count("SELECT count(*) FROM web_unindexed") == 0
+    session, _ = w.login("anna@example.org")
+    _, page = w.get("/search?q=kwartiermaker", session)
+    assert "Vastgehouden bericht" in page, page
+    assert page.index("Later bericht") < page.index("Vastgehouden bericht"), "newest first"
+
+
 def test_unread_counts_and_the_persons_language():
     w = programme()
     session, _ = w.login("anna@example.org")
