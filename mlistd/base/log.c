@@ -14,46 +14,61 @@
 static const char *log_ident = "mlist";
 static int log_to_stderr = 1;
 
+#define SYSLOG_IDENT "mlistd"
+
 void log_init(const char *ident, int to_stderr)
 {
 	log_ident = ident;
 	log_to_stderr = to_stderr;
 	if (!to_stderr)
-		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+		openlog(SYSLOG_IDENT, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
 /*
  * One write per line: mlistd and its helpers share one stderr, and a
  * line written in pieces could be cut by another process's line.
  */
-static void write_line(const char *fmt, va_list ap)
+static void write_line(const char *text, size_t len)
 {
-	char *text = NULL;
-	int n = vasprintf(&text, fmt, ap);
 	char *line = NULL;
+	int n = asprintf(&line, "%s: %.*s\n", log_ident, (int)len, text);
 
-	if (n < 0 || asprintf(&line, "%s: %s\n", log_ident, text) < 0) {
-		free(text);
-		return;
-	}
-	for (size_t off = 0, len = strlen(line); off < len;) {
-		ssize_t w = write(STDERR_FILENO, line + off, len - off);
+	for (size_t off = 0; n > 0 && off < (size_t)n;) {
+		ssize_t w = write(STDERR_FILENO, line + off, (size_t)n - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			break;
 		off += (size_t)w;
 	}
-	free(text);
 	free(line);
 }
 
+/*
+ * A note of several lines (a sorter's batch, expired posts) becomes as
+ * many log lines, each with the program's name: grep and journalctl see
+ * every line whole.  In syslog a helper's lines start with its name.
+ */
 static void log_vmsg(int priority, const char *fmt, va_list ap)
 {
-	if (log_to_stderr)
-		write_line(fmt, ap);
-	else
-		vsyslog(priority, fmt, ap);
+	char *text = NULL;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		return;
+	for (const char *line = text, *end;; line = end + 1) {
+		end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		int blank = len == 0 && line != text; /* a trailing newline, or a blank line between */
+		if (!blank && log_to_stderr)
+			write_line(line, len);
+		else if (!blank && strcmp(log_ident, SYSLOG_IDENT) == 0)
+			syslog(priority, "%.*s", (int)len, line);
+		else if (!blank)
+			syslog(priority, "%s: %.*s", log_ident, (int)len, line);
+		if (!end)
+			break;
+	}
+	free(text);
 }
 
 void log_msg(int priority, const char *fmt, ...)

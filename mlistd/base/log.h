@@ -7,7 +7,12 @@
 
 #include <syslog.h>
 
-/* Chooses the destination; ident names the program in every line. */
+/*
+ * Chooses the destination; ident names the program in every line.  In
+ * syslog every process of the daemon is "mlistd" (a helper's lines then
+ * start with its own name, as on stderr), so `journalctl -t mlistd`
+ * shows a post's whole way.
+ */
 void log_init(const char *ident, int to_stderr);
 /* Writes one line at a syslog priority (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG). */
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -270,8 +270,11 @@ static int take_uid(struct poller *p, uint32_t uid, int *taken, struct sbuf *err
 		sbuf_addf(err, "cannot spool UID %u: %s", uid, strerror(errno));
 	else if ((r = store_imap_take(p->st, p->name, p->uidvalidity, uid, id.buf, now)) < 0)
 		sbuf_addf(err, "cannot record UID %u: %s", uid, store_error(p->st));
-	else
+	else {
+		/* the spool id the sorter's and delivery's lines carry */
+		log_msg(LOG_INFO, "imap %s: UID %u taken as %s", p->name, uid, id.buf);
 		*taken = 1;
+	}
 	envelope_release(&env);
 	sbuf_release(&id);
 	return r;

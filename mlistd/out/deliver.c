@@ -59,6 +59,7 @@ struct due {
 	char *address, *spool_id, *message_id, *group, *group_title;
 	int digest;
 	char *prefix, *footer, *reply_to; /* the group's look; prefix, footer NULL: the config's */
+	enum { UNRECORDED, SENT, DEFERRED, BOUNCED } outcome; /* this round's, for its log lines */
 };
 
 /* The due copies of one round, in the store's order: by message, group and id. */
@@ -241,7 +242,6 @@ struct recording {
 	struct deliverer *d;         /* its store, spool and config */
 	long long now;               /* the round's time */
 	int open;                    /* jobs handed to the transport and not recorded yet */
-	int sent, deferred, bounced; /* copies recorded, for the round's log line */
 	int failed;                  /* a record failed: the round reports -1 */
 	struct sbuf note;            /* bounces, to log once recorded */
 };
@@ -269,13 +269,13 @@ static int give_up(struct recording *rec, const struct due *x, int code, const c
 }
 
 /* Writes down the outcome res[i] of each copy rows[i], inside the caller's transaction. */
-static int record_rows(struct recording *rec, const struct due *rows, const struct transport_result *res, int n)
+static int record_rows(struct recording *rec, struct due *rows, const struct transport_result *res, int n)
 {
 	const struct config *cfg = rec->d->cfg;
 	struct store *st = rec->d->st;
 
 	for (int i = 0; i < n; i++) {
-		const struct due *x = &rows[i];
+		struct due *x = &rows[i];
 		int code = res[i].code, rc;
 		struct sbuf why = SBUF_INIT;
 		sbuf_addf(&why, "%d %s", code, res[i].text);
@@ -286,7 +286,8 @@ static int record_rows(struct recording *rec, const struct due *rows, const stru
 			       res[end + 1].code < 300)
 				end++;
 			rc = store_delivery_sent(st, x->id, rows[end].id, rec->now);
-			rec->sent += end - i + 1;
+			for (int k = i; k <= end; k++)
+				rows[k].outcome = SENT;
 			i = end;
 		} else if (code >= 500 || rec->now - x->created >= cfg->delivery.retry_lifetime) {
 			if (code < 500) {
@@ -294,10 +295,10 @@ static int record_rows(struct recording *rec, const struct due *rows, const stru
 				sbuf_addf(&why, "gave up after %lld tries: %d %s", x->attempts + 1, code, res[i].text);
 			}
 			rc = give_up(rec, x, code, res[i].text, why.buf);
-			rec->bounced++;
+			x->outcome = BOUNCED;
 		} else {
 			rc = store_delivery_defer(st, x->id, rec->now + backoff(cfg, x->attempts), why.buf);
-			rec->deferred++;
+			x->outcome = DEFERRED;
 		}
 		sbuf_release(&why);
 		if (rc < 0)
@@ -354,6 +355,11 @@ static void record_jobs(struct transport_job *const *done, int n, void *ctx)
 	}
 	/* Still pending in the store: they are sent again in a later round. */
 	log_msg(LOG_ERR, "deliver: cannot record %d cop%s: %s", copies, copies == 1 ? "y" : "ies", store_error(st));
+	for (int i = 0; i < n; i++) {
+		struct due *rows = done[i]->owner;
+		for (int k = 0; k < done[i]->n_rcpt; k++)
+			rows[k].outcome = UNRECORDED;
+	}
 	notice_rollback(st, rec->d->sp);
 	rec->failed = 1;
 }
@@ -370,6 +376,25 @@ static void record_unreadable(struct recording *rec, struct due *rows, int n)
 	}
 	record_jobs(&one, 1, rec);
 	free(res);
+}
+
+/*
+ * A line for each post and group of the round, by spool id and
+ * Message-ID, so one post can be followed through the log: what became
+ * of its copies, as recorded.
+ */
+static void log_round(const struct round *r)
+{
+	for (int i = 0; i < r->n;) {
+		int end = i, n[4] = { 0 };
+		for (; end < r->n && r->rows[end].message == r->rows[i].message &&
+		       r->rows[end].group_id == r->rows[i].group_id; end++)
+			n[r->rows[end].outcome]++;
+		if (end - i > n[UNRECORDED])
+			log_msg(LOG_INFO, "deliver: %s <%s> to %s: %d sent, %d deferred, %d bounced", r->rows[i].spool_id,
+				r->rows[i].message_id, r->rows[i].group, n[SENT], n[DEFERRED], n[BOUNCED]);
+		i = end;
+	}
 }
 
 /* One round: everything due now.  Returns the number of copies handled, or -1. */
@@ -400,8 +425,7 @@ static int deliver_round(struct deliverer *d)
 	/* Without the round's last, durable record a file could go while its records might not survive a power loss. */
 	if (!rec.failed)
 		release_finished(d, &r);
-	if (r.n)
-		log_msg(LOG_INFO, "deliver: %d sent, %d deferred, %d bounced", rec.sent, rec.deferred, rec.bounced);
+	log_round(&r);
 	int handled = rec.failed ? -1 : r.n;
 	free_batch(&b);
 	free_round(&r);
@@ -458,7 +482,7 @@ static void record_notices(struct transport_job *const *done, int n, void *ctx)
 		x->final = sent || given_up;
 		ok = store_notice_done(d->st, x->id, state, rec->now + backoff(d->cfg, x->attempts), x->result.text) == 0;
 		if (x->final)
-			log_msg(LOG_INFO, "deliver: notice to %s %s", x->to, state);
+			log_msg(LOG_INFO, "deliver: notice %s to %s %s", x->spool_id, x->to, state);
 	}
 	if (ok && store_commit(d->st) == 0) {
 		for (int i = 0; i < n; i++) {

@@ -128,33 +128,59 @@ int held_discard(const struct held_ctx *c, long long id)
 	return drop(c, id, "discarded", -1, "");
 }
 
-/* The ids of expired held posts, gathered before any is dropped. */
-struct ids {
+static void describe(const struct held_row *h, struct sbuf *out)
+{
+	sbuf_addf(out, "held post %lld (%s <%s>)", h->id, h->spool_id, h->message_id);
+}
+
+static int take_description(const struct held_row *h, void *ctx)
+{
+	describe(h, ctx);
+	return 0;
+}
+
+void held_describe(const struct held_ctx *c, long long id, struct sbuf *out)
+{
+	size_t before = out->len;
+
+	if (store_held_get(c->st, id, take_description, out) < 0 || out->len == before)
+		sbuf_addf(out, "held post %lld", id);
+}
+
+/* The expired held posts, gathered before any is dropped, each with its description. */
+struct expired {
 	long long *id;
+	struct sbuf *what;
 	int n;
 };
 
-static int take_id(const struct held_row *h, void *ctx)
+static int take_expired(const struct held_row *h, void *ctx)
 {
-	struct ids *ids = ctx;
+	struct expired *e = ctx;
 
-	ids->id = xrealloc(ids->id, (size_t)(ids->n + 1) * sizeof(long long));
-	ids->id[ids->n++] = h->id;
+	e->id = xrealloc(e->id, (size_t)(e->n + 1) * sizeof(*e->id));
+	e->what = xrealloc(e->what, (size_t)(e->n + 1) * sizeof(*e->what));
+	e->id[e->n] = h->id;
+	sbuf_init(&e->what[e->n]);
+	describe(h, &e->what[e->n++]);
 	return 0;
 }
 
 int held_expire(const struct held_ctx *c, long long now, struct sbuf *note)
 {
-	struct ids ids = { NULL, 0 };
-	int r = store_held_expired(c->st, now - c->cfg->moderation.hold_lifetime, take_id, &ids);
+	struct expired e = { NULL, NULL, 0 };
+	int r = store_held_expired(c->st, now - c->cfg->moderation.hold_lifetime, take_expired, &e);
 
-	for (int i = 0; r == 0 && i < ids.n; i++) {
-		r = drop(c, ids.id[i], "discarded", TEXT_POST_EXPIRED, "");
+	for (int i = 0; r == 0 && i < e.n; i++) {
+		r = drop(c, e.id[i], "discarded", TEXT_POST_EXPIRED, "");
 		if (r == 0)
-			sbuf_addf(note, "%sheld post %lld expired and was discarded", note->len ? "\n" : "", ids.id[i]);
+			sbuf_addf(note, "%s%s expired and was discarded", note->len ? "\n" : "", e.what[i].buf);
 	}
-	free(ids.id);
-	return r < 0 ? -1 : ids.n;
+	for (int i = 0; i < e.n; i++)
+		sbuf_release(&e.what[i]);
+	free(e.id);
+	free(e.what);
+	return r < 0 ? -1 : e.n;
 }
 
 int held_assign(const struct held_ctx *c, long long id, const char *group, long long now, struct decision *d,

@@ -58,6 +58,12 @@ long long held_hold(const struct held_ctx *c, const struct held_post *post, cons
  * group yet, or -1 on a store failure.
  */
 long long held_approve(const struct held_ctx *c, long long id, long long now, int trust);
+/*
+ * Appends how log lines name held post id: "held post N (SPOOL-ID
+ * <MESSAGE-ID>)", so a post can be followed by either id; "held post N"
+ * when it is not there.
+ */
+void held_describe(const struct held_ctx *c, long long id, struct sbuf *out);
 /* Rejects held post id and tells its author, with reason ("" for none). */
 int held_reject(const struct held_ctx *c, long long id, const char *reason);
 /* Discards held post id without a word to anyone. */

@@ -88,38 +88,42 @@ int moderator_reply(const struct config *cfg, struct store *st, struct spool *sp
 	int moderator = store_token_moderator(st, held, sender);
 	if (moderator < 0)
 		return -1;
+	struct held_ctx hc = { cfg, st, sp };
+	struct sbuf what = SBUF_INIT, reason = SBUF_INIT;
+	held_describe(&hc, held, &what);
 	if (!moderator) {
-		sbuf_addf(note, "confirm: reply from %s for held post %lld ignored: not one of its moderators", sender, held);
+		sbuf_addf(note, "confirm: reply from %s for %s ignored: not one of its moderators", sender, what.buf);
+		sbuf_release(&what);
 		return 0;
 	}
-	struct sbuf reason = SBUF_INIT;
 	const char *word = decision(text, len, &reason);
 	if (!word) {
-		sbuf_addf(note, "confirm: reply from %s for held post %lld ignored: no approve, reject or discard in it",
-			  sender, held);
+		sbuf_addf(note, "confirm: reply from %s for %s ignored: no approve, reject or discard in it",
+			  sender, what.buf);
 		sbuf_release(&reason);
+		sbuf_release(&what);
 		return 0;
 	}
-	struct held_ctx hc = { cfg, st, sp };
 	int r = store_token_use(st, token);
 	if (r == 0 && strcmp(word, "approve") == 0) {
 		/* "approve trust": the author's first-post moderation ends too */
 		int trust = strncasecmp(reason.buf ? reason.buf : "", "trust", 5) == 0;
 		long long copies = held_approve(&hc, held, now, trust);
 		if (copies == HELD_UNSORTED)
-			sbuf_addf(note, "confirm: %s approved held post %lld, which fits no group yet: "
-				  "it stays held until mlistctl held assign", sender, held);
+			sbuf_addf(note, "confirm: %s approved %s, which fits no group yet: "
+				  "it stays held until mlistctl held assign", sender, what.buf);
 		else if (copies < 0)
 			r = -1;
 		else
-			sbuf_addf(note, "confirm: %s approved held post %lld: %lld copies queued%s", sender, held, copies,
+			sbuf_addf(note, "confirm: %s approved %s: %lld copies queued%s", sender, what.buf, copies,
 				  trust ? "; its author is trusted" : "");
 	} else if (r == 0) {
 		int reject = strcmp(word, "reject") == 0;
 		r = reject ? held_reject(&hc, held, reason.buf) : held_discard(&hc, held);
 		if (r == 0)
-			sbuf_addf(note, "confirm: %s %s held post %lld", sender, reject ? "rejected" : "discarded", held);
+			sbuf_addf(note, "confirm: %s %s %s", sender, reject ? "rejected" : "discarded", what.buf);
 	}
+	sbuf_release(&what);
 	sbuf_release(&reason);
 	return r;
 }

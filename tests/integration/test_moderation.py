@@ -2,6 +2,7 @@
 who posts where, what is held for a moderator, and approving, rejecting,
 discarding and assigning held posts."""
 import os
+import re
 import smtplib
 import time
 
@@ -219,6 +220,31 @@ def test_moderator_approves_by_mail():
     d.stop()
     assert len(copies(s, "lezer@example.org")) == 1
     assert s.ctl_json("held", "list") == []
+
+
+def test_one_post_is_followed_through_the_log_by_either_id():
+    """Every line about a post names its spool id or its Message-ID, and the lines that join the two
+    (sorted or held, approved, delivered) name both: grep for one id finds its whole way."""
+    s = groups("members")
+    d = s.start()
+    post(s, "vreemde@example.net", "volg-mij@example.org", subject="Volg mij")
+    accepted = d.wait_for("from <vreemde@example.net> for 1 recipient(s)")
+    spool_id = accepted.split(" accepted ")[1].split(" ")[0]
+    _, confirm = confirm_address(s)
+    reply(s, "mod@example.org", confirm, "approve")
+    wait_until(lambda: len(copies(s, "lezer@example.org")) == 1, what="the approved post")
+    d.wait_for("<volg-mij@example.org> to pga-jeugd: 2 sent, 0 deferred, 0 bounced")
+    d.stop()
+    both = [line for line in d.log if spool_id in line and "<volg-mij@example.org>" in line]
+    assert any("held 1 for the moderators" in line for line in both), d.log
+    assert any("approved held post 1" in line for line in both), d.log
+    assert any(line.startswith("mlistd-deliver: deliver:") for line in both), d.log
+    # the notices the post caused are named by their own spool id
+    notices = [line for line in d.log if "deliver: notice" in line]
+    assert len(notices) == 2 and all(re.search(r"deliver: notice \d+\.\d+\.\d+\.\d+ to \S+ sent$", line)
+                                     for line in notices), notices
+    # a note of several lines is logged as lines, each with the process's name
+    assert all(line.startswith("mlist") for line in d.log), d.log
 
 
 def test_only_a_moderator_counts_and_bad_tokens_do_nothing():
