@@ -259,6 +259,63 @@ def test_sd_notify_ready_reload_stopping():
     assert err == "", f"logged to stderr instead of syslog: {err}"
 
 
+# In a mount namespace of its own, mlistd's /dev is a copy whose log is the test's socket.
+PRIVATE_DEV_LOG = """set -e
+for f in null zero full random urandom; do mount --bind "/dev/$f" "$1/$f"; done
+mount --rbind "$1" /dev
+shift
+exec "$@"
+"""
+
+
+def test_syslog_names_every_process_mlistd():
+    """As under systemd (no --foreground): every line goes to syslog, facility mail, under the one name
+    "mlistd" with the sender's pid, so `journalctl -t mlistd` has a post's whole way; a helper's lines
+    start with the helper's name, each event is one message, and the post's lines carry its ids."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        raise Skip("needs root and unshare(1): mlistd's /dev/log is replaced in a mount namespace")
+    s = Setup(listen=True)
+    s.ctl("group", "add", "pga", "--kind", "project", "--policy", "members")
+    s.ctl("member", "add", "pga", "anna@example.org")
+    s.ctl("member", "add", "pga", "bart@example.org")
+    dev = tempfile.mkdtemp(prefix="mlist-dev-")
+    harness._to_clean.append(lambda: shutil.rmtree(dev, ignore_errors=True))
+    os.chmod(dev, 0o755)
+    for name in ("null", "zero", "full", "random", "urandom"):
+        open(os.path.join(dev, name), "w").close()
+    log = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    log.bind(os.path.join(dev, "log"))
+    os.chmod(os.path.join(dev, "log"), 0o666)  # the helpers write as mlistd's account
+    notify = Notifications()
+    proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", PRIVATE_DEV_LOG, "sh",
+                             dev, harness.MLISTD, "-c", s.config], env={**os.environ, "NOTIFY_SOCKET": notify.path},
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/")
+    harness._to_clean.append(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+    notify.wait_for("READY=1")
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("anna@example.org", ["pga@lists.example.org"],
+                      "From: anna@example.org\r\nSubject: Logboek\r\nMessage-ID: <logboek@example.org>\r\n\r\nTekst.\r\n")
+    wait_until(lambda: len(outbox(s, "bart@example.org")) == 1, what="the copy")
+    messages = []
+    log.settimeout(10)
+    while not any("<logboek@example.org> to pga: 2 sent" in m for m in messages):
+        messages.append(log.recv(65536).decode())
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 0
+    assert proc.stderr.read() == b""
+    lines = []
+    for m in messages:
+        found = re.match(r"<(\d+)>\w{3} [ \d]\d \d\d:\d\d:\d\d mlistd\[(\d+)\]: (.*)$", m, re.S)
+        assert found and int(found.group(1)) // 8 == 2 and "\n" not in found.group(3), m  # facility mail
+        lines.append(found.group(3))
+    [accepted] = [line for line in lines if line.startswith("smtp: 127.0.0.1: accepted ")]
+    spool_id = accepted.split()[3]
+    assert any(line.startswith(f"mlistd-sort: sorter: {spool_id} <logboek@example.org> sorted into pga")
+               for line in lines), lines
+    assert any(line.startswith(f"mlistd-deliver: deliver: {spool_id} <logboek@example.org> to pga: 2 sent")
+               for line in lines), lines
+
+
 def test_systemd_unit_verifies_and_rates_ok():
     dest, d = install()
     analyze = shutil.which("systemd-analyze")
