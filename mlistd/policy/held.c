@@ -3,14 +3,17 @@
  */
 #include "held.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "content.h"
 #include "judge.h"
 #include "moderation.h"
 #include "record.h"
 #include "sbuf.h"
+#include "spool.h"
 #include "store.h"
 #include "store_group.h"
 #include "store_member.h"
@@ -40,7 +43,7 @@ long long held_hold(const struct held_ctx *c, const struct held_post *post, cons
 /* What the verbs need to know of a held post, copied out of its row. */
 struct held_facts {
 	long long message, size;
-	char *message_id, *subject, *author, *group; /* group: the first it is held for, "" when unsorted */
+	char *message_id, *spool_id, *subject, *author, *group; /* group: the first it is held for, "" when unsorted */
 };
 
 static int take_facts(const struct held_row *h, void *ctx)
@@ -50,6 +53,7 @@ static int take_facts(const struct held_row *h, void *ctx)
 	f->message = h->message;
 	f->size = h->size;
 	f->message_id = xstrdup(h->message_id);
+	f->spool_id = xstrdup(h->spool_id);
 	f->subject = xstrdup(h->subject);
 	f->author = xstrdup(h->from_addr);
 	f->group = xstrdup(h->first_group);
@@ -59,6 +63,7 @@ static int take_facts(const struct held_row *h, void *ctx)
 static void release_facts(struct held_facts *f)
 {
 	free(f->message_id);
+	free(f->spool_id);
 	free(f->subject);
 	free(f->author);
 	free(f->group);
@@ -183,28 +188,61 @@ int held_expire(const struct held_ctx *c, long long now, struct sbuf *note)
 	return r < 0 ? -1 : e.n;
 }
 
+/*
+ * The post made fit for a group's content policy (stripped attachments,
+ * HTML made text), in its spool file, as the sorter does for a post it
+ * sorts: held unsorted, it met no group's policy yet.  Returns 0, or -1
+ * with the reason recorded in the store.
+ */
+static int fit_for(const struct held_ctx *c, const struct held_facts *f, struct spool_message *msg,
+		   const struct group_content *gc)
+{
+	struct sbuf out = SBUF_INIT;
+	int r = 0;
+
+	if (content_rewrite(msg->raw.buf + msg->body_offset, msg->body_len, gc->attachments == ATTACHMENTS_STRIP,
+			    gc->html == HTML_TEXT, &out) &&
+	    spool_replace_message(c->sp, "queue", f->spool_id, msg, out.buf, out.len) < 0)
+		r = store_fail(c->st, "cannot rewrite queue/%s for the group's content policy: %s", f->spool_id,
+			       strerror(errno));
+	sbuf_release(&out);
+	return r;
+}
+
 int held_assign(const struct held_ctx *c, long long id, const char *group, long long now, struct decision *d,
 		long long *copies)
 {
 	struct held_facts f = { 0 };
+	struct spool_message msg = { 0 };
+	struct sbuf err = SBUF_INIT;
+	struct content_facts content;
+	struct group_content gc;
 	long long gid = store_group_id(c->st, group);
 	int r = -1;
 
 	*copies = 0;
-	/* Sorted into the group, the post meets the group's verdict like any other post. */
 	if (gid < 0 || store_held_get(c->st, id, take_facts, &f) < 0)
 		goto out;
-	struct judged_post jp = { f.author, 0, f.size, now, c->cfg->limits.max_posts_per_hour, NULL, HEADER_NONE, NULL };
-	if (judge_post(c->st, c->cfg, gid, &jp, d, NULL) < 0)
+	/* Sorted into the group, the post meets the group's verdict like any other post, its content too. */
+	if (spool_read_sorted(c->sp, f.spool_id, &msg, &err) < 0) {
+		store_fail(c->st, "%s", err.buf);
+		goto out;
+	}
+	content_scan(msg.raw.buf + msg.body_offset, msg.body_len, &content);
+	struct judged_post jp = { f.author, 0, f.size, now, c->cfg->limits.max_posts_per_hour, &content, HEADER_NONE,
+				  NULL };
+	if (judge_post(c->st, c->cfg, gid, &jp, d, &gc) < 0)
 		goto out;
 	r = 0;
 	if (d->verdict == VERDICT_REFUSE)
 		goto out;
-	if (store_held_assign(c->st, id, gid) < 0)
+	if (fit_for(c, &f, &msg, &gc) < 0 || store_held_assign(c->st, id, gid) < 0)
 		r = -1;
 	else if (d->verdict == VERDICT_PASS && (*copies = held_approve(c, id, now, 0)) < 0)
 		r = -1;
 out:
+	spool_message_release(&msg);
+	sbuf_release(&err);
 	release_facts(&f);
 	return r;
 }

@@ -1103,6 +1103,10 @@ int spool_rewrite_file(int dir_fd, const char *name, const void *data, size_t le
 	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
+	/* mlistctl run as root rewrites too (held assign, forget): the file stays its owner's, mlistd's account */
+	struct stat old;
+	if (geteuid() == 0 && fstatat(dir_fd, name, &old, 0) == 0 && fchown(fd, old.st_uid, old.st_gid) < 0)
+		goto tempfail;
 	for (size_t done = 0; done < len;) {
 		ssize_t n = write(fd, (const char *)data + done, len - done);
 		if (n < 0 && errno == EINTR)

@@ -61,6 +61,12 @@ void store_close(struct store *st);
 
 /* The last failure's reason; valid until the next call on st. */
 const char *store_error(const struct store *st);
+/*
+ * Replaces the last error with a formatted reason; returns -1.  Also for
+ * what fails beside the store within one of its operations (a spool
+ * file), so the caller has one reason to give.
+ */
+int store_fail(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Schema version the store is at now; never writes, so a read-only store can be asked too. */
 int store_schema_version(struct store *st);

@@ -29,8 +29,6 @@ struct store {
 	int busy_wait_ms;   /* how long a statement waits for another connection's lock before it fails */
 };
 
-/* Replaces the last error with a formatted reason; returns -1. */
-int store_fail(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Prepares sql (once: statements are cached by the address of their text,

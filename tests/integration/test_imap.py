@@ -2,6 +2,7 @@
 taken once, sorted by thread or into the mailbox's default group,
 flagged or moved only after they are safe, IDLE, crashes between the
 steps, a wrong password, a full mailbox, broken MIME."""
+import base64
 import os
 import signal
 import smtplib
@@ -10,7 +11,7 @@ import subprocess
 import time
 
 from dovecot import PASSWORD, Dovecot
-from harness import MLISTD, Setup, wait_until
+from harness import MLISTD, Setup, outbox, wait_until
 
 DOMAIN = "lists.example.org"
 
@@ -290,6 +291,43 @@ def test_unsorted_post_is_assigned_and_delivered():
     out, _ = s.ctl("held", "assign", str(held[1]["id"]), "besloten")
     assert "stays held there (every post to this group is moderated)" in out, out
     assert [h["groups"] for h in s.ctl_json("held", "list")] == ["besloten"]
+
+
+def with_pdf(subject, message_id, secret):
+    """A post with a PDF attachment whose bytes are secret."""
+    data = base64.b64encode(b"%PDF-1.4\n" + secret.encode() * 100).decode()
+    return (f"From: Jan <jan@example.org>\r\nTo: koersenkansen@example.nl\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{message_id}>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+            "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nZie de bijlage.\r\n"
+            "--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=dossier.pdf\r\n"
+            f"Content-Transfer-Encoding: base64\r\n\r\n{data}\r\n--b--\r\n")
+
+
+def test_an_assigned_post_meets_the_groups_content_policy():
+    """Held unsorted, a post met no group's content policy yet: assigned to a group that strips
+    attachments it goes out (and stays in the spool) without them; to one that holds them it waits."""
+    dovecot, s = polled()
+    s.write_config(open(s.config).read().replace('default_group = "koersenkansen"', 'default_group = "nergens"'))
+    s.ctl("member", "add", "ruwaard-oss", "lezer@example.org")
+    s.ctl("group", "set", "ruwaard-oss", "--attachments", "strip")
+    s.ctl("group", "add", "bijlagen", "--kind", "project", "--policy", "open")
+    s.ctl("group", "set", "bijlagen", "--attachments", "hold")
+    dovecot.append(with_pdf("Dossier", "strip@example.org", "GEHEIM"))
+    dovecot.append(with_pdf("Ander dossier", "hold@example.org", "BEWAARD"))
+    d = s.start()
+    d.wait_for("hold@example.org> fits no group")
+    held = s.ctl_json("held", "list", "koersenkansen")
+    out, _ = s.ctl("held", "assign", str(held[0]["id"]), "ruwaard-oss")
+    assert "sorted into ruwaard-oss and sent: 1 copy queued" in out, out
+    wait_until(lambda: outbox(s, "lezer@example.org"), what="the copy")
+    [copy] = outbox(s, "lezer@example.org")
+    assert [p.get_filename() for p in copy.walk() if p.get_filename()] == [], copy
+    assert "Bijlage verwijderd" in copy.as_string() or "Attachment removed" in copy.as_string(), copy.as_string()
+    secret = base64.b64encode(b"%PDF-1.4\nGEHEIMGEHEIM")[:16]
+    assert subprocess.run(["grep", "-rqF", secret, s.path("spool")]).returncode == 1, "the stripped file is kept"
+    out, _ = s.ctl("held", "assign", str(held[1]["id"]), "bijlagen")
+    assert "stays held there" in out and "attachment" in out, out
+    d.stop()
 
 
 def test_reordered_mailboxes_keep_their_own_passwords_after_sighup():

@@ -66,11 +66,21 @@ static void world_close(struct world *w)
 /* Records a message from author and holds it for pga-jeugd (or, unsorted, for no group) at time when. */
 static long long hold(struct world *w, const char *message_id, const char *author, int sorted, long long when)
 {
-	struct message_record rec = { message_id, 0, message_id, "queued", author, author, "", "Onderwerp",
+	/* its spool file, which assigning reads for the group's content policy */
+	static const char text[] = "Subject: x\r\n\r\ntekst\r\n";
+	struct envelope env;
+	struct sbuf id = SBUF_INIT;
+	envelope_init(&env);
+	int put = spool_put(w->sp, &env, text, sizeof(text) - 1, &id);
+	envelope_release(&env);
+	if (put < 0)
+		return -1;
+	struct message_record rec = { message_id, 0, id.buf, "queued", author, author, "", "Onderwerp",
 				      0, when, 10, NULL };
 	struct places where = { .n = 0 };
 	struct sbuf note = SBUF_INIT;
 	long long mid = store_message_add(w->st, &rec);
+	sbuf_release(&id);
 
 	if (sorted)
 		places_add(&where, w->group, 0, "pga-jeugd", "address");
