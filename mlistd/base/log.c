@@ -44,10 +44,21 @@ static void write_line(const char *text, size_t len)
 	free(line);
 }
 
+/* One event, to stderr or syslog; in syslog a helper's line starts with its name. */
+static void log_line(int priority, const char *line, size_t len)
+{
+	if (log_to_stderr)
+		write_line(line, len);
+	else if (strcmp(log_ident, SYSLOG_IDENT) == 0)
+		syslog(priority, "%.*s", (int)len, line);
+	else
+		syslog(priority, "%s: %.*s", log_ident, (int)len, line);
+}
+
 /*
  * A note of several lines (a sorter's batch, expired posts) becomes as
  * many log lines, each with the program's name: grep and journalctl see
- * every line whole.  In syslog a helper's lines start with its name.
+ * every line whole.
  */
 static void log_vmsg(int priority, const char *fmt, va_list ap)
 {
@@ -58,13 +69,9 @@ static void log_vmsg(int priority, const char *fmt, va_list ap)
 	for (const char *line = text, *end;; line = end + 1) {
 		end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
-		int blank = len == 0 && line != text; /* a trailing newline, or a blank line between */
-		if (!blank && log_to_stderr)
-			write_line(line, len);
-		else if (!blank && strcmp(log_ident, SYSLOG_IDENT) == 0)
-			syslog(priority, "%.*s", (int)len, line);
-		else if (!blank)
-			syslog(priority, "%s: %.*s", log_ident, (int)len, line);
+		/* a trailing newline, or a blank line between, is no event */
+		if (len > 0 || line == text)
+			log_line(priority, line, len);
 		if (!end)
 			break;
 	}

@@ -393,19 +393,21 @@ const char *const store_migrations[] = {
 	 * is archived in a group that keeps an archive (the trigger) and
 	 * leaves when indexed or gone, so the indexer reads only these rather
 	 * than the whole archive against the whole index every two seconds.
+	 * web_indexable is the one answer to "which posts belong in the
+	 * index": the trigger, this first fill and a refill (forget) ask it.
 	 */
+	"CREATE VIEW web_indexable (message_id) AS SELECT m.id FROM messages m"
+	"  WHERE m.archived = 1 AND m.digest_of IS NULL AND EXISTS (SELECT 1 FROM message_groups mg"
+	"   JOIN groups g ON g.id = mg.group_id WHERE mg.message_id = m.id AND g.archive = 1);"
 	"CREATE TABLE web_unindexed ("
 	"  message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE"
 	");"
 	"CREATE TRIGGER messages_to_index AFTER UPDATE OF archived ON messages"
-	"  WHEN new.archived = 1 AND new.digest_of IS NULL AND EXISTS (SELECT 1 FROM message_groups mg"
-	"   JOIN groups g ON g.id = mg.group_id WHERE mg.message_id = new.id AND g.archive = 1) BEGIN"
+	"  WHEN new.archived = 1 AND EXISTS (SELECT 1 FROM web_indexable WHERE message_id = new.id) BEGIN"
 	"  INSERT OR IGNORE INTO web_unindexed (message_id) VALUES (new.id);"
 	" END;"
-	"INSERT INTO web_unindexed (message_id) SELECT m.id FROM messages m WHERE m.archived = 1"
-	"  AND m.digest_of IS NULL AND NOT EXISTS (SELECT 1 FROM web_search w WHERE w.rowid = m.id)"
-	"  AND EXISTS (SELECT 1 FROM message_groups mg JOIN groups g ON g.id = mg.group_id"
-	"   WHERE mg.message_id = m.id AND g.archive = 1);",
+	"INSERT INTO web_unindexed (message_id) SELECT v.message_id FROM web_indexable v"
+	"  WHERE NOT EXISTS (SELECT 1 FROM web_search w WHERE w.rowid = v.message_id);",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -459,11 +459,9 @@ int store_web_index_clear(struct store *st)
 	if (store_run(st, store_stmt(st, "DELETE FROM web_search", "")) < 0 ||
 	    store_run(st, store_stmt(st, "INSERT INTO web_search (web_search) VALUES ('optimize')", "")) < 0)
 		return -1;
-	/* Everything is to be indexed again, as migration 21 first listed it. */
-	return store_run(st, store_stmt(st, "INSERT OR IGNORE INTO web_unindexed (message_id) SELECT m.id FROM messages m"
-				       " WHERE m.archived = 1 AND m.digest_of IS NULL AND EXISTS (SELECT 1"
-				       "  FROM message_groups mg JOIN groups g ON g.id = mg.group_id"
-				       "  WHERE mg.message_id = m.id AND g.archive = 1)", ""));
+	/* Everything is to be indexed again. */
+	return store_run(st, store_stmt(st, "INSERT OR IGNORE INTO web_unindexed (message_id)"
+				       " SELECT message_id FROM web_indexable", ""));
 }
 
 int store_web_unsubscribe_target(struct store *st, long long member_id, long long group_id, char **address,
