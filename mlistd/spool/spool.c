@@ -315,6 +315,13 @@ struct spool_entry *spool_begin(struct spool *sp, const struct envelope *env)
 {
 	struct spool_entry *e = xcalloc(1, sizeof(*e));
 	struct timeval tv;
+	/*
+	 * "received" schedules the first delivery, which is due once time()
+	 * reaches it.  time() reads the kernel's coarse clock, a few ms
+	 * behind gettimeofday's: stamped from tv, a post handed in just after
+	 * a second boundary would wait a whole second for its first copy.
+	 */
+	time_t received = time(NULL);
 
 	gettimeofday(&tv, NULL);
 	snprintf(e->id, sizeof(e->id), "%lld.%06ld.%d.%u", (long long)tv.tv_sec, (long)tv.tv_usec,
@@ -338,7 +345,7 @@ struct spool_entry *spool_begin(struct spool *sp, const struct envelope *env)
 	for (int i = 0; i < env->n_rcpt; i++)
 		sbuf_addf(&e->buf, "rcpt %s\n", env->rcpt[i]);
 	sbuf_addf(&e->buf, "client %s\nhelo %s\nproto %s\nreceived %lld\n", env->client, env->helo,
-		  env->proto, (long long)tv.tv_sec);
+		  env->proto, (long long)received);
 	if (env->default_group[0])
 		sbuf_addf(&e->buf, "default %s\n", env->default_group);
 	if (env->imap_key[0])
