@@ -153,6 +153,9 @@ static int look_in_free(struct spool *sp)
 	DIR *d = fdopendir(dup(sp->free_fd));
 	struct dirent *de;
 	int seen = 0;
+	/* The dup shares free_fd's offset, left at the end by the last look: without this every look after the first finds nothing. */
+	if (d)
+		rewinddir(d);
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;

@@ -482,6 +482,30 @@ def test_spool_files_are_private():
     d.stop()
 
 
+def test_spool_files_of_posts_gone_are_used_again():
+    """A post that has left the spool leaves its emptied file in free/, and the next post takes it rather than
+    making a new one (spool.c, recycle): the set of files in free/ stays the same, looked at again and again."""
+    s = with_groups()
+    d = s.start()
+
+    def free_files():
+        return {os.stat(s.path(f"spool/free/{n}")).st_ino for n in os.listdir(s.path("spool/free"))}
+
+    def post(n):
+        with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+            smtp.sendmail("jan@example.org", [f"ruwaard-oss@{DOMAIN}"], message(f"Bericht {n}", f"free-{n}@example.org"))
+        wait_until(lambda: len(archived(s, "ruwaard-oss")) == n and spooled(s) == [] and spooled(s, "incoming") == [])
+
+    post(1)
+    kept = free_files()
+    assert len(kept) == 1, kept
+    for n in range(2, 6):
+        time.sleep(0.15)  # past the listener's wait after it found free/ empty (FREE_DRY_MS)
+        post(n)
+        assert free_files() == kept, f"post {n} was spooled in a new file"
+    assert d.stop() == 0
+
+
 def tls_setup():
     """A listening setup whose SMTP listener has a self-signed certificate."""
     if not shutil.which("openssl"):
