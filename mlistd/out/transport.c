@@ -9,28 +9,91 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
 #include "sbuf.h"
 #include "spool.h"
 
+/*
+ * smtp drives curl by its socket interface (curl_multi_socket_action)
+ * rather than curl_multi_perform: perform runs every transfer's state
+ * machine, and each polls its own socket, on every reply that comes in;
+ * a fan-out's sending thread spent more time in those polls than in
+ * sending.  With the socket interface only the connection that had news
+ * is looked at: the sockets curl wants watched are in an epoll set, and
+ * curl's own timeouts are kept as a deadline.
+ */
 struct transport {
 	const struct config *cfg;
-	CURLM *multi; /* smtp: keeps connections open between runs */
+	CURLM *multi;         /* smtp: keeps connections open between runs */
+	int epoll;            /* smtp: the sockets curl watches, and wake_fd */
+	int wake_fd;          /* smtp: an eventfd, written when a report returned (a job may start) */
+	long long deadline;   /* smtp: when curl wants its timeout handled (CLOCK_MONOTONIC ms), or -1 */
 };
+
+static long long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* curl's CURLMOPT_SOCKETFUNCTION: watch socket s for what it asks, or no more. */
+static int watch_socket(CURL *easy, curl_socket_t s, int what, void *ctx, void *socketp)
+{
+	struct transport *t = ctx;
+	struct epoll_event ev = { 0 };
+
+	(void)easy;
+	(void)socketp;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(t->epoll, EPOLL_CTL_DEL, s, NULL);
+		return 0;
+	}
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	ev.data.fd = s;
+	if (epoll_ctl(t->epoll, EPOLL_CTL_MOD, s, &ev) < 0 && errno == ENOENT)
+		epoll_ctl(t->epoll, EPOLL_CTL_ADD, s, &ev);
+	return 0;
+}
+
+/* curl's CURLMOPT_TIMERFUNCTION: handle its timeout in timeout_ms (-1: none). */
+static int set_deadline(CURLM *multi, long timeout_ms, void *ctx)
+{
+	struct transport *t = ctx;
+
+	(void)multi;
+	t->deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
+	return 0;
+}
 
 struct transport *transport_new(const struct config *cfg)
 {
 	struct transport *t = xcalloc(1, sizeof(*t));
 
 	t->cfg = cfg;
+	t->epoll = t->wake_fd = -1;
+	t->deadline = -1;
 	if (cfg->delivery.transport == TRANSPORT_SMTP) {
+		struct epoll_event ev = { .events = EPOLLIN };
 		t->multi = curl_multi_init();
-		if (!t->multi)
-			fatal("curl_multi_init failed");
+		t->epoll = epoll_create1(EPOLL_CLOEXEC);
+		t->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		ev.data.fd = t->wake_fd;
+		if (!t->multi || t->epoll < 0 || t->wake_fd < 0 || epoll_ctl(t->epoll, EPOLL_CTL_ADD, t->wake_fd, &ev) < 0)
+			fatal("cannot set up the smtp transport: %s", t->multi ? strerror(errno) : "curl_multi_init failed");
 		curl_multi_setopt(t->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)cfg->delivery.connections);
 		curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, (long)cfg->delivery.connections);
+		curl_multi_setopt(t->multi, CURLMOPT_SOCKETFUNCTION, watch_socket);
+		curl_multi_setopt(t->multi, CURLMOPT_SOCKETDATA, t);
+		curl_multi_setopt(t->multi, CURLMOPT_TIMERFUNCTION, set_deadline);
+		curl_multi_setopt(t->multi, CURLMOPT_TIMERDATA, t);
 	}
 	return t;
 }
@@ -41,6 +104,10 @@ void transport_free(struct transport *t)
 		return;
 	if (t->multi)
 		curl_multi_cleanup(t->multi);
+	if (t->epoll >= 0)
+		close(t->epoll);
+	if (t->wake_fd >= 0)
+		close(t->wake_fd);
 	free(t);
 }
 
@@ -266,13 +333,32 @@ static void finish_transfer(struct transport *t, struct transfer *tr, CURLcode r
 	sbuf_release(&text);
 }
 
-/* Lets curl go on with every transfer; ends what finished, adding their jobs to ended[*n_ended]. */
+/*
+ * Waits up to 1 s for news (a socket curl watches, curl's deadline, or a
+ * report that returned) and lets curl act on it; then ends what finished,
+ * adding their jobs to ended[*n_ended].
+ */
 static void advance(struct transport *t, struct transport_job **ended, int *n_ended)
 {
+	struct epoll_event evs[16];
 	CURLMsg *m;
 	int running, left;
+	long long wait = t->deadline < 0 ? 1000 : t->deadline - monotonic_ms();
 
-	curl_multi_perform(t->multi, &running);
+	int n = epoll_wait(t->epoll, evs, 16, wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait);
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.fd == t->wake_fd) {
+			uint64_t count;
+			if (read(t->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+				log_msg(LOG_WARNING, "deliver: reading the transport's wake-up: %s", strerror(errno));
+			continue;
+		}
+		int flags = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) | (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+			    (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+		curl_multi_socket_action(t->multi, evs[i].data.fd, flags, &running);
+	}
+	if (t->deadline >= 0 && monotonic_ms() >= t->deadline)
+		curl_multi_socket_action(t->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	while ((m = curl_multi_info_read(t->multi, &left))) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
@@ -288,7 +374,7 @@ static void advance(struct transport *t, struct transport_job **ended, int *n_en
  * other connections go on while one report is being recorded.
  */
 struct reporter {
-	pthread_mutex_t lock;         /* guards the fields below but done, ctx and multi */
+	pthread_mutex_t lock;         /* guards the fields below but done, ctx and wake_fd */
 	pthread_cond_t wake;          /* jobs were queued, or none will come any more */
 	struct transport_job **queue; /* ended and not reported yet (room for every job) */
 	int queued;                   /* how many are in queue */
@@ -296,7 +382,7 @@ struct reporter {
 	int closing;                  /* every job has ended: stop once the queue is empty */
 	transport_done_fn done;       /* the caller's, with its ctx */
 	void *ctx;
-	CURLM *multi;                 /* woken after each report: a job may start */
+	int wake_fd;                  /* the transport's, written after each report: a job may start */
 };
 
 /* The reporting thread: hands whatever ended meanwhile to done(), one call at a time. */
@@ -321,7 +407,9 @@ static void *report_loop(void *arg)
 		r->done(batch, n, r->ctx);
 		pthread_mutex_lock(&r->lock);
 		r->reported += n;
-		curl_multi_wakeup(r->multi);
+		uint64_t one = 1;
+		if (write(r->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			log_msg(LOG_WARNING, "deliver: waking the transport: %s", strerror(errno));
 	}
 	pthread_mutex_unlock(&r->lock);
 	free(batch);
@@ -359,7 +447,7 @@ static void run_smtp(struct transport *t, struct transport_job *jobs, int n_jobs
 	struct transfer *trs = xcalloc((size_t)n_jobs, sizeof(*trs));
 	struct transport_job **ended = xcalloc((size_t)n_jobs, sizeof(*ended));
 	struct reporter r = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-			      xcalloc((size_t)n_jobs, sizeof(*r.queue)), 0, 0, 0, done, ctx, t->multi };
+			      xcalloc((size_t)n_jobs, sizeof(*r.queue)), 0, 0, 0, done, ctx, t->wake_fd };
 	pthread_t thread;
 	int started = 0, finished = 0;
 
@@ -377,8 +465,6 @@ static void run_smtp(struct transport *t, struct transport_job *jobs, int n_jobs
 		if (n_ended) {
 			report(&r, ended, n_ended);
 			finished += n_ended;
-		} else {
-			curl_multi_poll(t->multi, NULL, 0, 1000, NULL);
 		}
 	}
 	pthread_mutex_lock(&r.lock);
