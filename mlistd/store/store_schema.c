@@ -408,6 +408,14 @@ const char *const store_migrations[] = {
 	" END;"
 	"INSERT INTO web_unindexed (message_id) SELECT v.message_id FROM web_indexable v"
 	"  WHERE NOT EXISTS (SELECT 1 FROM web_search w WHERE w.rowid = v.message_id);",
+
+	/*
+	 * 22: the posts still to archive, for the keeper's every round
+	 * (store_delivery_unarchived), which otherwise reads every post ever
+	 * kept: 15% of its time under bench/intake at 7,500 posts, and
+	 * growing with the archive.
+	 */
+	"CREATE INDEX messages_unarchived ON messages(id) WHERE state = 'queued' AND archived = 0;",
 };
 
 const int store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
