@@ -27,6 +27,7 @@
 #include "config.h"
 #include "helper.h"
 #include "log.h"
+#include "priority.h"
 #include "sorter.h"
 #include "store.h"
 #include "spool.h"
@@ -67,6 +68,7 @@ int main(int argc, char **argv)
 	helper_start(&h, "mlistd-sort", argc, argv);
 	/* An orphan of an earlier mlistd finishes its batch first: two sorters would race for the same files. */
 	helper_lock(&h, "mlistd-sort");
+	priority_background("mlistd-sort");
 	/*
 	 * A batch's commit is not flushed on its own: the next flushed commit
 	 * (delivery's, at the latest after the copies are sent) makes it

@@ -11,6 +11,7 @@
 
 #include "archive.h"
 #include "log.h"
+#include "priority.h"
 #include "sbuf.h"
 #include "spool.h"
 #include "store.h"
@@ -101,6 +102,8 @@ static void *keeper_loop(void *arg)
 {
 	struct keeper *k = arg;
 	int stop = 0;
+
+	priority_background("deliver: keeper");
 
 	while (!stop) {
 		archive_round(k);

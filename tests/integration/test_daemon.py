@@ -201,3 +201,30 @@ def test_sighup_reaches_the_sorter():
     # closed to self-subscription now: the request goes to the moderators, not back as a confirmation
     d.wait_for("owner: mail from nieuw@example.org to koersenkansen-owner forwarded to 1 moderator(s)")
     assert d.stop() == 0
+
+
+def nice_of(pid, tid):
+    """The nice value of thread tid of process pid (field 19 of its stat)."""
+    with open(f"/proc/{pid}/task/{tid}/stat") as f:
+        return int(f.read().split(")")[-1].split()[16])
+
+
+def test_sorting_and_archiving_yield_the_cpu_to_the_listener():
+    """The sorter and delivery's keeper thread run at nice +10 (priority.h); the listener, its committer and
+    delivery's sending thread keep mlistd's own priority."""
+    from harness import wait_until
+    s = Setup(listen=True)
+    d = s.start()
+    d.wait_for("start-up sweep of notices/")
+    pids = helper_pids(d)
+    base = nice_of(d.proc.pid, d.proc.pid)
+    low = min(base + 10, 19)  # nice values end at 19
+
+    def nices(pid):
+        return sorted(nice_of(pid, int(t)) for t in os.listdir(f"/proc/{pid}/task"))
+    assert set(nices(d.proc.pid)) == {base}
+    wait_until(lambda: nices(pids["mlistd-sort"]) == [low], what="the sorter at nice +10")
+    # mlistd-deliver: its main (sending) thread as mlistd, its keeper thread at +10
+    wait_until(lambda: nices(pids["mlistd-deliver"]) == [base, low], what="one keeper thread at nice +10")
+    assert nice_of(pids["mlistd-deliver"], pids["mlistd-deliver"]) == base
+    assert d.stop() == 0
