@@ -53,12 +53,18 @@ struct deliverer {
 	unsigned char web_key[WEB_KEY_SIZE]; /* the unsubscribe links' key, with a web archive (web_token.h) */
 };
 
-/* One due copy, copied out of the store row. */
+/*
+ * One due copy, copied out of the store row.  The strings but address
+ * are the same for every copy of one (message, group), and a round holds
+ * up to ROUND_LIMIT copies of one post: the first row of each (message,
+ * group) owns them, the rows after it share them.
+ */
 struct due {
 	long long id, message, group_id, member_id, attempts, created;
 	char *address, *spool_id, *message_id, *group, *group_title;
 	int digest;
 	char *prefix, *footer, *reply_to; /* the group's look; prefix, footer NULL: the config's */
+	int owner;                        /* this row's strings are its own, freed with it */
 	enum { UNRECORDED, SENT, DEFERRED, BOUNCED } outcome; /* this round's, for its log lines */
 };
 
@@ -84,11 +90,23 @@ static int take_due(const struct delivery_row *d, void *ctx)
 	x->attempts = d->attempts;
 	x->created = d->created;
 	x->address = xstrdup(d->address);
+	x->digest = d->digest;
+	const struct due *before = r->n > 1 ? x - 1 : NULL;
+	if (before && before->message == d->message && before->group_id == d->group_id) {
+		x->spool_id = before->spool_id;
+		x->message_id = before->message_id;
+		x->group = before->group;
+		x->group_title = before->group_title;
+		x->prefix = before->prefix;
+		x->footer = before->footer;
+		x->reply_to = before->reply_to;
+		return 0;
+	}
+	x->owner = 1;
 	x->spool_id = xstrdup(d->spool_id);
 	x->message_id = xstrdup(d->message_id);
 	x->group = xstrdup(d->group);
 	x->group_title = xstrdup(d->group_title);
-	x->digest = d->digest;
 	x->prefix = d->prefix ? xstrdup(d->prefix) : NULL;
 	x->footer = d->footer ? xstrdup(d->footer) : NULL;
 	x->reply_to = xstrdup(d->reply_to);
@@ -100,6 +118,8 @@ static void free_round(struct round *r)
 	for (int i = 0; i < r->n; i++) {
 		struct due *x = &r->rows[i];
 		free(x->address);
+		if (!x->owner)
+			continue;
 		free(x->spool_id);
 		free(x->message_id);
 		free(x->group);
