@@ -126,6 +126,8 @@ class Dovecot:
             if not item:
                 continue
             text = item.decode() if isinstance(item, bytes) else item[0].decode()
+            if "UID " not in text:
+                continue  # an unsolicited FETCH: mlistd changed a flag meanwhile (the answers to UID FETCH name their UID)
             uid = int(text.split("UID ")[1].split()[0].rstrip(")"))
             out[uid] = text.split("FLAGS (")[1].split(")")[0].split()
         return out
