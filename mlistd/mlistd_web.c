@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "helper.h"
 #include "indexer.h"
@@ -33,14 +33,6 @@
 
 #define INDEX_BATCH 50
 #define INDEX_IDLE_MS 2000 /* how soon a newly archived post can be found */
-
-static long long clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int main(int argc, char **argv)
 {
@@ -101,7 +93,7 @@ int main(int argc, char **argv)
 		 * indexed, else every INDEX_IDLE_MS whether requests come or not
 		 * (a busy archive must not keep new posts out of search).
 		 */
-		long long now = clock_ms();
+		long long now = clock_monotonic_ms();
 		if (backlog || now - last_index >= INDEX_IDLE_MS) {
 			int indexed = web_index_some(&w, INDEX_BATCH);
 			backlog = indexed == INDEX_BATCH;

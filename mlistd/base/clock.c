@@ -1,5 +1,5 @@
 /*
- * clock: the schedules' time; see clock.h.
+ * clock: the schedules' time and the monotonic clock; see clock.h.
  */
 #include "clock.h"
 
@@ -19,4 +19,12 @@ long long clock_now(void)
 		read = 1;
 	}
 	return (long long)time(NULL) + offset;
+}
+
+long long clock_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -41,7 +41,5 @@ int evloop_run_once(struct evloop *loop, int timeout_ms);
 void evloop_run(struct evloop *loop);
 void evloop_stop(struct evloop *loop);
 
-/* Milliseconds on a monotonic clock. */
-long long evloop_now_ms(void);
 
 #endif

@@ -16,6 +16,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "evloop.h"
 #include "log.h"
@@ -169,7 +170,7 @@ static int by_peer(const void *a, const void *b)
 static int make_room(struct smtp_server *srv, int mine)
 {
 	struct place *all = xcalloc((size_t)srv->n_sessions + 1, sizeof(*all));
-	long long now = evloop_now_ms(), longest = -1;
+	long long now = clock_monotonic_ms(), longest = -1;
 	struct session *victim = NULL;
 	int n = 0;
 
@@ -264,7 +265,7 @@ static void tick(struct evloop *loop, int fd, unsigned events, void *ctx)
 {
 	struct smtp_server *srv = ctx;
 	unsigned long long expirations;
-	long long now = evloop_now_ms();
+	long long now = clock_monotonic_ms();
 
 	(void)loop;
 	(void)events;

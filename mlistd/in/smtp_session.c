@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "evloop.h"
 #include "header.h"
@@ -141,7 +142,7 @@ static int flush(struct session *s)
 			return -1;
 		}
 		s->state = DRAIN;
-		s->phase_start = evloop_now_ms();
+		s->phase_start = clock_monotonic_ms();
 	}
 	unsigned want = 0;
 	if (s->out.len)
@@ -173,7 +174,7 @@ struct session *session_start(struct session_host *host, int fd, const char *pee
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	snprintf(s->env.client, sizeof(s->env.client), "%s", peer);
 	s->lf_ok = network_contains(host->cfg->limits.bare_lf_networks, host->cfg->limits.n_bare_lf_networks, peer);
-	s->last_active = s->phase_start = evloop_now_ms();
+	s->last_active = s->phase_start = clock_monotonic_ms();
 	reply(s, "220 %s %s mlist", host->cfg->domain, lmtp ? "LMTP" : "ESMTP");
 	/* A write error closes the session at once; the caller must not keep it then. */
 	return flush(s) < 0 ? NULL : s;
@@ -187,7 +188,7 @@ static void start_closing(struct session *s)
 		s->entry = NULL;
 	}
 	s->state = CLOSING;
-	s->phase_start = evloop_now_ms();
+	s->phase_start = clock_monotonic_ms();
 }
 
 /* Milliseconds the client has for what it is doing now, with timeout_s in force. */
@@ -381,7 +382,7 @@ static void handshake(struct session *s)
 		return;
 	}
 	s->tls_active = 1;
-	s->phase_start = evloop_now_ms();
+	s->phase_start = clock_monotonic_ms();
 	s->state = GREETED; /* RFC 3207 4.2: forget everything said before, HELO included */
 	s->env.helo[0] = '\0';
 	log_msg(LOG_INFO, "smtp: %s: TLS started", s->peer);
@@ -568,7 +569,7 @@ static void cmd_data(struct session *s)
 	s->size = 0;
 	s->at_line_start = 1;
 	s->oversize = s->long_line = s->nul = s->write_errno = 0;
-	s->phase_start = evloop_now_ms();
+	s->phase_start = clock_monotonic_ms();
 	s->state = DATA;
 	reply(s, "354 End data with <CR><LF>.<CR><LF>");
 }
@@ -589,7 +590,7 @@ static void committed(void *ctx, int ok, const char *id)
 			s->env.mail_from.buf, s->env.n_rcpt);
 	envelope_reset(&s->env);
 	s->state = READY;
-	s->phase_start = evloop_now_ms();
+	s->phase_start = clock_monotonic_ms();
 	/* Commands that came after the dot have waited for this answer. */
 	process_input(s);
 }
@@ -615,7 +616,7 @@ static void end_of_data(struct session *s)
 		}
 		envelope_reset(&s->env);
 		s->state = READY;
-		s->phase_start = evloop_now_ms();
+		s->phase_start = clock_monotonic_ms();
 		return;
 	}
 	s->state = COMMIT;
@@ -784,7 +785,7 @@ static void process_input(struct session *s)
 		}
 		command(s, line);
 		/* The next command's deadline counts from this reply. */
-		s->phase_start = evloop_now_ms();
+		s->phase_start = clock_monotonic_ms();
 	}
 	/* Drop what was taken; keep a partial line. */
 	if (s->in_off) {
@@ -857,7 +858,7 @@ static void session_io(struct evloop *loop, int fd, unsigned events, void *ctx)
 		}
 		if (n == 0)
 			return;
-		s->last_active = evloop_now_ms();
+		s->last_active = clock_monotonic_ms();
 		sbuf_add(&s->in, buf, (size_t)n);
 		/* TLS may hold more decrypted data than one read takes; epoll would not say so. */
 	} while (s->tls_active && gnutls_record_check_pending(s->tls) > 0 && s->in.len < MAX_OUTPUT);

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "sbuf.h"
@@ -35,14 +35,6 @@ struct transport {
 	int wake_fd;          /* smtp: an eventfd, written when a report returned (a job may start) */
 	long long deadline;   /* smtp: when curl wants its timeout handled (CLOCK_MONOTONIC ms), or -1 */
 };
-
-static long long monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* curl's CURLMOPT_SOCKETFUNCTION: watch socket s for what it asks, or no more. */
 static int watch_socket(CURL *easy, curl_socket_t s, int what, void *ctx, void *socketp)
@@ -69,7 +61,7 @@ static int set_deadline(CURLM *multi, long timeout_ms, void *ctx)
 	struct transport *t = ctx;
 
 	(void)multi;
-	t->deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
+	t->deadline = timeout_ms < 0 ? -1 : clock_monotonic_ms() + timeout_ms;
 	return 0;
 }
 
@@ -343,7 +335,7 @@ static void advance(struct transport *t, struct transport_job **ended, int *n_en
 	struct epoll_event evs[16];
 	CURLMsg *m;
 	int running, left;
-	long long wait = t->deadline < 0 ? 1000 : t->deadline - monotonic_ms();
+	long long wait = t->deadline < 0 ? 1000 : t->deadline - clock_monotonic_ms();
 
 	int n = epoll_wait(t->epoll, evs, 16, wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait);
 	for (int i = 0; i < n; i++) {
@@ -357,7 +349,7 @@ static void advance(struct transport *t, struct transport_job **ended, int *n_en
 			    (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
 		curl_multi_socket_action(t->multi, evs[i].data.fd, flags, &running);
 	}
-	if (t->deadline >= 0 && monotonic_ms() >= t->deadline)
+	if (t->deadline >= 0 && clock_monotonic_ms() >= t->deadline)
 		curl_multi_socket_action(t->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	while ((m = curl_multi_info_read(t->multi, &left))) {
 		if (m->msg != CURLMSG_DONE)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define HEADER_MAGIC "MLIST-SPOOL 1 "
@@ -141,10 +142,8 @@ static int recycle(struct spool *sp, int folder_fd, const char *name)
  */
 static int look_in_free(struct spool *sp)
 {
-	struct timespec now;
+	long long now_ms = clock_monotonic_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long long now_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	if (now_ms < sp->free_dry_until)
 		return 0;
 	for (int i = sp->free_next; i < sp->n_free; i++)
