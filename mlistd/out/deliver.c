@@ -82,34 +82,30 @@ static int take_due(const struct delivery_row *d, void *ctx)
 	if (r->n == r->room)
 		r->rows = xrealloc(r->rows, (size_t)(r->room = r->room ? 2 * r->room : 64) * sizeof(*r->rows));
 	x = &r->rows[r->n++];
-	memset(x, 0, sizeof(*x));
+	const struct due *before = r->n > 1 ? x - 1 : NULL;
+	if (before && before->message == d->message && before->group_id == d->group_id) {
+		*x = *before; /* its strings, shared; the copy's own fields follow */
+		x->owner = 0;
+	} else {
+		memset(x, 0, sizeof(*x));
+		x->owner = 1;
+		x->spool_id = xstrdup(d->spool_id);
+		x->message_id = xstrdup(d->message_id);
+		x->group = xstrdup(d->group);
+		x->group_title = xstrdup(d->group_title);
+		x->prefix = d->prefix ? xstrdup(d->prefix) : NULL;
+		x->footer = d->footer ? xstrdup(d->footer) : NULL;
+		x->reply_to = xstrdup(d->reply_to);
+	}
 	x->id = d->id;
 	x->message = d->message;
 	x->group_id = d->group_id;
 	x->member_id = d->member_id;
 	x->attempts = d->attempts;
 	x->created = d->created;
-	x->address = xstrdup(d->address);
 	x->digest = d->digest;
-	const struct due *before = r->n > 1 ? x - 1 : NULL;
-	if (before && before->message == d->message && before->group_id == d->group_id) {
-		x->spool_id = before->spool_id;
-		x->message_id = before->message_id;
-		x->group = before->group;
-		x->group_title = before->group_title;
-		x->prefix = before->prefix;
-		x->footer = before->footer;
-		x->reply_to = before->reply_to;
-		return 0;
-	}
-	x->owner = 1;
-	x->spool_id = xstrdup(d->spool_id);
-	x->message_id = xstrdup(d->message_id);
-	x->group = xstrdup(d->group);
-	x->group_title = xstrdup(d->group_title);
-	x->prefix = d->prefix ? xstrdup(d->prefix) : NULL;
-	x->footer = d->footer ? xstrdup(d->footer) : NULL;
-	x->reply_to = xstrdup(d->reply_to);
+	x->outcome = UNRECORDED;
+	x->address = xstrdup(d->address);
 	return 0;
 }
 
