@@ -63,20 +63,45 @@ def outbox(s, address):
     return out
 
 
+_reserved_ports = []
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that nothing uses now.  Taken below the
-    kernel's ephemeral range (32768 and up), so that no client connection
-    of a test running in parallel can be handed the same port meanwhile."""
+    """A TCP port on 127.0.0.1 that nothing uses now and no other test has
+    been handed.  Taken below the kernel's ephemeral range (32768 and up), so
+    that no client connection can be handed the same port meanwhile.  The
+    tests run side by side, and a test binds the port it was given only
+    when it starts its server, seconds later: so each port given out is
+    also locked (flock on a file named after it) until this test's process
+    ends, and a test running beside it skips a locked port."""
+    import fcntl
     import random
     import socket
+    folder = os.path.join(tempfile.gettempdir(), "mlist-test-ports")
+    os.makedirs(folder, exist_ok=True)
+    try:
+        os.chmod(folder, 0o1777)   # tests also run as other accounts
+    except PermissionError:
+        pass
     for _ in range(200):
         port = random.randint(20000, 32000)
+        try:
+            fd = os.open(os.path.join(folder, str(port)), os.O_RDONLY | os.O_CREAT, 0o666)
+        except PermissionError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
-                return port
             except OSError:
+                os.close(fd)
                 continue
+        _reserved_ports.append(fd)
+        return port
     raise AssertionError("no free port")
 
 
