@@ -295,6 +295,10 @@ int main(int argc, char **argv)
 	d.spool = spool_open(cfg->spool, &err);
 	if (!d.spool)
 		fatal("%s", err.buf);
+	/* Before the helpers start: it puts back what a crash of the machine took from the spool (journal.h). */
+	int commit_fd = spool_committer_start(d.spool);
+	if (commit_fd < 0)
+		fatal("cannot start the spool's committer (see above): %s", strerror(errno));
 	char *abs_path = realpath(path, NULL);
 	const char *helper_args[] = { "-c", abs_path ? abs_path : path, foreground ? "--foreground" : NULL, NULL };
 	/* The sorter first takes what was committed before a crash or stop and not sorted yet. */
@@ -320,8 +324,7 @@ int main(int argc, char **argv)
 
 	d.loop = evloop_new();
 	int sfd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
-	int commit_fd = spool_committer_start(d.spool);
-	if (sfd < 0 || evloop_watch(d.loop, sfd, EV_READ, on_signal, &d) < 0 || commit_fd < 0 ||
+	if (sfd < 0 || evloop_watch(d.loop, sfd, EV_READ, on_signal, &d) < 0 ||
 	    evloop_watch(d.loop, commit_fd, EV_READ, on_committed, &d) < 0 ||
 	    smtp_server_start(d.smtp, d.loop, d.store, d.spool) < 0)
 		fatal("cannot start serving: %s", strerror(errno));

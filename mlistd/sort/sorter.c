@@ -29,6 +29,7 @@
 #include "service.h"
 #include "spool.h"
 #include "store.h"
+#include "store_delivery.h"
 #include "store_group.h"
 #include "store_message.h"
 
@@ -360,11 +361,20 @@ static int sort_one(struct sorter *so, const char *id, const char **move_to, str
 {
 	struct post p = { .id = id, .generated = SBUF_INIT };
 	struct sbuf err = SBUF_INIT;
-	int r = -1, known = store_message_has_spool(so->st, id);
+	long long row = 0;
+	int r = -1, known = store_message_by_spool(so->st, id, &row);
 
 	*move_to = "queue";
-	if (known != 0)
-		return known < 0 ? -1 : 0; /* sorted before a crash; only the move was missing */
+	if (known != 0) {
+		/*
+		 * Sorted before a crash: only the move was missing, or the spool's
+		 * journal put back the file of a post that was finished (spool.c, restore).
+		 */
+		int finished = known < 0 ? -1 : store_delivery_finished(so->st, row);
+		if (finished > 0)
+			*move_to = NULL;
+		return finished < 0 ? -1 : 0;
+	}
 	if (read_post(so, &p, &err) < 0) {
 		sbuf_addf(note, "sorter: %s is not a committed spool file (%s); set aside in spool/corrupt", id, err.buf);
 		*move_to = "corrupt";

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "journal.h"
 #include "log.h"
 
 #define HEADER_MAGIC "MLIST-SPOOL 1 "
@@ -33,6 +34,7 @@
 #define SMALL_BATCH 2       /* up to this many messages are flushed a file each; more, with one syncfs */
 #define FREE_KEEP 4096      /* emptied files kept in free/ for later messages; more are removed */
 #define FREE_LOOK 256       /* names of free/ taken at one look */
+#define IDLE_CHECKPOINT_MS 200 /* the committer checkpoints the journal once idle this long */
 #define FREE_DRY_MS 100     /* after a look found free/ empty, new files are made for this long */
 
 struct spool_entry {
@@ -41,6 +43,7 @@ struct spool_entry {
 	int fd;                   /* open on tmp/ID */
 	struct sbuf buf;          /* bytes not yet written */
 	unsigned long long body;  /* message bytes so far */
+	size_t size;              /* bytes written to the file so far */
 	int failed;               /* a write failed; errno kept in err */
 	int err;
 	spool_done_fn done;       /* told about the commit; NULL once the waiter left */
@@ -70,6 +73,8 @@ struct spool {
 	struct spool_entry *handed;   /* the batch waiting for the thread, or being flushed */
 	struct spool_entry *flushed;  /* the batch the thread finished, for spool_commit_reap */
 	int stopping;
+	struct journal *journal;      /* the committer's commit record (journal.h), or NULL */
+	int restored;                 /* files the journal put back at start-up */
 };
 
 static void committer_stop(struct spool *sp);
@@ -188,7 +193,7 @@ static int take_free(struct spool *sp, const char *id)
 		free(name);
 		if (!moved)
 			continue;
-		int fd = openat(sp->tmp_fd, id, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+		int fd = openat(sp->tmp_fd, id, O_RDWR | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
 		if (fd >= 0)
 			return fd;
 		unlinkat(sp->tmp_fd, id, 0);
@@ -241,6 +246,10 @@ void spool_close(struct spool *sp)
 	committer_stop(sp);
 	if (sp->n_pending)
 		spool_commit(sp);
+	/* A stop that leaves nothing to replay: the next start has no records to look at. */
+	if (sp->journal && journal_oldest(sp->journal) && journal_checkpoint(sp->journal) < 0)
+		log_msg(LOG_ERR, "spool: the journal's last checkpoint failed: %s", strerror(errno));
+	journal_close(sp->journal);
 	if (sp->dir_fd >= 0)
 		close(sp->dir_fd);
 	if (sp->tmp_fd >= 0)
@@ -309,6 +318,7 @@ static int flush_entry(struct spool_entry *e)
 		}
 		off += (size_t)n;
 	}
+	e->size += off;
 	sbuf_reset(&e->buf);
 	return e->failed ? -1 : 0;
 }
@@ -333,7 +343,7 @@ struct spool_entry *spool_begin(struct spool *sp, const struct envelope *env)
 	sbuf_init(&e->buf);
 	e->fd = take_free(sp, e->id);
 	if (e->fd < 0)
-		e->fd = openat(sp->tmp_fd, e->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		e->fd = openat(sp->tmp_fd, e->id, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (e->fd < 0) {
 		free(e);
 		return NULL;
@@ -444,6 +454,50 @@ static struct spool_entry *take_pending(struct spool *sp)
 	return list;
 }
 
+/* Renames each file of a flushed batch into its folder; one that cannot go gets failed set and its file removed. */
+static void place_batch(struct spool *sp, struct spool_entry *list, int synced)
+{
+	for (struct spool_entry *e = list; e; e = e->next) {
+		if (!synced || e->failed || renameat(sp->tmp_fd, e->id, e->dest_fd, e->id) < 0) {
+			log_msg(LOG_ERR, "spool: cannot commit %s: %s", e->id,
+				strerror(e->failed ? e->err : errno));
+			recycle(sp, sp->tmp_fd, e->id);
+			e->failed = 1;
+		}
+	}
+}
+
+static const char *entry_folder(const struct spool *sp, const struct spool_entry *e)
+{
+	return e->dest_fd == sp->notices_fd ? "notices" : "incoming";
+}
+
+/*
+ * The committer's commit: every file of the batch copied into the
+ * journal and one fdatasync of it, then the renames, which need no
+ * flush of their own (journal.h).  Returns 0 once the batch is placed,
+ * or -1 before anything was renamed (the caller then flushes the files
+ * themselves).
+ */
+static int journal_batch(struct spool *sp, struct spool_entry *list)
+{
+	size_t octets = 0;
+	int n = 0;
+
+	for (struct spool_entry *e = list; e; e = e->next, n++)
+		octets += e->failed ? 0 : e->size;
+	if (journal_reserve(sp->journal, octets, n) < 0)
+		return -1;
+	for (struct spool_entry *e = list; e; e = e->next) {
+		if (!e->failed && journal_add(sp->journal, entry_folder(sp, e), e->id, e->fd, e->size) < 0)
+			return -1;
+	}
+	if (journal_sync(sp->journal) < 0)
+		return -1;
+	place_batch(sp, list, 1);
+	return 0;
+}
+
 /*
  * The disk work of a commit: flushes a batch, renames each file into its
  * folder and flushes the folders; a message that could not be committed
@@ -454,6 +508,13 @@ static void flush_batch(struct spool *sp, struct spool_entry *list)
 {
 	int n = 0;
 
+	/* The committer's files are opened for reading too (spool_begin): the journal copies them. */
+	if (sp->journal) {
+		if (journal_batch(sp, list) == 0)
+			return;
+		log_msg(LOG_ERR, "spool: the journal cannot take a batch (%s); its files are flushed instead",
+			strerror(errno));
+	}
 	for (struct spool_entry *e = list; e; e = e->next)
 		n++;
 	/*
@@ -471,14 +532,7 @@ static void flush_batch(struct spool *sp, struct spool_entry *list)
 	}
 	if (!synced)
 		log_msg(LOG_ERR, "spool: flushing the batch failed: %s", strerror(errno));
-	for (struct spool_entry *e = list; e; e = e->next) {
-		if (!synced || e->failed || renameat(sp->tmp_fd, e->id, e->dest_fd, e->id) < 0) {
-			log_msg(LOG_ERR, "spool: cannot commit %s: %s", e->id,
-				strerror(e->failed ? e->err : errno));
-			recycle(sp, sp->tmp_fd, e->id);
-			e->failed = 1;
-		}
-	}
+	place_batch(sp, list, synced);
 	/* The renames are durable once incoming/ (and notices/, if used) are. */
 	int notices = 0;
 	for (struct spool_entry *e = list; e; e = e->next)
@@ -524,18 +578,53 @@ int spool_commit(struct spool *sp)
  * waiting for flushes.  A thread rather than a process: the batch is
  * open files of the listener's own, and nothing in it parses input.
  */
+static void checkpoint(struct spool *sp)
+{
+	if (journal_checkpoint(sp->journal) < 0)
+		log_msg(LOG_ERR, "spool: checkpoint of the journal failed (its records stay): %s", strerror(errno));
+}
+
+/*
+ * Waits for a batch (or the stop) with commit_lock held.  The journal's
+ * records are checkpointed once the listener has been idle for
+ * IDLE_CHECKPOINT_MS, when the flush costs nobody a wait.
+ */
+static void wait_for_batch(struct spool *sp)
+{
+	while (!sp->handed && !sp->stopping) {
+		if (!sp->journal || !journal_oldest(sp->journal)) {
+			pthread_cond_wait(&sp->commit_cond, &sp->commit_lock);
+			continue;
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += IDLE_CHECKPOINT_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		if (pthread_cond_timedwait(&sp->commit_cond, &sp->commit_lock, &until) == ETIMEDOUT && !sp->handed &&
+		    !sp->stopping) {
+			pthread_mutex_unlock(&sp->commit_lock);
+			checkpoint(sp);
+			pthread_mutex_lock(&sp->commit_lock);
+		}
+	}
+}
+
 static void *committer_main(void *arg)
 {
 	struct spool *sp = arg;
 
 	pthread_mutex_lock(&sp->commit_lock);
 	for (;;) {
-		while (!sp->handed && !sp->stopping)
-			pthread_cond_wait(&sp->commit_cond, &sp->commit_lock);
+		wait_for_batch(sp);
 		if (!sp->handed)
 			break;
 		struct spool_entry *batch = sp->handed;
 		pthread_mutex_unlock(&sp->commit_lock);
+		/* Under steady load the journal is checkpointed on time, between two batches. */
+		long long oldest = sp->journal ? journal_oldest(sp->journal) : 0;
+		if (oldest && clock_monotonic_ms() - oldest >= JOURNAL_CHECKPOINT_MS)
+			checkpoint(sp);
 		flush_batch(sp, batch);
 		pthread_mutex_lock(&sp->commit_lock);
 		sp->handed = NULL;
@@ -548,13 +637,100 @@ static void *committer_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Puts back FOLDER/ID from the journal's record after a crash, unless
+ * the spool still has it: a whole file (its length right) in any folder
+ * a committed message can be in by now, or its emptied file in free/
+ * (it was finished).  A file that is there but not whole (the crash took
+ * its data) is replaced where it is.  Anything else is written to
+ * FOLDER again: the sorter takes a post it had recorded already as
+ * recorded (sorter.c, sort_one), and the start-up sweep a finished
+ * notice as finished, so a file put back that was not needed any more
+ * is only removed.  The checkpoint after the replay makes it all durable.
+ */
+static int restore(const char *folder, const char *id, const void *data, size_t len, void *ctx)
+{
+	static const char *const kept_in[] = { "incoming", "queue", "notices", "duplicate", "corrupt" };
+	struct spool *sp = ctx;
+	const char *into = folder;
+
+	if (strchr(id, '/') || id[0] == '.' || (strcmp(folder, "incoming") != 0 && strcmp(folder, "notices") != 0)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(kept_in) / sizeof(kept_in[0]); i++) {
+		struct spool_message msg;
+		struct sbuf err = SBUF_INIT;
+		int r = spool_read(sp, kept_in[i], id, &msg, &err), e = errno;
+		spool_message_release(&msg);
+		sbuf_release(&err);
+		if (r == 0)
+			return 0;
+		if (e != ENOENT) {
+			into = kept_in[i];
+			break;
+		}
+	}
+	if (into == folder && faccessat(sp->free_fd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	int into_fd = openat(sp->dir_fd, into, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(sp->tmp_fd, id, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	const char *p = data;
+	while (fd >= 0 && len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		p += n;
+		len -= (size_t)n;
+	}
+	int ok = fd >= 0 && len == 0;
+	if (fd >= 0 && close(fd) < 0)
+		ok = 0;
+	ok = ok && into_fd >= 0 && renameat(sp->tmp_fd, id, into_fd, id) == 0;
+	int e = errno;
+	if (into_fd >= 0)
+		close(into_fd);
+	if (!ok) {
+		unlinkat(sp->tmp_fd, id, 0);
+		errno = e;
+		return -1;
+	}
+	log_msg(LOG_WARNING, "spool: %s/%s put back from the journal (a crash took its file)", into, id);
+	sp->restored++;
+	return 0;
+}
+
 int spool_committer_start(struct spool *sp)
 {
+	struct sbuf why = SBUF_INIT;
+
+	sp->journal = journal_open(sp->dir_fd, "journal", restore, sp, &why);
+	if (!sp->journal) {
+		log_msg(LOG_ERR, "spool: %s", why.buf);
+		sbuf_release(&why);
+		errno = EIO;
+		return -1;
+	}
+	sbuf_release(&why);
+	if (journal_oldest(sp->journal)) {
+		if (journal_checkpoint(sp->journal) < 0) {
+			log_msg(LOG_ERR, "spool: cannot make what the journal put back durable: %s", strerror(errno));
+			return -1;
+		}
+		if (sp->restored)
+			spool_doorbell_ring(sp, SPOOL_BELL_SORT);
+	}
 	sp->commit_event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (sp->commit_event < 0)
 		return -1;
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_mutex_init(&sp->commit_lock, NULL);
-	pthread_cond_init(&sp->commit_cond, NULL);
+	pthread_cond_init(&sp->commit_cond, &attr);
+	pthread_condattr_destroy(&attr);
 	int err = pthread_create(&sp->committer, NULL, committer_main, sp);
 	if (err) {
 		close(sp->commit_event);

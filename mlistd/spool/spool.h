@@ -8,6 +8,9 @@
  * folder is flushed.  Only then is the sender told 250.  Messages
  * finished in the same round of the event loop are committed together
  * (group commit): one syncfs and one folder fsync for the whole batch.
+ * The listener's committer thread flushes less: it copies the batch into
+ * the spool's journal and flushes only that (journal.h); its files are
+ * made durable later, at the journal's checkpoint.
  * A file that leaves the spool is truncated and kept in free/ for the
  * next message (ext4 allocates a fresh inode ever more slowly under
  * heavy create/delete churn; a renamed one costs the same every time).
@@ -94,7 +97,9 @@ void spool_forget_waiter(struct spool *sp, void *ctx);
 int spool_commit(struct spool *sp);
 /*
  * The same commit without waiting for the disk, for the listener's loop:
- * spool_committer_start starts a thread of the spool's own and returns a
+ * spool_committer_start opens the spool's journal (putting back, after a
+ * crash, the files it took: call it before the helpers start), starts a
+ * thread of the spool's own and returns a
  * descriptor that becomes readable each time the thread has committed a
  * batch (or -1, errno set).  spool_commit_start hands the finished
  * messages to the thread as one batch, unless it still has one; returns

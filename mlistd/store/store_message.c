@@ -9,13 +9,6 @@
 #include "store_group.h"
 #include "store_internal.h"
 
-int store_message_has_spool(struct store *st, const char *spool_id)
-{
-	long long n = 0;
-
-	return store_int(st, &n, "SELECT count(*) FROM messages WHERE spool_id = ?", "s", spool_id) < 0 ? -1 : n > 0;
-}
-
 int store_message_known(struct store *st, const char *message_id)
 {
 	long long n = 0;

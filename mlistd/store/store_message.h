@@ -40,8 +40,6 @@ struct placement_row {
 typedef int (*thread_fn)(const struct thread_row *t, void *ctx);
 typedef int (*placement_fn)(const struct placement_row *p, void *ctx);
 
-/* 1 if a message from this spool file is recorded, 0 if not, -1 on error. */
-int store_message_has_spool(struct store *st, const char *spool_id);
 /* 1 if a message taken from this IMAP mailbox/UIDVALIDITY/UID is recorded, 0 if not, -1 on error. */
 int store_message_imap_known(struct store *st, const char *imap_key);
 /* 1 if a message with this Message-ID is recorded, 0 if not, -1 on error. */
