@@ -1,6 +1,7 @@
 /*
- * spool: the on-disk queue of accepted mail, and the only code in mlist
- * that calls fsync and rename.
+ * spool: the on-disk queue of accepted mail, and (with its journal,
+ * journal.h, which only spool.c uses) the only code in mlist that calls
+ * fsync and rename.
  *
  * A message is written to tmp/ while it arrives (so a large one is never
  * held in memory), then committed: its header gets the final length, the
