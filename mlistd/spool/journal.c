@@ -67,6 +67,12 @@ static int write_all(int fd, const void *data, size_t len, off_t at)
 	return 0;
 }
 
+/* The journal's next size: twice, up to JOURNAL_MAX. */
+static size_t grown(size_t size)
+{
+	return size * 2 < JOURNAL_MAX ? size * 2 : JOURNAL_MAX;
+}
+
 /* Writes zeros over [from, to). */
 static int zero_range(struct journal *j, size_t from, size_t to)
 {
@@ -126,14 +132,21 @@ static int read_record(struct journal *j, struct journal_record_head *r, struct 
 /* Makes the file: the head and JOURNAL_FIRST octets of zeros, flushed, and its name in the folder. */
 static int make(struct journal *j, const char *name)
 {
-	j->fd = openat(j->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	char tmp[256];
+
+	/* Made whole under another name first: a crash while it is written leaves no half journal in its place. */
+	snprintf(tmp, sizeof(tmp), ".%s.new", name);
+	j->fd = openat(j->dir_fd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (j->fd < 0)
 		return -1;
 	j->size = JOURNAL_FIRST;
 	j->generation = 1;
-	if (zero_range(j, 0, j->size) < 0 || write_head(j) < 0 || fsync(j->fd) < 0 || fsync(j->dir_fd) < 0) {
+	if (zero_range(j, 0, j->size) < 0 || write_head(j) < 0 || fsync(j->fd) < 0 ||
+	    renameat(j->dir_fd, tmp, j->dir_fd, name) < 0 || fsync(j->dir_fd) < 0) {
 		int err = errno;
-		unlinkat(j->dir_fd, name, 0);
+		close(j->fd);
+		j->fd = -1;
+		unlinkat(j->dir_fd, tmp, 0);
 		errno = err;
 		return -1;
 	}
@@ -217,12 +230,18 @@ int journal_checkpoint(struct journal *j)
 	long long now = clock_monotonic_ms();
 	/* Full sooner than a checkpoint was due: twice the room, so that full load checkpoints on time, not on size. */
 	size_t size = j->size;
-	if (j->pos + CHUNK > j->size && now - j->last_checkpoint < JOURNAL_CHECKPOINT_MS && size < JOURNAL_MAX)
-		size *= 2;
+	if (j->pos + CHUNK > j->size && now - j->last_checkpoint < JOURNAL_CHECKPOINT_MS)
+		size = grown(size);
 	j->generation++;
 	if (zero_range(j, HEAD_SIZE, j->pos) < 0 || zero_range(j, j->size, size) < 0 || write_head(j) < 0 ||
 	    fdatasync(j->fd) < 0) {
-		/* The head may be either generation: every record's file is durable already, so both are right. */
+		/*
+		 * The head may be either generation: every record's file is durable
+		 * already, so both are right.  But no record may be added until a
+		 * checkpoint succeeds (the records behind pos may be zeros now):
+		 * the journal counts as full, so journal_reserve checkpoints first.
+		 */
+		j->pos = j->size;
 		return -1;
 	}
 	j->size = size;
@@ -245,9 +264,10 @@ int journal_reserve(struct journal *j, size_t octets, int records)
 		return -1;
 	/* One batch larger than the whole journal: it grows to take it. */
 	while (j->pos + need > j->size) {
-		if (zero_range(j, j->size, 2 * j->size) < 0 || fdatasync(j->fd) < 0)
+		size_t size = grown(j->size);
+		if (zero_range(j, j->size, size) < 0 || fdatasync(j->fd) < 0)
 			return -1;
-		j->size *= 2;
+		j->size = size;
 	}
 	return 0;
 }

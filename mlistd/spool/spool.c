@@ -127,17 +127,24 @@ static int open_folder(int at, const char *name)
  * emptied first so that free/ holds no mail and no disk space.  Returns
  * 0, or -1 (errno set) if the file is neither recycled nor removed.
  */
-static int recycle(struct spool *sp, int folder_fd, const char *name)
+static int recycle_as(struct spool *sp, int folder_fd, const char *name, const char *suffix)
 {
 	int fd = openat(folder_fd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	char free_name[300];
 
 	if (fd < 0)
 		return -1;
 	int emptied = ftruncate(fd, 0) == 0;
 	close(fd);
-	if (emptied && renameat(folder_fd, name, sp->free_fd, name) == 0)
+	snprintf(free_name, sizeof(free_name), "%s%s%s", name, suffix ? "." : "", suffix ? suffix : "");
+	if (emptied && renameat(folder_fd, name, sp->free_fd, free_name) == 0)
 		return 0;
 	return unlinkat(folder_fd, name, 0);
+}
+
+static int recycle(struct spool *sp, int folder_fd, const char *name)
+{
+	return recycle_as(sp, folder_fd, name, NULL);
 }
 
 /*
@@ -228,8 +235,13 @@ struct spool *spool_open(const char *dir, struct sbuf *err)
 	DIR *d = fdopendir(dup(sp->tmp_fd));
 	struct dirent *de;
 	int removed = 0;
+	/*
+	 * Each goes to free/ under another name: free/ID says that ID was
+	 * finished (spool.c, restore), and a file the crash left here may be
+	 * one the journal still has to put back.
+	 */
 	while (d && (de = readdir(d))) {
-		if (de->d_name[0] != '.' && recycle(sp, sp->tmp_fd, de->d_name) == 0)
+		if (de->d_name[0] != '.' && recycle_as(sp, sp->tmp_fd, de->d_name, "left") == 0)
 			removed++;
 	}
 	if (d)
@@ -714,14 +726,13 @@ int spool_committer_start(struct spool *sp)
 		return -1;
 	}
 	sbuf_release(&why);
-	if (journal_oldest(sp->journal)) {
-		if (journal_checkpoint(sp->journal) < 0) {
-			log_msg(LOG_ERR, "spool: cannot make what the journal put back durable: %s", strerror(errno));
-			return -1;
-		}
-		if (sp->restored)
-			spool_doorbell_ring(sp, SPOOL_BELL_SORT);
+	/* Always: a new generation also leaves behind what a torn batch wrote past its first record. */
+	if (journal_checkpoint(sp->journal) < 0) {
+		log_msg(LOG_ERR, "spool: cannot make what the journal put back durable: %s", strerror(errno));
+		return -1;
 	}
+	if (sp->restored)
+		spool_doorbell_ring(sp, SPOOL_BELL_SORT);
 	sp->commit_event = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (sp->commit_event < 0)
 		return -1;
