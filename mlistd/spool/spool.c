@@ -108,6 +108,23 @@ void envelope_release(struct envelope *env)
 	sbuf_release(&env->mail_from);
 }
 
+/* Writes all of data to fd; returns 0, or -1 (errno set). */
+static int write_whole(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static int open_folder(int at, const char *name)
 {
 	if (mkdirat(at, name, 0700) < 0 && errno != EEXIST)
@@ -581,15 +598,6 @@ int spool_commit(struct spool *sp)
 	return report_batch(list);
 }
 
-/*
- * The committer thread: flushes one batch at a time for the listener.
- * The listener's loop hands it a batch and goes on serving every client
- * (reading the next messages, answering commands) while the disk works,
- * and what finishes meanwhile becomes the next batch; so a flush never
- * stops the loop, and batches grow with the load instead of the load
- * waiting for flushes.  A thread rather than a process: the batch is
- * open files of the listener's own, and nothing in it parses input.
- */
 static void checkpoint(struct spool *sp)
 {
 	if (journal_checkpoint(sp->journal) < 0)
@@ -622,6 +630,15 @@ static void wait_for_batch(struct spool *sp)
 	}
 }
 
+/*
+ * The committer thread: flushes one batch at a time for the listener.
+ * The listener's loop hands it a batch and goes on serving every client
+ * (reading the next messages, answering commands) while the disk works,
+ * and what finishes meanwhile becomes the next batch; so a flush never
+ * stops the loop, and batches grow with the load instead of the load
+ * waiting for flushes.  A thread rather than a process: the batch is
+ * open files of the listener's own, and nothing in it parses input.
+ */
 static void *committer_main(void *arg)
 {
 	struct spool *sp = arg;
@@ -687,17 +704,7 @@ static int restore(const char *folder, const char *id, const void *data, size_t 
 		return 0;
 	int into_fd = openat(sp->dir_fd, into, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int fd = openat(sp->tmp_fd, id, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	const char *p = data;
-	while (fd >= 0 && len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		p += n;
-		len -= (size_t)n;
-	}
-	int ok = fd >= 0 && len == 0;
+	int ok = fd >= 0 && write_whole(fd, data, len) == 0;
 	if (fd >= 0 && close(fd) < 0)
 		ok = 0;
 	ok = ok && into_fd >= 0 && renameat(sp->tmp_fd, id, into_fd, id) == 0;
@@ -1076,20 +1083,7 @@ int maildir_batch_add(struct maildir_batch *b, const char *dir, const char *name
 		fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	}
 	if (fd >= 0) {
-		const char *p = data;
-		size_t left = len;
-		ok = 1;
-		while (left) {
-			ssize_t n = write(fd, p, left);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				ok = 0;
-				break;
-			}
-			p += n;
-			left -= (size_t)n;
-		}
+		ok = write_whole(fd, data, len) == 0;
 		close(fd);
 		if (!ok)
 			unlink(path.buf);
@@ -1303,15 +1297,7 @@ int spool_rewrite_file(int dir_fd, const char *name, const void *data, size_t le
 	struct stat old;
 	if (geteuid() == 0 && fstatat(dir_fd, name, &old, 0) == 0 && fchown(fd, old.st_uid, old.st_gid) < 0)
 		goto tempfail;
-	for (size_t done = 0; done < len;) {
-		ssize_t n = write(fd, (const char *)data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto tempfail;
-		done += (size_t)n;
-	}
-	if (fsync(fd) < 0)
+	if (write_whole(fd, data, len) < 0 || fsync(fd) < 0)
 		goto tempfail;
 	close(fd);
 	fd = -1;
