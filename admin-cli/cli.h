@@ -78,6 +78,18 @@ struct post_removal {
  */
 int cli_post_remove(struct cli *c, const char *message_id, struct post_removal *x);
 void cli_post_removal_release(struct post_removal *x);
+/*
+ * The spool's journal around an erasure (spool.h, spool_journal_settle),
+ * so that it never puts back what the command erased: cli_journal_settle
+ * before it erases, cli_journal_wait after.  Each returns 0, or 1 with
+ * the reason printed.
+ */
+struct journal_settling {
+	int running;  /* mlistd runs: its next checkpoint zeroes the records */
+	int put_back; /* files a crash had taken, put back so that the command erases them too */
+};
+int cli_journal_settle(struct cli *c, struct journal_settling *js);
+int cli_journal_wait(struct cli *c, const struct journal_settling *js);
 
 /* The handlers, grouped by noun in cmd_*.c. */
 int cmd_init(struct cli *c);

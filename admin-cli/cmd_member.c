@@ -384,6 +384,10 @@ int cmd_member_forget(struct cli *c)
 	if (notice_token(token) < 0)
 		return cli_fail("no randomness for a pseudonym");
 	snprintf(pseudonym, sizeof(pseudonym), "removed-member-%.8s@invalid", token);
+	/* first what a crash left in the spool's journal only: the sweep below then erases it as well */
+	struct journal_settling js;
+	if (cli_journal_settle(c, &js) != 0)
+		return 1;
 	if ((known = store_person_get(c->store, c->arg[0], person_known, NULL) == 0) &&
 	    forget_in_store(c, pseudonym, &names, &n, &posts_removed) != 0) {
 		gathered_release(&names);
@@ -403,6 +407,9 @@ int cmd_member_forget(struct cli *c)
 	 * before it: the index is emptied once more now they are rewritten.
 	 */
 	int wal = store_web_index_clear(c->store) < 0 ? -1 : store_checkpoint_truncate(c->store);
+	/* and the journal of a running mlistd keeps no copy of their posts once this returns */
+	if (cli_journal_wait(c, &js) != 0)
+		r = 1;
 	if (!known)
 		fprintf(c->out, "%s is not in the store (forgotten already?); the spool and the archive were swept:\n",
 			c->arg[0]);
@@ -413,6 +420,8 @@ int cmd_member_forget(struct cli *c)
 			" and the archive\n",
 			c->arg[0], n.subscriptions, n.moderates, n.deliveries, n.bounces, n.tokens, n.author_notes,
 			n.notices, n.messages, pseudonym, posts_removed);
+	if (js.put_back)
+		fprintf(c->out, "  the spool's journal put back %d file(s) a crash had taken, for the sweep\n", js.put_back);
 	fprintf(c->out, "  files: %d rewritten without them, %d notice(s) to them removed%s\n", files.rewritten,
 		files.removed, files.failed ? ", some failed (see above)" : "");
 	if (wal < 0)

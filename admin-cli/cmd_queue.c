@@ -147,6 +147,37 @@ void cli_post_removal_release(struct post_removal *x)
 	memset(x, 0, sizeof(*x));
 }
 
+int cli_journal_settle(struct cli *c, struct journal_settling *js)
+{
+	struct sbuf err = SBUF_INIT;
+	struct spool *sp = spool_attach(c->cfg->spool, &err);
+	int r = 0;
+
+	js->running = 0;
+	js->put_back = sp ? spool_journal_settle(sp, &js->running, &err) : -1;
+	if (js->put_back < 0)
+		r = cli_fail("%s", err.buf);
+	spool_close(sp);
+	sbuf_release(&err);
+	return r;
+}
+
+int cli_journal_wait(struct cli *c, const struct journal_settling *js)
+{
+	struct sbuf err = SBUF_INIT;
+	struct spool *sp = js->running ? spool_attach(c->cfg->spool, &err) : NULL;
+	int r = 0;
+
+	if (sp && spool_journal_wait(sp) < 0)
+		r = cli_fail("%s/journal may still hold what was erased (mlistd has not checkpointed it: %s); run this "
+			     "again", c->cfg->spool, strerror(errno));
+	else if (js->running && !sp)
+		r = cli_fail("%s", err.buf);
+	spool_close(sp);
+	sbuf_release(&err);
+	return r;
+}
+
 int cmd_archive_remove(struct cli *c)
 {
 	struct post_removal x = { NULL, NULL, 0 };
@@ -156,6 +187,10 @@ int cmd_archive_remove(struct cli *c)
 
 	/* <id> or id, as people copy it */
 	snprintf(bare, sizeof(bare), "%.*s", (int)strcspn(id + (*id == '<'), ">"), id + (*id == '<'));
+	/* the journal must not put the post back as new mail after a crash (spool_journal_settle) */
+	struct journal_settling js;
+	if (cli_journal_settle(c, &js) != 0)
+		return 1;
 	if (store_begin(c->store) < 0)
 		r = cli_store_fail(c);
 	else if ((r = cli_post_remove(c, bare, &x)) != 0)
@@ -167,6 +202,7 @@ int cmd_archive_remove(struct cli *c)
 		for (int i = 0; i < x.n; i++)
 			fprintf(c->out, "%s %s", i ? "," : "", x.groups[i]);
 		fputc('\n', c->out);
+		r = cli_journal_wait(c, &js);
 	}
 	cli_post_removal_release(&x);
 	return r;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -129,19 +130,40 @@ static int read_record(struct journal *j, struct journal_record_head *r, struct 
 	return memcmp(sum, r->sum, sizeof(sum)) == 0 ? 0 : -1;
 }
 
+/*
+ * The journal's user holds an exclusive flock on it for as long as it has
+ * it open: mlistd while it runs, mlistctl while it settles it
+ * (spool_journal_settle).  Waits for it, or fails with EWOULDBLOCK.
+ */
+static int lock(int fd, int wait)
+{
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
 /* Makes the file: the head and JOURNAL_FIRST octets of zeros, flushed, and its name in the folder. */
-static int make(struct journal *j, const char *name)
+static int make(struct journal *j, const char *name, int wait)
 {
 	char tmp[256];
 
 	/* Made whole under another name first: a crash while it is written leaves no half journal in its place. */
 	snprintf(tmp, sizeof(tmp), ".%s.new", name);
-	j->fd = openat(j->dir_fd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	j->fd = openat(j->dir_fd, tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (j->fd < 0)
 		return -1;
 	j->size = JOURNAL_FIRST;
 	j->generation = 1;
-	if (zero_range(j, 0, j->size) < 0 || write_head(j) < 0 || fsync(j->fd) < 0 ||
+	/* Locked before it is emptied: another process may be making it too. */
+	if (lock(j->fd, wait) < 0) {
+		int err = errno;
+		close(j->fd);
+		j->fd = -1;
+		errno = err;
+		return -1;
+	}
+	if (ftruncate(j->fd, 0) < 0 || zero_range(j, 0, j->size) < 0 || write_head(j) < 0 || fsync(j->fd) < 0 ||
 	    renameat(j->dir_fd, tmp, j->dir_fd, name) < 0 || fsync(j->dir_fd) < 0) {
 		int err = errno;
 		close(j->fd);
@@ -153,42 +175,64 @@ static int make(struct journal *j, const char *name)
 	return 0;
 }
 
-struct journal *journal_open(int dir_fd, const char *name, journal_replay_fn fn, void *ctx, struct sbuf *err)
+/* Reads the head of the journal open as j->fd: its generation and size.  Returns 0, or -1 if it is not ours. */
+static int read_head(struct journal *j)
 {
-	struct journal *j = xcalloc(1, sizeof(*j));
 	struct stat st;
 	char head[sizeof(HEAD_MAGIC) + 21];
 
-	j->dir_fd = dir_fd;
-	j->pos = HEAD_SIZE;
-	j->last_checkpoint = clock_monotonic_ms();
-	j->fd = openat(dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (j->fd < 0 && errno == ENOENT) {
-		if (make(j, name) < 0) {
-			sbuf_addf(err, "cannot make the spool's journal %s: %s", name, strerror(errno));
-			free(j);
-			return NULL;
-		}
-		return j;
-	}
-	if (j->fd < 0 || fstat(j->fd, &st) < 0) {
-		sbuf_addf(err, "cannot open the spool's journal %s: %s", name, strerror(errno));
-		journal_close(j);
-		return NULL;
-	}
-	/* A journal whose head is not ours is never overwritten: it may hold the only copy of accepted mail. */
+	if (fstat(j->fd, &st) < 0)
+		return -1;
 	ssize_t n = pread(j->fd, head, sizeof(head) - 1, 0);
 	head[n > 0 ? n : 0] = '\0';
 	char *end = NULL;
 	if (n != (ssize_t)sizeof(head) - 1 || strncmp(head, HEAD_MAGIC, strlen(HEAD_MAGIC)) != 0 ||
 	    (j->generation = strtoull(head + strlen(HEAD_MAGIC), &end, 10), *end != '\n') ||
 	    st.st_size < JOURNAL_FIRST || st.st_size > JOURNAL_MAX) {
-		sbuf_addf(err, "the spool's journal %s is not one mlist wrote; move it away to start", name);
-		journal_close(j);
-		return NULL;
+		errno = EINVAL;
+		return -1;
 	}
 	/* A crash while it grew may leave a tail that is not whole: records are only read below size. */
 	j->size = (size_t)st.st_size & ~(size_t)(HEAD_SIZE - 1);
+	return 0;
+}
+
+struct journal *journal_open(int dir_fd, const char *name, int wait, journal_replay_fn fn, void *ctx,
+			     struct sbuf *err)
+{
+	struct journal *j = xcalloc(1, sizeof(*j));
+
+	j->dir_fd = dir_fd;
+	j->pos = HEAD_SIZE;
+	j->last_checkpoint = clock_monotonic_ms();
+	j->fd = openat(dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (j->fd < 0 && errno == ENOENT) {
+		if (make(j, name, wait) < 0) {
+			int e = errno;
+			sbuf_addf(err, "cannot make the spool's journal %s: %s", name, strerror(e));
+			free(j);
+			errno = e;
+			return NULL;
+		}
+		return j;
+	}
+	if (j->fd < 0 || lock(j->fd, wait) < 0) {
+		int e = errno;
+		if (e == EWOULDBLOCK)
+			sbuf_addf(err, "the spool's journal %s is in use (mlistd runs)", name);
+		else
+			sbuf_addf(err, "cannot open the spool's journal %s: %s", name, strerror(e));
+		journal_close(j);
+		errno = e;
+		return NULL;
+	}
+	/* A journal whose head is not ours is never overwritten: it may hold the only copy of accepted mail. */
+	if (read_head(j) < 0) {
+		sbuf_addf(err, "the spool's journal %s is not one mlist wrote; move it away to start", name);
+		journal_close(j);
+		errno = EINVAL;
+		return NULL;
+	}
 	struct journal_record_head r;
 	struct sbuf data = SBUF_INIT;
 	int replayed = 0;
@@ -318,4 +362,25 @@ int journal_add(struct journal *j, const char *folder, const char *id, int fd, s
 int journal_sync(struct journal *j)
 {
 	return fdatasync(j->fd);
+}
+
+int journal_peek(int dir_fd, const char *name, uint64_t *generation, int *records)
+{
+	struct journal *j = xcalloc(1, sizeof(*j));
+	struct journal_record_head r;
+	struct sbuf data = SBUF_INIT;
+	int ok;
+
+	j->pos = HEAD_SIZE;
+	j->fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ok = j->fd >= 0 && read_head(j) == 0;
+	if (ok) {
+		*generation = j->generation;
+		*records = read_record(j, &r, &data) == 0;
+	}
+	int e = errno;
+	sbuf_release(&data);
+	journal_close(j);
+	errno = e;
+	return ok ? 0 : -1;
 }

@@ -34,6 +34,7 @@
 #define MLIST_JOURNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sbuf.h"
 
@@ -42,13 +43,17 @@
 struct journal;
 
 /*
- * Opens DIR_FD/NAME, making it (zeroed, flushed) if missing.  Calls fn
- * for each record of the current generation, oldest first: a non-zero
- * return stops with -1.  The caller then calls journal_checkpoint
- * before the first journal_add.  Returns NULL with the reason in err.
+ * Opens DIR_FD/NAME, making it (zeroed, flushed) if missing, and holds an
+ * exclusive flock on it until journal_close: one user at a time (mlistd,
+ * or mlistctl settling it while mlistd is stopped).  If another holds it,
+ * waits for it, or (wait 0) fails with errno EWOULDBLOCK.  Calls fn for
+ * each record of the current generation, oldest first: a non-zero return
+ * stops with -1.  The caller then calls journal_checkpoint before the
+ * first journal_add.  Returns NULL with the reason in err (errno set).
  */
 typedef int (*journal_replay_fn)(const char *folder, const char *id, const void *data, size_t len, void *ctx);
-struct journal *journal_open(int dir_fd, const char *name, journal_replay_fn fn, void *ctx, struct sbuf *err);
+struct journal *journal_open(int dir_fd, const char *name, int wait, journal_replay_fn fn, void *ctx,
+			     struct sbuf *err);
 void journal_close(struct journal *j);
 
 /*
@@ -70,5 +75,12 @@ long long journal_oldest(const struct journal *j);
  * (errno set; the records stay).
  */
 int journal_checkpoint(struct journal *j);
+/*
+ * Looks at DIR_FD/NAME without its lock (another process may be writing
+ * it): its generation, and whether a record of that generation is there.
+ * A checkpoint turns the generation over, so a generation seen to change
+ * means every record seen before it is gone.  Returns 0, or -1 (errno set).
+ */
+int journal_peek(int dir_fd, const char *name, uint64_t *generation, int *records);
 
 #endif

@@ -110,6 +110,21 @@ int spool_commit(struct spool *sp);
  * finished yet).  spool_close waits for a batch still on the thread.
  */
 int spool_committer_start(struct spool *sp);
+/*
+ * For mlistctl's commands that erase what a post or a person left in the
+ * spool (member forget, archive remove), which must not have the journal
+ * put it back later.  spool_journal_settle, before they erase: if mlistd
+ * is stopped (nothing holds the journal), does what its start would do,
+ * puts back the files a crash took so that the command erases them too,
+ * and zeroes the records; returns how many it put back, or -1 (reason
+ * in err).  If mlistd runs, sets *running and returns 0: then
+ * spool_journal_wait, after they erased, waits for mlistd's next
+ * checkpoint to zero the records there now (it comes at once when mlistd
+ * is idle, within JOURNAL_CHECKPOINT_MS under load; given up after three
+ * times that); returns 0, or -1 (errno ETIMEDOUT, or another).
+ */
+int spool_journal_settle(struct spool *sp, int *running, struct sbuf *err);
+int spool_journal_wait(struct spool *sp);
 int spool_commit_start(struct spool *sp);
 int spool_commit_reap(struct spool *sp);
 /* Whether messages are waiting for spool_commit. */

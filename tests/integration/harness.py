@@ -41,6 +41,23 @@ def unprivileged_user():
     raise Skip("no unprivileged account to run mlistd as")
 
 
+def files_naming(s, *needles):
+    """Every file of the store and the spool (outbox/ aside: recipients' mailboxes) holding one of needles, any case."""
+    hits = []
+    spool = s.path("spool")
+    for root, dirs, names in os.walk(spool):
+        if os.path.relpath(root, spool).split(os.sep)[0] == "outbox":
+            continue
+        for name in names:
+            path = os.path.join(root, name)
+            if not os.path.isfile(path):
+                continue
+            with open(path, "rb") as f:
+                data = f.read().lower()
+            hits += [(path, n) for n in needles if n.lower().encode() in data]
+    return hits
+
+
 def wait_until(check, timeout=30, what="condition"):
     """Polls check() until it is true; fails the test after timeout seconds."""
     deadline = time.monotonic() + timeout

@@ -9,7 +9,7 @@ import smtplib
 import subprocess
 import time
 
-from harness import Setup, wait_until
+from harness import Setup, files_naming, wait_until
 from test_bounces import dsn
 
 DOMAIN = "lists.example.org"
@@ -315,23 +315,6 @@ def test_forget_leaves_no_trace_of_the_person_in_the_store():
     # the held post still waits, now from the pseudonym
     [held] = s.ctl_json("held", "list")
     assert held["from"].startswith("removed-member-"), held
-
-
-def files_naming(s, *needles):
-    """Every file of the store and the spool (outbox/ aside: recipients' mailboxes) holding one of needles, any case."""
-    hits = []
-    spool = s.path("spool")
-    for root, dirs, names in os.walk(spool):
-        if os.path.relpath(root, spool).split(os.sep)[0] == "outbox":
-            continue
-        for name in names:
-            path = os.path.join(root, name)
-            if not os.path.isfile(path):
-                continue
-            with open(path, "rb") as f:
-                data = f.read().lower()
-            hits += [(path, n) for n in needles if n.lower().encode() in data]
-    return hits
 
 
 def seed_wis(s):

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 
-from harness import Setup, free_port, wait_until
+from harness import Setup, files_naming, free_port, outbox, wait_until
 from sink import Sink
 
 DOMAIN = "lists.example.org"
@@ -332,16 +332,11 @@ def test_start_up_sweep_removes_finished_files_and_keeps_the_others():
     d.stop()
 
 
-def test_journal_puts_back_accepted_posts_whose_files_a_machine_crash_took():
-    """The listener's 250 rests on the spool's journal, not on the posts' own files (spool/README.md):
-    after a crash of the machine took a file that was never flushed (gone, or emptied), the next start
-    puts it back from the journal, and every accepted post is delivered once.  Such a crash is played
-    here: the helpers are stopped so the posts stay in incoming/, mlistd is killed before it
-    checkpoints, and two of the three files are taken away as the crash would."""
-    s = Setup(listen=True)
-    s.ctl("group", "add", GROUP, "--kind", "general", "--policy", "open")
-    s.ctl("member", "add", GROUP, MEMBERS[0])
-    ids = ["gone@example.org", "emptied@example.org", "kept@example.org"]
+def crash_with_posts_in_the_journal(s, ids, sender="schrijver@example.net"):
+    """Plays the part of a crash of the machine that a test then finishes by taking files away: the
+    helpers are stopped so that a post for each of ids (Message-IDs) stays in incoming/, and mlistd is
+    killed before it checkpoints.  Returns the ids (renamed if a slow moment let the checkpoint in
+    first and they were posted again) and {id: its incoming/ file}."""
     for attempt in range(5):
         d = s.start()
         helpers = [int(m.group(2)) for m in map(STARTED.search, d.log) if m]
@@ -349,8 +344,8 @@ def test_journal_puts_back_accepted_posts_whose_files_a_machine_crash_took():
             os.kill(pid, signal.SIGSTOP)
         with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
             for message_id in ids:
-                smtp.sendmail("schrijver@example.net", [f"{GROUP}@{DOMAIN}"],
-                              f"From: schrijver@example.net\r\nTo: {GROUP}@{DOMAIN}\r\nSubject: journaal\r\n"
+                smtp.sendmail(sender, [f"{GROUP}@{DOMAIN}"],
+                              f"From: {sender}\r\nTo: {GROUP}@{DOMAIN}\r\nSubject: journaal\r\n"
                               f"Message-ID: <{message_id}>\r\n\r\nTekst.\r\n")
             # Killed before the listener is idle long enough to checkpoint (IDLE_CHECKPOINT_MS).
             for pid in [d.proc.pid] + helpers:
@@ -360,7 +355,7 @@ def test_journal_puts_back_accepted_posts_whose_files_a_machine_crash_took():
             journal = f.read()
         if all(message_id.encode() in journal for message_id in ids):
             break
-        # A slow moment let the checkpoint in first: nothing to put back; post three new ones.
+        # A slow moment let the checkpoint in first: nothing to put back; post new ones.
         ids = [i.replace("@", f"{attempt}@") for i in ids]
     else:
         raise AssertionError("the posts never stayed in the journal until the kill")
@@ -370,6 +365,18 @@ def test_journal_puts_back_accepted_posts_whose_files_a_machine_crash_took():
             content = f.read()
         files[next(i for i in ids if i.encode() in content)] = name
     assert sorted(files) == sorted(ids), files
+    return ids, files
+
+
+def test_journal_puts_back_accepted_posts_whose_files_a_machine_crash_took():
+    """The listener's 250 rests on the spool's journal, not on the posts' own files (spool/README.md):
+    after a crash of the machine took a file that was never flushed (gone, or emptied), the next start
+    puts it back from the journal, and every accepted post is delivered once.  Such a crash is played
+    here: two of the three files are taken away as the crash would."""
+    s = Setup(listen=True)
+    s.ctl("group", "add", GROUP, "--kind", "general", "--policy", "open")
+    s.ctl("member", "add", GROUP, MEMBERS[0])
+    ids, files = crash_with_posts_in_the_journal(s, ["gone@example.org", "emptied@example.org", "kept@example.org"])
     os.unlink(s.path(f"spool/incoming/{files[ids[0]]}"))
     os.truncate(s.path(f"spool/incoming/{files[ids[1]]}"), 0)
     d = s.start()
@@ -390,4 +397,31 @@ def test_journal_puts_back_accepted_posts_whose_files_a_machine_crash_took():
     with open(s.path("spool/journal"), "rb") as f:
         journal = f.read()
     assert not any(message_id.encode() in journal for message_id in ids)
+    d.stop()
+
+
+def test_forget_after_a_crash_erases_what_only_the_journal_still_held():
+    """A member's post whose file a crash of the machine took lives on in the spool's journal until
+    mlistd starts again.  mlistctl member forget, run before that, puts such files back first and sweeps
+    them with the rest (spool_journal_settle), so the next start has nothing of theirs to put back:
+    their post goes out under the pseudonym, and no file of the spool names them."""
+    author = "vergeet.mij@example.net"
+    s = Setup(listen=True)
+    s.ctl("group", "add", GROUP, "--kind", "general", "--policy", "open")
+    s.ctl("member", "add", GROUP, MEMBERS[0])
+    s.ctl("member", "add", GROUP, author)
+    ids, files = crash_with_posts_in_the_journal(s, ["vergeten@example.org"], sender=author)
+    os.unlink(s.path(f"spool/incoming/{files[ids[0]]}"))
+    # Their post is in the journal only (and they in the store, as a member).
+    assert sorted(path for path, _ in files_naming(s, author)) == [s.path("spool/journal"), s.path("spool/mlist.db")]
+    out, _ = s.ctl("member", "forget", author)
+    assert "journal put back 1 file(s)" in out, out
+    assert files_naming(s, author) == [], files_naming(s, author)
+    d = s.start()
+    assert "put back from the journal" not in "\n".join(d.log)
+    wait_until(lambda: any(ids[0] in m["Message-ID"] for m in outbox(s, MEMBERS[0])),
+               what="the post in the member's outbox, under the pseudonym")
+    [copy] = [m.as_bytes() for m in outbox(s, MEMBERS[0]) if ids[0] in m["Message-ID"]]
+    assert author.encode() not in copy.lower() and b"removed-member-" in copy, copy
+    assert files_naming(s, author) == [], files_naming(s, author)
     d.stop()

@@ -3,13 +3,15 @@
  * flushed comes back after a crash, in order and byte for byte; nothing
  * comes back after a checkpoint, and no mail stays in the file; a torn
  * record ends the replay; a batch larger than the journal grows it; a
- * file that is not a journal is never overwritten.
+ * file that is not a journal is never overwritten; one user at a time,
+ * and a peek from outside sees a checkpoint.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,7 +76,7 @@ static void read_journal(const char *dir, struct sbuf *out)
 
 static struct journal *reopen(int dir_fd, struct seen *s, struct sbuf *err)
 {
-	return journal_open(dir_fd, "journal", collect, s, err);
+	return journal_open(dir_fd, "journal", 1, collect, s, err);
 }
 
 /* Adds one record per text, each from a file of its own, and flushes them. */
@@ -254,6 +256,38 @@ static void a_record_that_cannot_be_put_back_stops_the_start(void)
 	close(dir_fd);
 }
 
+static void one_user_at_a_time_and_a_peek_sees_the_checkpoint(void)
+{
+	const char *dir = check_tmpdir();
+	int dir_fd = open_dir(dir);
+	struct seen s = { 0 };
+	struct sbuf err = SBUF_INIT;
+	uint64_t first, now;
+	int records;
+	struct journal *j = reopen(dir_fd, &s, &err);
+
+	CHECK(j != NULL);
+	/* flock is per open file: a second open, even in this process, is another user */
+	errno = 0;
+	CHECK(journal_open(dir_fd, "journal", 0, collect, &s, &err) == NULL && errno == EWOULDBLOCK);
+	CHECK(strstr(err.buf, "in use") != NULL);
+	CHECK(journal_peek(dir_fd, "journal", &first, &records) == 0 && records == 0);
+	CHECK(add_all(j, dir, posts, 3) == 0);
+	CHECK(journal_peek(dir_fd, "journal", &now, &records) == 0 && records == 1 && now == first);
+	CHECK(journal_checkpoint(j) == 0);
+	CHECK(journal_peek(dir_fd, "journal", &now, &records) == 0 && records == 0 && now == first + 1);
+	journal_close(j);
+	sbuf_reset(&err);
+	j = journal_open(dir_fd, "journal", 0, collect, &s, &err);
+	CHECK(j != NULL && s.n == 0);
+	journal_close(j);
+	errno = 0;
+	CHECK(journal_peek(dir_fd, "missing", &now, &records) < 0 && errno == ENOENT);
+	seen_release(&s);
+	sbuf_release(&err);
+	close(dir_fd);
+}
+
 static const struct check_case cases[] = {
 	{ "replays_what_was_flushed_in_order", replays_what_was_flushed_in_order },
 	{ "checkpoint_leaves_nothing_to_replay_and_no_mail", checkpoint_leaves_nothing_to_replay_and_no_mail },
@@ -261,6 +295,7 @@ static const struct check_case cases[] = {
 	{ "grows_for_a_batch_larger_than_itself", grows_for_a_batch_larger_than_itself },
 	{ "a_file_that_is_not_a_journal_is_left_alone", a_file_that_is_not_a_journal_is_left_alone },
 	{ "a_record_that_cannot_be_put_back_stops_the_start", a_record_that_cannot_be_put_back_stops_the_start },
+	{ "one_user_at_a_time_and_a_peek_sees_the_checkpoint", one_user_at_a_time_and_a_peek_sees_the_checkpoint },
 	{ NULL, NULL },
 };
 
