@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "archive.h"
@@ -135,7 +136,14 @@ int cli_post_remove(struct cli *c, const char *message_id, struct post_removal *
 		if (archive_remove(c->cfg->spool, x->groups[i], x->spool_id) < 0)
 			return cli_fail("cannot remove <%s> from the archive of %s: %s", message_id, x->groups[i],
 					strerror(errno));
-	return 0;
+	/* and its spool file: one the store no longer knows would be sorted as new mail (copies waiting, put back) */
+	struct sbuf err = SBUF_INIT;
+	struct spool *sp = spool_attach(c->cfg->spool, &err);
+	int r = sp && spool_discard(sp, x->spool_id) >= 0 ? 0
+		: cli_fail("cannot remove <%s> from the spool: %s", message_id, sp ? strerror(errno) : err.buf);
+	spool_close(sp);
+	sbuf_release(&err);
+	return r;
 }
 
 void cli_post_removal_release(struct post_removal *x)
@@ -149,11 +157,18 @@ void cli_post_removal_release(struct post_removal *x)
 
 int cli_journal_settle(struct cli *c, struct journal_settling *js)
 {
-	struct sbuf err = SBUF_INIT;
-	struct spool *sp = spool_attach(c->cfg->spool, &err);
+	struct sbuf err = SBUF_INIT, path = SBUF_INIT;
+	struct stat st;
 	int r = 0;
 
-	js->running = 0;
+	js->running = js->put_back = 0;
+	/* No journal, nothing to settle; and no spool made here (as root, perhaps) only to look. */
+	sbuf_addf(&path, "%s/journal", c->cfg->spool);
+	int none = lstat(path.buf, &st) < 0 && errno == ENOENT;
+	sbuf_release(&path);
+	if (none)
+		return 0;
+	struct spool *sp = spool_attach(c->cfg->spool, &err);
 	js->put_back = sp ? spool_journal_settle(sp, &js->running, &err) : -1;
 	if (js->put_back < 0)
 		r = cli_fail("%s", err.buf);

@@ -143,7 +143,20 @@ static int lock(int fd, int wait)
 	return 0;
 }
 
-/* Makes the file: the head and JOURNAL_FIRST octets of zeros, flushed, and its name in the folder. */
+/* Whether fd is still the file DIR_FD/NAME names (another process may have renamed or replaced it). */
+static int still_named(int fd, int dir_fd, const char *name)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && fstatat(dir_fd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/*
+ * Makes the file: the head and JOURNAL_FIRST octets of zeros, flushed, and
+ * its name in the folder.  Returns 0, or -1 (errno set; EAGAIN: another
+ * process made it meanwhile, open that one).
+ */
 static int make(struct journal *j, const char *name, int wait)
 {
 	char tmp[256];
@@ -155,17 +168,17 @@ static int make(struct journal *j, const char *name, int wait)
 		return -1;
 	j->size = JOURNAL_FIRST;
 	j->generation = 1;
-	/* Locked before it is emptied: another process may be making it too. */
-	if (lock(j->fd, wait) < 0) {
-		int err = errno;
+	/* Locked before it is emptied, and still the new file once locked: another process may be making it too. */
+	int err = lock(j->fd, wait) < 0 ? errno : !still_named(j->fd, j->dir_fd, tmp) ? EAGAIN : 0;
+	if (err) {
 		close(j->fd);
 		j->fd = -1;
 		errno = err;
 		return -1;
 	}
 	if (ftruncate(j->fd, 0) < 0 || zero_range(j, 0, j->size) < 0 || write_head(j) < 0 || fsync(j->fd) < 0 ||
-	    renameat(j->dir_fd, tmp, j->dir_fd, name) < 0 || fsync(j->dir_fd) < 0) {
-		int err = errno;
+	    renameat2(j->dir_fd, tmp, j->dir_fd, name, RENAME_NOREPLACE) < 0 || fsync(j->dir_fd) < 0) {
+		err = errno == EEXIST ? EAGAIN : errno;
 		close(j->fd);
 		j->fd = -1;
 		unlinkat(j->dir_fd, tmp, 0);
@@ -197,29 +210,39 @@ static int read_head(struct journal *j)
 	return 0;
 }
 
-struct journal *journal_open(int dir_fd, const char *name, int wait, journal_replay_fn fn, void *ctx,
+struct journal *journal_open(int dir_fd, const char *name, int flags, journal_replay_fn fn, void *ctx,
 			     struct sbuf *err)
 {
 	struct journal *j = xcalloc(1, sizeof(*j));
+	int wait = flags & JOURNAL_WAIT, locked = 0, e;
 
 	j->dir_fd = dir_fd;
 	j->pos = HEAD_SIZE;
 	j->last_checkpoint = clock_monotonic_ms();
-	j->fd = openat(dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (j->fd < 0 && errno == ENOENT) {
-		if (make(j, name, wait) < 0) {
-			int e = errno;
+	for (;;) {
+		j->fd = openat(dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (j->fd < 0 && errno == ENOENT && !(flags & JOURNAL_EXISTING)) {
+			if (make(j, name, wait) == 0)
+				return j;
+			if (errno == EAGAIN)
+				continue;
+			e = errno;
 			sbuf_addf(err, "cannot make the spool's journal %s: %s", name, strerror(e));
 			free(j);
 			errno = e;
 			return NULL;
 		}
-		return j;
+		if (j->fd < 0 || lock(j->fd, wait) < 0)
+			break;
+		/* Locked, and still the journal: one made meanwhile may have taken the name (make). */
+		if ((locked = still_named(j->fd, dir_fd, name)))
+			break;
+		close(j->fd);
 	}
-	if (j->fd < 0 || lock(j->fd, wait) < 0) {
-		int e = errno;
+	if (!locked) {
+		e = errno;
 		if (e == EWOULDBLOCK)
-			sbuf_addf(err, "the spool's journal %s is in use (mlistd runs)", name);
+			sbuf_addf(err, "the spool's journal %s is in use (by mlistd, or by mlistctl settling it)", name);
 		else
 			sbuf_addf(err, "cannot open the spool's journal %s: %s", name, strerror(e));
 		journal_close(j);
@@ -383,4 +406,15 @@ int journal_peek(int dir_fd, const char *name, uint64_t *generation, int *record
 	journal_close(j);
 	errno = e;
 	return ok ? 0 : -1;
+}
+
+int journal_peek_flush(int dir_fd, const char *name)
+{
+	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int r = fd < 0 || fdatasync(fd) < 0 ? -1 : 0, e = errno;
+
+	if (fd >= 0)
+		close(fd);
+	errno = e;
+	return r;
 }

@@ -46,13 +46,17 @@ struct journal;
  * Opens DIR_FD/NAME, making it (zeroed, flushed) if missing, and holds an
  * exclusive flock on it until journal_close: one user at a time (mlistd,
  * or mlistctl settling it while mlistd is stopped).  If another holds it,
- * waits for it, or (wait 0) fails with errno EWOULDBLOCK.  Calls fn for
- * each record of the current generation, oldest first: a non-zero return
- * stops with -1.  The caller then calls journal_checkpoint before the
- * first journal_add.  Returns NULL with the reason in err (errno set).
+ * waits for it (JOURNAL_WAIT), or fails with errno EWOULDBLOCK; with
+ * JOURNAL_EXISTING a missing journal fails with ENOENT instead of being
+ * made (mlistctl, perhaps root, never makes mlistd's journal).  Calls fn
+ * for each record of the current generation, oldest first: a non-zero
+ * return stops with -1.  The caller then calls journal_checkpoint before
+ * the first journal_add.  Returns NULL with the reason in err (errno set).
  */
+#define JOURNAL_WAIT 1
+#define JOURNAL_EXISTING 2
 typedef int (*journal_replay_fn)(const char *folder, const char *id, const void *data, size_t len, void *ctx);
-struct journal *journal_open(int dir_fd, const char *name, int wait, journal_replay_fn fn, void *ctx,
+struct journal *journal_open(int dir_fd, const char *name, int flags, journal_replay_fn fn, void *ctx,
 			     struct sbuf *err);
 void journal_close(struct journal *j);
 
@@ -79,8 +83,11 @@ int journal_checkpoint(struct journal *j);
  * Looks at DIR_FD/NAME without its lock (another process may be writing
  * it): its generation, and whether a record of that generation is there.
  * A checkpoint turns the generation over, so a generation seen to change
- * means every record seen before it is gone.  Returns 0, or -1 (errno set).
+ * means every record seen before it is gone: journal_peek_flush then
+ * makes sure that is on disk too (the writer may not have flushed it yet).
+ * Each returns 0, or -1 (errno set).
  */
 int journal_peek(int dir_fd, const char *name, uint64_t *generation, int *records);
+int journal_peek_flush(int dir_fd, const char *name);
 
 #endif

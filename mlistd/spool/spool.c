@@ -702,8 +702,11 @@ static int restore(const char *folder, const char *id, const void *data, size_t 
 	}
 	if (into == folder && faccessat(sp->free_fd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
+	/* A dot name: a starting mlistd's sweep of tmp/ leaves it alone while mlistctl writes it. */
+	char tmp[300];
+	snprintf(tmp, sizeof(tmp), ".%s.restore", id);
 	int into_fd = openat(sp->dir_fd, into, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int fd = openat(sp->tmp_fd, id, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = openat(sp->tmp_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	/* mlistctl run as root settles the journal too: the file is the folder's owner's, mlistd's account */
 	struct stat owner;
 	int ok = fd >= 0 && into_fd >= 0 &&
@@ -711,12 +714,12 @@ static int restore(const char *folder, const char *id, const void *data, size_t 
 		 write_whole(fd, data, len) == 0;
 	if (fd >= 0 && close(fd) < 0)
 		ok = 0;
-	ok = ok && renameat(sp->tmp_fd, id, into_fd, id) == 0;
+	ok = ok && renameat(sp->tmp_fd, tmp, into_fd, id) == 0;
 	int e = errno;
 	if (into_fd >= 0)
 		close(into_fd);
 	if (!ok) {
-		unlinkat(sp->tmp_fd, id, 0);
+		unlinkat(sp->tmp_fd, tmp, 0);
 		errno = e;
 		return -1;
 	}
@@ -728,14 +731,20 @@ static int restore(const char *folder, const char *id, const void *data, size_t 
 int spool_journal_settle(struct spool *sp, int *running, struct sbuf *err)
 {
 	*running = 0;
+	struct journal *j = journal_open(sp->dir_fd, "journal", JOURNAL_EXISTING, restore, sp, err);
 	/* None yet: mlistd never ran here, and the journal is its to make (as its account). */
-	if (faccessat(sp->dir_fd, "journal", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+	if (!j && errno == ENOENT) {
+		sbuf_reset(err);
 		return 0;
-	struct journal *j = journal_open(sp->dir_fd, "journal", 0, restore, sp, err);
+	}
 	if (!j && errno == EWOULDBLOCK) {
 		sbuf_reset(err);
 		*running = 1;
-		return 0;
+		/* It may be putting files back right now (a start, another mlistctl): that ends with a checkpoint. */
+		if (spool_journal_wait(sp) == 0)
+			return 0;
+		sbuf_addf(err, "the spool's journal is in use and its records stay (%s): try again", strerror(errno));
+		return -1;
 	}
 	if (!j)
 		return -1;
@@ -748,31 +757,39 @@ int spool_journal_settle(struct spool *sp, int *running, struct sbuf *err)
 
 int spool_journal_wait(struct spool *sp)
 {
-	uint64_t first, now;
-	int records;
+	uint64_t first = 0, now;
+	int records = 1, seen = 0;
 
-	if (journal_peek(sp->dir_fd, "journal", &first, &records) < 0)
-		return -1;
-	for (long long until = clock_monotonic_ms() + 3 * JOURNAL_CHECKPOINT_MS; records;) {
+	for (long long until = clock_monotonic_ms() + 3 * JOURNAL_CHECKPOINT_MS;;) {
+		/* A peek may catch the head half written: only a deadline ends the looking. */
+		if (journal_peek(sp->dir_fd, "journal", &now, &records) == 0) {
+			if (!seen++)
+				first = now;
+			if (!records || now != first)
+				break;
+		}
 		if (clock_monotonic_ms() >= until) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
 		usleep(20 * 1000);
-		if (journal_peek(sp->dir_fd, "journal", &now, &records) < 0)
-			return -1;
-		if (now != first)
-			break;
 	}
-	return 0;
+	/* What was seen in the page cache, on disk too: the checkpoint may not have flushed it yet. */
+	return journal_peek_flush(sp->dir_fd, "journal");
 }
 
 int spool_committer_start(struct spool *sp)
 {
 	struct sbuf why = SBUF_INIT;
 
-	/* It waits for mlistctl, which holds the journal only while it settles it (spool_journal_settle). */
-	sp->journal = journal_open(sp->dir_fd, "journal", 1, restore, sp, &why);
+	sp->journal = journal_open(sp->dir_fd, "journal", 0, restore, sp, &why);
+	if (!sp->journal && errno == EWOULDBLOCK) {
+		/* mlistctl holds it only while it settles it (spool_journal_settle); another mlistd, for ever */
+		log_msg(LOG_WARNING, "spool: waiting for the spool's journal: mlistctl settles it, or another mlistd "
+				     "runs on this spool");
+		sbuf_reset(&why);
+		sp->journal = journal_open(sp->dir_fd, "journal", JOURNAL_WAIT, restore, sp, &why);
+	}
 	if (!sp->journal) {
 		log_msg(LOG_ERR, "spool: %s", why.buf);
 		sbuf_release(&why);
@@ -1076,6 +1093,30 @@ int spool_remove(struct spool *sp, const char *folder, const char *id)
 	close(fd);
 	errno = err;
 	return r;
+}
+
+int spool_discard(struct spool *sp, const char *id)
+{
+	static const char *const held_in[] = { "incoming", "queue", "duplicate", "corrupt" };
+	int found = 0;
+
+	for (size_t i = 0; i < sizeof(held_in) / sizeof(held_in[0]); i++) {
+		int fd = openat(sp->dir_fd, held_in[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		int r = fd < 0 ? -1 : recycle(sp, fd, id);
+		if (r == 0 && fsync(fd) < 0)
+			r = -1;
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (r < 0 && e != ENOENT) {
+			errno = e;
+			return -1;
+		}
+		found += r == 0;
+	}
+	return found && fsync(sp->free_fd) < 0 ? -1 : found;
 }
 
 struct maildir_file {

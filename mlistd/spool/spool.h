@@ -168,6 +168,13 @@ int spool_read(struct spool *sp, const char *folder, const char *id, struct spoo
 int spool_read_sorted(struct spool *sp, const char *id, struct spool_message *msg, struct sbuf *err);
 /* Removes FOLDER/ID once nothing needs it any more (a delivered message). */
 int spool_remove(struct spool *sp, const char *folder, const char *id);
+/*
+ * Empties the file of a post the store is about to forget (mlistctl
+ * archive remove, member forget --with-posts) into free/, from whichever
+ * folder has it, flushed: no sorter takes it for new mail later, not
+ * even after a crash.  Returns how many it found (0 or 1), or -1 (errno set).
+ */
+int spool_discard(struct spool *sp, const char *id);
 void spool_message_release(struct spool_message *msg);
 /*
  * Moves incoming/IDS[i] to DESTS[i]/IDS[i] (e.g. "queue") for all n; a

@@ -338,23 +338,31 @@ def test_start_up_sweep_removes_finished_files_and_keeps_the_others():
     d.stop()
 
 
-def crash_with_posts_in_the_journal(s, ids, sender="schrijver@example.net"):
+def crash_with_posts_in_the_journal(s, ids, sender="schrijver@example.net", delivered=False):
     """Plays the part of a crash of the machine that a test then finishes by taking files away: the
-    helpers are stopped so that a post for each of ids (Message-IDs) stays in incoming/, and mlistd is
-    killed before it checkpoints.  Returns the ids (renamed if a slow moment let the checkpoint in
-    first and they were posted again) and {id: its incoming/ file}."""
+    helpers are stopped so that a post for each of ids (Message-IDs) stays in incoming/ (or, delivered,
+    they are left to deliver it, and its file is in free/), and all of mlistd is killed before it
+    checkpoints.  Returns the ids (renamed if a slow moment let the checkpoint in first and they were
+    posted again) and {id: its file, as FOLDER/NAME}."""
+    stop = () if delivered else ("mlistd-sort", "mlistd-deliver")
     for attempt in range(5):
         d = s.start()
-        helpers = [int(m.group(2)) for m in map(STARTED.search, d.log) if m]
-        for pid in helpers:
-            os.kill(pid, signal.SIGSTOP)
+        helpers = [(m.group(1), int(m.group(2))) for m in map(STARTED.search, d.log) if m]
+        for name, pid in helpers:
+            if name in stop:
+                os.kill(pid, signal.SIGSTOP)
         with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
             for message_id in ids:
                 smtp.sendmail(sender, [f"{GROUP}@{DOMAIN}"],
                               f"From: {sender}\r\nTo: {GROUP}@{DOMAIN}\r\nSubject: journaal\r\n"
                               f"Message-ID: <{message_id}>\r\n\r\nTekst.\r\n")
+            # delivered: its spool id from the line "deliver: ID <MESSAGE-ID> to GROUP: ..."
+            spool_ids = {i: re.search(r"deliver: (\S+) <", d.wait_for(f"<{i}> to {GROUP}: ", timeout=5)).group(1)
+                         for i in ids} if delivered else {}
+            for spool_id in spool_ids.values():
+                wait_until(lambda: os.path.exists(s.path(f"spool/free/{spool_id}")), timeout=2, what="finished")
             # Killed before the listener is idle long enough to checkpoint (IDLE_CHECKPOINT_MS).
-            for pid in [d.proc.pid] + helpers:
+            for pid in [d.proc.pid] + [pid for _, pid in helpers]:
                 os.kill(pid, signal.SIGKILL)
         d.wait()
         with open(s.path("spool/journal"), "rb") as f:
@@ -365,11 +373,13 @@ def crash_with_posts_in_the_journal(s, ids, sender="schrijver@example.net"):
         ids = [i.replace("@", f"{attempt}@") for i in ids]
     else:
         raise AssertionError("the posts never stayed in the journal until the kill")
+    if delivered:
+        return ids, {message_id: f"free/{spool_id}" for message_id, spool_id in spool_ids.items()}
     files = {}
     for name in os.listdir(s.path("spool/incoming")):
         with open(s.path(f"spool/incoming/{name}"), "rb") as f:
             content = f.read()
-        files[next(i for i in ids if i.encode() in content)] = name
+        files[next(i for i in ids if i.encode() in content)] = f"incoming/{name}"
     assert sorted(files) == sorted(ids), files
     return ids, files
 
@@ -383,12 +393,12 @@ def test_journal_puts_back_accepted_posts_whose_files_a_machine_crash_took():
     s.ctl("group", "add", GROUP, "--kind", "general", "--policy", "open")
     s.ctl("member", "add", GROUP, MEMBERS[0])
     ids, files = crash_with_posts_in_the_journal(s, ["gone@example.org", "emptied@example.org", "kept@example.org"])
-    os.unlink(s.path(f"spool/incoming/{files[ids[0]]}"))
-    os.truncate(s.path(f"spool/incoming/{files[ids[1]]}"), 0)
+    os.unlink(s.path(f"spool/{files[ids[0]]}"))
+    os.truncate(s.path(f"spool/{files[ids[1]]}"), 0)
     d = s.start()
-    d.wait_for(f"incoming/{files[ids[0]]} put back from the journal")
-    d.wait_for(f"incoming/{files[ids[1]]} put back from the journal")
-    assert f"incoming/{files[ids[2]]} put back" not in "\n".join(d.log)
+    d.wait_for(f"{files[ids[0]]} put back from the journal")
+    d.wait_for(f"{files[ids[1]]} put back from the journal")
+    assert f"{files[ids[2]]} put back" not in "\n".join(d.log)
     new = os.path.join(s.path("spool/outbox"), MEMBERS[0], "new")
 
     def delivered():
@@ -417,7 +427,7 @@ def test_forget_after_a_crash_erases_what_only_the_journal_still_held():
     s.ctl("member", "add", GROUP, MEMBERS[0])
     s.ctl("member", "add", GROUP, author)
     ids, files = crash_with_posts_in_the_journal(s, ["vergeten@example.org"], sender=author)
-    os.unlink(s.path(f"spool/incoming/{files[ids[0]]}"))
+    os.unlink(s.path(f"spool/{files[ids[0]]}"))
     # Their post is in the journal only (and they in the store, as a member).
     assert sorted(path for path, _ in files_naming(s, author)) == [s.path("spool/journal"), s.path("spool/mlist.db")]
     out, _ = s.ctl("member", "forget", author)
@@ -430,4 +440,31 @@ def test_forget_after_a_crash_erases_what_only_the_journal_still_held():
     [copy] = [m.as_bytes() for m in outbox(s, MEMBERS[0]) if ids[0] in m["Message-ID"]]
     assert author.encode() not in copy.lower() and b"removed-member-" in copy, copy
     assert files_naming(s, author) == [], files_naming(s, author)
+    d.stop()
+
+
+def test_a_post_removed_after_a_crash_stays_removed():
+    """mlistctl archive remove, after a crash of the machine took the emptied file of a delivered post
+    from free/ (where it says the post is finished): the journal puts the file back for the command
+    (spool_journal_settle), which empties it with the post's record (spool_discard).  Otherwise the
+    next start would put it back, and the sorter, finding no record of it, would send it again."""
+    s = Setup(listen=True)
+    s.ctl("group", "add", GROUP, "--kind", "general", "--policy", "open")
+    s.ctl("member", "add", GROUP, MEMBERS[0])
+    ids, files = crash_with_posts_in_the_journal(s, ["weg@example.org"], delivered=True)
+    wait_until(lambda: any(ids[0] in m["Message-ID"] for m in outbox(s, MEMBERS[0])), what="the post delivered")
+    os.unlink(s.path(f"spool/{files[ids[0]]}"))
+    out, _ = s.ctl("archive", "remove", f"<{ids[0]}>")
+    assert "removed <" in out, out
+    assert os.listdir(s.path("spool/incoming")) == [], os.listdir(s.path("spool/incoming"))
+    d = s.start()
+    assert "put back from the journal" not in "\n".join(d.log)
+    # A post after it, to know the helpers have looked: it is delivered, the removed one not again.
+    with smtplib.SMTP("127.0.0.1", s.smtp_port) as smtp:
+        smtp.sendmail("schrijver@example.net", [f"{GROUP}@{DOMAIN}"],
+                      f"From: schrijver@example.net\r\nTo: {GROUP}@{DOMAIN}\r\nSubject: daarna\r\n"
+                      "Message-ID: <daarna@example.org>\r\n\r\nTekst.\r\n")
+    wait_until(lambda: any("daarna@" in m["Message-ID"] for m in outbox(s, MEMBERS[0])), what="the later post")
+    assert sum(ids[0] in m["Message-ID"] for m in outbox(s, MEMBERS[0])) == 1
+    assert f"<{ids[0]}> sorted" not in "\n".join(d.log)
     d.stop()

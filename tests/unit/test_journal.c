@@ -76,7 +76,7 @@ static void read_journal(const char *dir, struct sbuf *out)
 
 static struct journal *reopen(int dir_fd, struct seen *s, struct sbuf *err)
 {
-	return journal_open(dir_fd, "journal", 1, collect, s, err);
+	return journal_open(dir_fd, "journal", JOURNAL_WAIT, collect, s, err);
 }
 
 /* Adds one record per text, each from a file of its own, and flushes them. */
@@ -283,6 +283,10 @@ static void one_user_at_a_time_and_a_peek_sees_the_checkpoint(void)
 	journal_close(j);
 	errno = 0;
 	CHECK(journal_peek(dir_fd, "missing", &now, &records) < 0 && errno == ENOENT);
+	/* mlistctl never makes one */
+	errno = 0;
+	CHECK(journal_open(dir_fd, "missing", JOURNAL_EXISTING, collect, &s, &err) == NULL && errno == ENOENT);
+	CHECK(faccessat(dir_fd, "missing", F_OK, 0) < 0);
 	seen_release(&s);
 	sbuf_release(&err);
 	close(dir_fd);
