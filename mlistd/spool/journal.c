@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "write_all.h"
 
 #define HEAD_SIZE 4096
 #define HEAD_MAGIC "MLIST-JOURNAL 1 generation "
@@ -49,23 +50,6 @@ struct journal {
 static size_t record_size(size_t len)
 {
 	return (sizeof(struct journal_record_head) + len + 7) & ~(size_t)7;
-}
-
-static int write_all(int fd, const void *data, size_t len, off_t at)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, at);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		at += n;
-	}
-	return 0;
 }
 
 /* The journal's next size: twice, up to JOURNAL_MAX. */

@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "journal.h"
 #include "log.h"
+#include "write_all.h"
 
 #define HEADER_MAGIC "MLIST-SPOOL 1 "
 #define LENGTH_DIGITS 12
@@ -106,23 +107,6 @@ void envelope_release(struct envelope *env)
 {
 	envelope_reset(env);
 	sbuf_release(&env->mail_from);
-}
-
-/* Writes all of data to fd; returns 0, or -1 (errno set). */
-static int write_whole(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static int open_folder(int at, const char *name)
@@ -677,9 +661,12 @@ static void *committer_main(void *arg)
  * notice as finished, so a file put back that was not needed any more
  * is only removed.  The checkpoint after the replay makes it all durable.
  */
+/* The folders a committed file can be in, until it is finished (free/). */
+static const char *const committed_in[] = { "incoming", "queue", "notices", "duplicate", "corrupt" };
+#define N_COMMITTED_IN (sizeof(committed_in) / sizeof(committed_in[0]))
+
 static int restore(const char *folder, const char *id, const void *data, size_t len, void *ctx)
 {
-	static const char *const kept_in[] = { "incoming", "queue", "notices", "duplicate", "corrupt" };
 	struct spool *sp = ctx;
 	const char *into = folder;
 
@@ -687,16 +674,16 @@ static int restore(const char *folder, const char *id, const void *data, size_t 
 		errno = EINVAL;
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(kept_in) / sizeof(kept_in[0]); i++) {
+	for (size_t i = 0; i < N_COMMITTED_IN; i++) {
 		struct spool_message msg;
 		struct sbuf err = SBUF_INIT;
-		int r = spool_read(sp, kept_in[i], id, &msg, &err), e = errno;
+		int r = spool_read(sp, committed_in[i], id, &msg, &err), e = errno;
 		spool_message_release(&msg);
 		sbuf_release(&err);
 		if (r == 0)
 			return 0;
 		if (e != ENOENT) {
-			into = kept_in[i];
+			into = committed_in[i];
 			break;
 		}
 	}
@@ -711,7 +698,7 @@ static int restore(const char *folder, const char *id, const void *data, size_t 
 	struct stat owner;
 	int ok = fd >= 0 && into_fd >= 0 &&
 		 (geteuid() != 0 || (fstat(into_fd, &owner) == 0 && fchown(fd, owner.st_uid, owner.st_gid) == 0)) &&
-		 write_whole(fd, data, len) == 0;
+		 write_all(fd, data, len, 0) == 0;
 	if (fd >= 0 && close(fd) < 0)
 		ok = 0;
 	ok = ok && renameat(sp->tmp_fd, tmp, into_fd, id) == 0;
@@ -1097,11 +1084,10 @@ int spool_remove(struct spool *sp, const char *folder, const char *id)
 
 int spool_discard(struct spool *sp, const char *id)
 {
-	static const char *const held_in[] = { "incoming", "queue", "duplicate", "corrupt" };
 	int found = 0;
 
-	for (size_t i = 0; i < sizeof(held_in) / sizeof(held_in[0]); i++) {
-		int fd = openat(sp->dir_fd, held_in[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; i < N_COMMITTED_IN; i++) {
+		int fd = openat(sp->dir_fd, committed_in[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT)
 			continue;
 		int r = fd < 0 ? -1 : recycle(sp, fd, id);
@@ -1171,7 +1157,7 @@ int maildir_batch_add(struct maildir_batch *b, const char *dir, const char *name
 		fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	}
 	if (fd >= 0) {
-		ok = write_whole(fd, data, len) == 0;
+		ok = write_all(fd, data, len, 0) == 0;
 		close(fd);
 		if (!ok)
 			unlink(path.buf);
@@ -1385,7 +1371,7 @@ int spool_rewrite_file(int dir_fd, const char *name, const void *data, size_t le
 	struct stat old;
 	if (geteuid() == 0 && fstatat(dir_fd, name, &old, 0) == 0 && fchown(fd, old.st_uid, old.st_gid) < 0)
 		goto tempfail;
-	if (write_whole(fd, data, len) < 0 || fsync(fd) < 0)
+	if (write_all(fd, data, len, 0) < 0 || fsync(fd) < 0)
 		goto tempfail;
 	close(fd);
 	fd = -1;

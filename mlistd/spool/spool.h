@@ -117,8 +117,9 @@ int spool_committer_start(struct spool *sp);
  * is stopped (nothing holds the journal), does what its start would do,
  * puts back the files a crash took so that the command erases them too,
  * and zeroes the records; returns how many it put back, or -1 (reason
- * in err).  If mlistd runs, sets *running and returns 0: then
- * spool_journal_wait, after they erased, waits for mlistd's next
+ * in err).  If mlistd runs, sets *running, waits for its next
+ * checkpoint (it may be putting files back at its start) and returns 0:
+ * then spool_journal_wait, after they erased, waits for mlistd's next
  * checkpoint to zero the records there now (it comes at once when mlistd
  * is idle, within JOURNAL_CHECKPOINT_MS under load; given up after three
  * times that); returns 0, or -1 (errno ETIMEDOUT, or another).
